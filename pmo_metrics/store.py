@@ -1,0 +1,311 @@
+"""All DuckDB I/O: connect, migrate, load an upload in one transaction, snapshots, audit, settings.
+
+Connections are short-lived: every operation opens the database file, works and closes it, so a
+dashboard left open never holds the file lock a month-end command-line load needs. Within one
+process DuckDB shares one database instance per file, so threads (Streamlit sessions) each get
+their own connection cheaply. Writers in one process are serialised by a lock; writers in
+different processes by DuckDB's file lock, retried for a bounded time (SPEC §6 durability).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .schema import SHEETS, SHEETS_BY_TABLE
+from .settings import Settings, coerce_setting
+
+SQL_DIR = Path(__file__).parent / "sql"
+DEFAULT_DB = Path("data") / "pmo.duckdb"
+SCHEMA_VERSION = 1
+MIGRATIONS = {1: "schema_v1.sql"}
+BUSY_WAIT_SECONDS = 30.0
+
+_write_lock = threading.RLock()
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the database; the user should try again."""
+
+
+class StoreError(RuntimeError):
+    """A store operation the user asked for cannot be done (message is user-facing)."""
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """Return the database path: the argument, else $PMO_METRICS_DB, else data/pmo.duckdb."""
+    return Path(db or os.environ.get("PMO_METRICS_DB") or DEFAULT_DB)
+
+
+def _read_sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def _is_lock_conflict(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+@dataclass
+class FileLoad:
+    """One validated file ready to store: typed Arrow tables keyed by store table name."""
+
+    file_name: str
+    sha256: str
+    size_bytes: int
+    as_of: dt.date
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    messages: list[dict] = field(default_factory=list)
+
+    def sheet_counts(self) -> dict[str, int]:
+        """Return sheet name -> row count for the audit log."""
+        return {SHEETS_BY_TABLE[t].name: tbl.num_rows for t, tbl in self.tables.items()}
+
+
+class Store:
+    """The DuckDB store at one path."""
+
+    def __init__(self, db: str | os.PathLike | None = None, busy_wait: float = BUSY_WAIT_SECONDS):
+        self.path = resolve_db_path(db)
+        self.busy_wait = busy_wait
+        self._migrated = False
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a connection to the migrated database, closed afterwards."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_wait
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as error:
+                if not _is_lock_conflict(error):
+                    raise StoreError(f"cannot open the database {self.path.name}: {error}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"the database {self.path.name} is busy with another load; try again in a minute"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            if not self._migrated:
+                self._migrate(con)
+            yield con
+        finally:
+            con.close()
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create or upgrade the schema and (re)define the snapshot macros."""
+        with _write_lock:
+            version = self.schema_version(con)
+            for target in sorted(MIGRATIONS):
+                if target > version:
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        con.execute(_read_sql(MIGRATIONS[target]))
+                        con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(target)])
+                        con.execute("COMMIT")
+                    except Exception:
+                        con.execute("ROLLBACK")
+                        raise
+            macros = _read_sql("effective.sql")
+            stored = con.execute("SELECT value FROM meta WHERE key = 'macros'").fetchone()
+            if not stored or stored[0] != macros:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(macros)
+                con.execute("DELETE FROM meta WHERE key = 'macros'")
+                con.execute("INSERT INTO meta VALUES ('macros', ?)", [macros])
+                con.execute("COMMIT")
+        self._migrated = True
+
+    @staticmethod
+    def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+        """Return the schema version stored in the database (0 when new)."""
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def data_version(self) -> tuple:
+        """Return a cheap token that changes whenever the database file changes (for caches)."""
+        parts = []
+        for path in (self.path, Path(str(self.path) + ".wal")):
+            try:
+                stat = path.stat()
+                parts.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                parts.append(None)
+        return tuple(parts)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: list | dict | None = None) -> pa.Table:
+        """Return the result of a read query as an Arrow table (params are always bound)."""
+        with self.connect() as con:
+            return con.sql(sql, params=params or None).to_arrow_table()
+
+    def query_df(self, sql: str, params: list | dict | None = None):
+        """Return the result of a read query as a pandas DataFrame."""
+        return self.query(sql, params).to_pandas()
+
+    def is_empty(self) -> bool:
+        """Return True when no upload has been loaded."""
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded'").fetchone()[0] == 0
+
+    def reporting_months(self) -> list[dt.date]:
+        """Return the distinct as_of months of loaded uploads, newest first."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT as_of FROM uploads WHERE status = 'loaded' ORDER BY as_of DESC"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def known_keys(self) -> dict[str, set[str]]:
+        """Return the project and benefit ids of every loaded upload (for reference checks)."""
+        with self.connect() as con:
+            rows = con.execute(
+                """SELECT DISTINCT ev.kind, ev.entity_key FROM entity_versions ev
+                   JOIN uploads u USING (upload_id)
+                   WHERE u.status = 'loaded' AND ev.kind IN ('projects', 'benefits')"""
+            ).fetchall()
+        keys: dict[str, set[str]] = {"projects": set(), "benefits": set()}
+        for kind, key in rows:
+            keys[kind].add(key)
+        return keys
+
+    def uploads(self) -> pa.Table:
+        """Return the audit log, newest first."""
+        return self.query(
+            """SELECT upload_id, batch_id, file_name, status, strftime(as_of, '%Y-%m') AS as_of,
+                      sheets, user_name, created_at, sha256, size_bytes, messages,
+                      voided_at, voided_by
+               FROM uploads ORDER BY upload_id DESC"""
+        )
+
+    def find_loaded_duplicate(self, sha256: str) -> int | None:
+        """Return the id of a loaded upload with this exact content, if any."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'", [sha256]
+            ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _next_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchone()[0]
+
+    def load(self, files: list[FileLoad], user: str | None = None) -> list[int]:
+        """Store every file of a batch in one transaction; return their upload ids."""
+        with _write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                batch_id = self._next_batch_id(con)
+                ids = []
+                for item in files:
+                    upload_id = con.execute(
+                        """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
+                                                user_name, status, messages)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?) RETURNING upload_id""",
+                        [batch_id, item.file_name, item.sha256, item.size_bytes,
+                         json.dumps(item.sheet_counts()), item.as_of, user,
+                         json.dumps(item.messages)],
+                    ).fetchone()[0]
+                    for table_name, table in item.tables.items():
+                        self._insert_table(con, upload_id, item.as_of, table_name, table)
+                    ids.append(upload_id)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return ids
+
+    @staticmethod
+    def _insert_table(con, upload_id: int, as_of: dt.date, table_name: str, table: pa.Table) -> None:
+        sheet = SHEETS_BY_TABLE[table_name]
+        columns = [c.name for c in sheet.columns] + ["source_row"]
+        present = [c for c in columns if c in table.column_names]
+        view = f"incoming_{table_name}"
+        con.register(view, table)
+        try:
+            select = ", ".join(present)
+            con.execute(
+                f"INSERT INTO {table_name} (upload_id, {select}) SELECT ?, {select} FROM {view}",
+                [upload_id],
+            )
+            con.execute(
+                f"""INSERT INTO entity_versions (kind, entity_key, upload_id, as_of)
+                    SELECT DISTINCT ?, {sheet.entity}, ?, ? FROM {view}""",
+                [table_name, upload_id, as_of],
+            )
+        finally:
+            con.unregister(view)
+
+    def record(self, status: str, file_name: str, sha256: str, size_bytes: int,
+               as_of: dt.date | None, user: str | None, messages: list[dict],
+               sheets: dict[str, int] | None = None) -> int:
+        """Record a rejected or duplicate upload in the audit log; return its id."""
+        if status not in ("rejected", "duplicate"):
+            raise ValueError(status)
+        with _write_lock, self.connect() as con:
+            return con.execute(
+                """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
+                                        user_name, status, messages)
+                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
+                [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
+                 json.dumps(messages)],
+            ).fetchone()[0]
+
+    def void(self, upload_id: int, user: str | None = None) -> None:
+        """Void a loaded upload: its data stops counting; nothing is deleted."""
+        with _write_lock, self.connect() as con:
+            row = con.execute("SELECT status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+            if row is None:
+                raise StoreError(f"there is no upload {upload_id}")
+            if row[0] != "loaded":
+                raise StoreError(f"upload {upload_id} is {row[0]}; only a loaded upload can be voided")
+            con.execute(
+                """UPDATE uploads SET status = 'voided', voided_at = current_timestamp, voided_by = ?
+                   WHERE upload_id = ?""",
+                [user, upload_id],
+            )
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        """Return the stored settings over the defaults."""
+        with self.connect() as con:
+            rows = con.execute("SELECT key, value FROM settings").fetchall()
+        known = Settings().as_dict()
+        values = {k: json.loads(v) for k, v in rows if k in known}
+        return Settings(**values)
+
+    def set_setting(self, key: str, text: str) -> object:
+        """Store one setting from its text form; return the stored value."""
+        value = coerce_setting(key, text)
+        with _write_lock, self.connect() as con:
+            con.execute("DELETE FROM settings WHERE key = ?", [key])
+            con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+        return value
+
+
+def table_names() -> list[str]:
+    """Return the store table of every input sheet."""
+    return [s.table for s in SHEETS]
