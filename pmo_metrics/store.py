@@ -51,6 +51,13 @@ def _read_sql(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """Return the first row of a query, or None; the result is fully fetched, as DuckDB 2.0
+    refuses new work on a connection with an unfinished result."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def _is_lock_conflict(error: Exception) -> bool:
     text = str(error).lower()
     return "lock" in text and ("conflicting" in text or "could not set" in text)
@@ -122,7 +129,7 @@ class Store:
                         con.execute("ROLLBACK")
                         raise
             macros = _read_sql("effective.sql")
-            stored = con.execute("SELECT value FROM meta WHERE key = 'macros'").fetchone()
+            stored = first_row(con, "SELECT value FROM meta WHERE key = 'macros'")
             if not stored or stored[0] != macros:
                 con.execute("BEGIN TRANSACTION")
                 con.execute(macros)
@@ -136,10 +143,10 @@ class Store:
         """Return the schema version stored in the database (0 when new)."""
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             return 0
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = first_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
         return int(row[0]) if row else 0
 
     def data_version(self) -> tuple:
@@ -167,7 +174,7 @@ class Store:
     def is_empty(self) -> bool:
         """Return True when no upload has been loaded."""
         with self.connect() as con:
-            return con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded'").fetchone()[0] == 0
+            return con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded'").fetchall()[0][0] == 0
 
     def reporting_months(self) -> list[dt.date]:
         """Return the distinct as_of months of loaded uploads, newest first."""
@@ -202,15 +209,14 @@ class Store:
     def find_loaded_duplicate(self, sha256: str) -> int | None:
         """Return the id of a loaded upload with this exact content, if any."""
         with self.connect() as con:
-            row = con.execute(
-                "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'", [sha256]
-            ).fetchone()
+            row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
+                            [sha256])
         return row[0] if row and row[0] is not None else None
 
     # -- writes ------------------------------------------------------------------------------
 
     def _next_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
-        return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchone()[0]
+        return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchall()[0][0]
 
     def load(self, files: list[FileLoad], user: str | None = None) -> list[int]:
         """Store every file of a batch in one transaction; return their upload ids."""
@@ -227,7 +233,7 @@ class Store:
                         [batch_id, item.file_name, item.sha256, item.size_bytes,
                          json.dumps(item.sheet_counts()), item.as_of, user,
                          json.dumps(item.messages)],
-                    ).fetchone()[0]
+                    ).fetchall()[0][0]
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
                     ids.append(upload_id)
@@ -246,13 +252,14 @@ class Store:
         con.register(view, table)
         try:
             select = ", ".join(present)
+            # Identifiers come from the contract (schema.py), never from a file; values are bound.
             con.execute(
-                f"INSERT INTO {table_name} (upload_id, {select}) SELECT ?, {select} FROM {view}",
+                f"INSERT INTO {table_name} (upload_id, {select}) SELECT ?, {select} FROM {view}",  # noqa: S608
                 [upload_id],
             )
             con.execute(
                 f"""INSERT INTO entity_versions (kind, entity_key, upload_id, as_of)
-                    SELECT DISTINCT ?, {sheet.entity}, ?, ? FROM {view}""",
+                    SELECT DISTINCT ?, {sheet.entity}, ?, ? FROM {view}""",  # noqa: S608
                 [table_name, upload_id, as_of],
             )
         finally:
@@ -271,12 +278,12 @@ class Store:
                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
                  json.dumps(messages)],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
 
     def void(self, upload_id: int, user: str | None = None) -> None:
         """Void a loaded upload: its data stops counting; nothing is deleted."""
         with _write_lock, self.connect() as con:
-            row = con.execute("SELECT status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+            row = first_row(con, "SELECT status FROM uploads WHERE upload_id = ?", [upload_id])
             if row is None:
                 raise StoreError(f"there is no upload {upload_id}")
             if row[0] != "loaded":

@@ -1,0 +1,164 @@
+"""An upload end to end: size and duplicate checks, read, validate, decide the month, store.
+
+`check` validates without storing (the upload page's report); `ingest` stores when, and only
+when, every file of the batch is clean: a batch is all or nothing (SPEC §2 "a file with any
+error loads nothing", extended to the files uploaded together, which may refer to each other).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .parsing import parse_period_text
+from .problems import Problem, error
+from .readers import RawFile, read_file, safe_file_name
+from .store import FileLoad, Store
+from .validate import CheckedFile, validate_files
+
+_MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_. ]?(0[1-9]|1[0-2])(?!\d)")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of an upload."""
+
+    name: str
+    status: str  # checked | loaded | rejected | duplicate
+    as_of: dt.date | None = None
+    sheets: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    upload_id: int | None = None
+    duplicate_of: int | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class IngestResult:
+    """The outcome of a batch: one entry per file."""
+
+    files: list[FileOutcome]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected."""
+        return all(f.status in ("checked", "loaded", "duplicate") for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+
+def month_from_file_name(name: str) -> dt.date | None:
+    """Return the YYYY-MM month written in a file name, if any."""
+    match = _MONTH_IN_NAME.search(name)
+    return dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+
+
+def parse_month_argument(text: str) -> dt.date:
+    """Return the month of a YYYY-MM argument; raise ValueError with a readable message."""
+    month = parse_period_text(text) if text else None
+    if month is None:
+        raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2026-10")
+    return month
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _noop(_fraction: float, _text: str) -> None:
+    return None
+
+
+def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
+          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop) -> tuple[IngestResult, list]:
+    """Validate a batch without storing it; return the outcomes and the ready-to-store loads."""
+    settings = store.settings()
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    outcomes: list[FileOutcome] = []
+    raws: list[RawFile] = []
+    total = max(1, len(files))
+    for index, (name, data) in enumerate(files):
+        name = safe_file_name(name)
+        progress(0.1 + 0.5 * index / total, f"reading {name}")
+        outcome = FileOutcome(name, "checked")
+        outcomes.append(outcome)
+        if len(data) > limit:
+            outcome.problems.append(error(name, f"refused: {len(data) / 1e6:.1f} MB is over the "
+                                               f"{settings.max_upload_mb:g} MB upload limit"))
+            raws.append(RawFile(name, len(data)))
+            continue
+        duplicate = store.find_loaded_duplicate(_sha256(data))
+        if duplicate is not None:
+            outcome.status, outcome.duplicate_of = "duplicate", duplicate
+            raws.append(RawFile(name, len(data)))
+            continue
+        raw = read_file(name, data, (csv_sheets or {}).get(name))
+        raws.append(raw)
+    progress(0.6, "validating")
+    live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]
+    checked = validate_files([r for _, r in live], store.known_keys())
+    by_name: dict[int, CheckedFile] = {id(o): c for (o, _), c in zip(live, checked, strict=True)}
+    loads = []
+    for (_name, data), outcome, raw in zip(files, outcomes, raws, strict=True):
+        item = by_name.get(id(outcome))
+        if item is None:
+            continue
+        outcome.problems = item.problems
+        outcome.sheets = {s.spec.name: s.table.num_rows for s in item.sheets}
+        outcome.as_of = as_of or raw.about_as_of or month_from_file_name(outcome.name)
+        if outcome.as_of is None and not outcome.errors:
+            outcome.problems.append(error(outcome.name, "reporting month unknown: give it (--as-of YYYY-MM or the "
+                                                        "upload form), put an as_of cell on an About sheet, or "
+                                                        "write YYYY-MM in the file name"))
+        if not item.sheets and not outcome.errors:
+            outcome.problems.append(error(outcome.name, "no rows to load"))
+        if not outcome.errors:
+            loads.append(FileLoad(outcome.name, _sha256(data), len(data), outcome.as_of,
+                                  {s.spec.table: s.table for s in item.sheets},
+                                  [p.as_dict() for p in outcome.problems]))
+    for outcome in outcomes:
+        if outcome.errors:
+            outcome.status = "rejected"
+    return IngestResult(outcomes), loads
+
+
+def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
+           user: str | None = None, csv_sheets: dict[str, str] | None = None,
+           progress: Progress = _noop) -> IngestResult:
+    """Validate and store a batch in one transaction, recording every file in the audit log."""
+    result, loads = check(store, files, as_of, csv_sheets, progress)
+    rejected = any(f.status == "rejected" for f in result.files)
+    data_by_name = {safe_file_name(n): d for n, d in files}
+    if rejected:
+        bad = ", ".join(f.name for f in result.files if f.status == "rejected")
+        for outcome in result.files:
+            if outcome.status == "checked":
+                outcome.status = "rejected"
+                outcome.problems.append(
+                    error(outcome.name, f"not loaded: another file of this upload has errors ({bad})"))
+    progress(0.8, "storing")
+    for outcome in result.files:
+        data = data_by_name.get(outcome.name, b"")
+        if outcome.status in ("rejected", "duplicate"):
+            messages = [p.as_dict() for p in outcome.problems]
+            if outcome.status == "duplicate":
+                messages.append({"severity": "info", "file": outcome.name,
+                                 "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
+            outcome.upload_id = store.record(outcome.status, outcome.name, _sha256(data), len(data),
+                                             outcome.as_of, user, messages, outcome.sheets)
+    if not rejected and loads:
+        ids = store.load(loads, user=user)
+        for outcome, upload_id in zip([o for o in result.files if o.status == "checked"], ids, strict=True):
+            outcome.status, outcome.upload_id = "loaded", upload_id
+    progress(1.0, "done")
+    return result

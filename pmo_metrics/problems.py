@@ -1,0 +1,55 @@
+"""Located problems found while reading or validating an upload (SPEC §2: errors are exact)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located as precisely as the input allows."""
+
+    severity: str
+    file: str
+    problem: str
+    sheet: str = ""
+    cell: str = ""
+    column: str = ""
+    value: str = ""
+
+    def as_dict(self) -> dict:
+        """Return the problem as a plain dict (for the audit log and JSON)."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = " ".join(p for p in (self.file, self.sheet and f"[{self.sheet}]", self.cell) if p)
+        found = f" (found {self.value!r})" if self.value != "" else ""
+        return f"{self.severity}: {where}: {self.column + ': ' if self.column else ''}{self.problem}{found}"
+
+
+def error(file: str, problem: str, **where) -> Problem:
+    """Return an error problem."""
+    return Problem(ERROR, file, problem, **where)
+
+
+def warning(file: str, problem: str, **where) -> Problem:
+    """Return a warning problem."""
+    return Problem(WARNING, file, problem, **where)
+
+
+def column_letter(index: int) -> str:
+    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """Return a value as display text, cut to `limit` characters."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
