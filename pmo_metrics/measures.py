@@ -1,0 +1,344 @@
+"""The four levels of value measures (SPEC §4) as named tables over the store.
+
+Every number is computed in DuckDB by the readable queries in `pmo_metrics/sql/measures_*.sql`,
+which read stored data only through the snapshot macros of `effective.sql`, so any measure can be
+asked for as of any stored reporting month. This module only picks the query, binds the
+parameters (user-chosen filters are always bound, never formatted into SQL) and returns Arrow.
+Decisions where the SPEC is silent are listed in docs/measures.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .settings import Settings
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
+ROLLUP_LEVELS = ("programme", "portfolio")
+
+# The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "delivery": ("project_id", "bac", "pv", "ev", "ac", "cv", "sv", "cpi", "spi", "eac", "fac", "etc",
+                 "vac", "tcpi", "quality_score", "benefit_ownership", "rag"),
+    "kpi": ("kpi_id", "grain", "period_end", "actual", "budget", "forecast", "target", "var_budget",
+            "var_budget_pct", "var_forecast", "var_forecast_pct", "var_target", "var_target_pct",
+            "attainment", "rag"),
+    "benefits": ("benefit_id", "project_id", "measure", "planned_to_date", "realised_to_date",
+                 "planned_total", "forecast_total", "realisation_rate", "benefit_variance", "erosion",
+                 "risk_adjusted_forecast", "progress_to_target", "rag"),
+    "returns": ("project_id", "npv", "roi", "bcr", "payback_month", "time_to_value_months"),
+    "objectives": ("strategic_objective", "planned_to_date", "realised_to_date", "realisation_rate",
+                   "kpi_attainment"),
+    "benchmarks": ("metric", "period", "our_value", "peer_median", "peer_top_quartile", "gap_to_median",
+                   "relative_index", "position"),
+    "sustained": ("benefit_id", "project_id", "sustained", "sustained_value"),
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One output column: what it is called, its unit and where the SPEC defines it."""
+
+    name: str
+    label: str
+    unit: str  # 'currency' | 'ratio' | 'months' | 'month' | 'number' | 'text' | 'rag'
+    description: str
+    spec: str
+
+
+def _m(name: str, label: str, unit: str, description: str, spec: str) -> tuple[str, Measure]:
+    return name, Measure(name, label, unit, description, spec)
+
+
+L1, L2, L3, L4 = "SPEC §4 level 1", "SPEC §4 level 2", "SPEC §4 level 3", "SPEC §4 level 4"
+RET, OBJ, SUS = "SPEC §4 level 3 financial return", "SPEC §4 objective attainment", "SPEC §4 sustained value"
+CTX = "SPEC §2 input"
+
+MEASURES: dict[str, Measure] = dict([
+    # identifiers and context
+    _m("project_id", "Project", "text", "Project code.", CTX),
+    _m("project_name", "Project name", "text", "Project name.", CTX),
+    _m("portfolio", "Portfolio", "text", "Portfolio of the project (or of the spend KPI).", CTX),
+    _m("programme", "Programme", "text", "Programme of the project; empty in a portfolio roll-up.", CTX),
+    _m("strategic_objective", "Strategic objective", "text",
+       "Objective served: a benefit's own, else its project's.", CTX),
+    _m("stage", "Stage", "text", "Lifecycle stage of the project.", CTX),
+    _m("currency", "Currency", "text", "Currency of the amounts (the project's, default the setting).", CTX),
+    _m("benefit_id", "Benefit", "text", "Benefit code.", CTX),
+    _m("benefit_name", "Benefit name", "text", "Benefit name.", CTX),
+    _m("category", "Category", "text", "financial or non_financial.", CTX),
+    _m("benefit_type", "Benefit type", "text", "Revenue, cost saving, productivity, ...", CTX),
+    _m("owner", "Owner", "text", "Benefit owner.", CTX),
+    _m("unit", "Unit", "text", "Unit of a KPI or non-financial benefit (currency for spend KPIs).", CTX),
+    _m("measure", "Measure", "text", "flow (summed over months) or level (a point reading).", L3),
+    _m("baseline_value", "Baseline", "number", "Value before the change (level benefits).", CTX),
+    _m("target_value", "Target", "number", "Target value (level benefits).", CTX),
+    _m("confidence", "Confidence", "ratio", "Confidence the forecast is realised (default 1).", CTX),
+    _m("kpi_id", "KPI", "text", "KPI code; portfolio spend is `spend:<portfolio>`.", L2),
+    _m("kpi_name", "KPI name", "text", "KPI name.", CTX),
+    _m("direction", "Direction", "text", "higher_is_better or lower_is_better.", CTX),
+    _m("aggregation", "Aggregation", "text", "How months combine: sum, last or mean.", L2),
+    _m("metric", "Metric", "text", "Benchmark metric.", L4),
+    _m("source", "Source", "text", "Where the benchmark comes from.", CTX),
+    # level 1 delivery
+    _m("bac", "BAC", "currency", "Budget at completion, else Σ planned_cost over all periods.", L1),
+    _m("pv", "PV", "currency", "Planned value: Σ planned_cost to date.", L1),
+    _m("ev", "EV", "currency",
+       "Earned value: Σ earned_value to date, else latest percent_complete × BAC.", L1),
+    _m("ac", "AC", "currency", "Actual cost: Σ actual_cost to date.", L1),
+    _m("cv", "CV", "currency", "Cost variance EV − AC.", L1),
+    _m("sv", "SV", "currency", "Schedule variance EV − PV.", L1),
+    _m("cpi", "CPI", "ratio", "Cost performance index EV / AC.", L1),
+    _m("spi", "SPI", "ratio", "Schedule performance index EV / PV.", L1),
+    _m("eac", "EAC", "currency", "Estimate at completion BAC / CPI.", L1),
+    _m("fac", "FAC", "currency", "Bottom-up forecast at completion: AC + Σ forecast_cost after m.", L1),
+    _m("etc", "ETC", "currency", "Estimate to complete EAC − AC.", L1),
+    _m("vac", "VAC", "currency", "Variance at completion BAC − EAC.", L1),
+    _m("tcpi", "TCPI", "ratio", "To-complete performance index (BAC − EV) / (BAC − AC).", L1),
+    _m("quality_score", "Quality", "number", "Latest quality score to date (mean in roll-ups).", L1),
+    _m("benefit_ownership", "Benefit ownership", "ratio", "Share of the benefits that have an owner.", L1),
+    _m("rag", "RAG", "rag",
+       "Delivery: min(CPI, SPI); KPI: attainment; benefit and objective: realisation rate.", "SPEC §4"),
+    _m("ev_method", "EV method", "text", "earned_value or percent_complete: how EV was found.", L1),
+    _m("percent_complete", "% complete", "ratio", "Latest percent complete to date (fraction).", L1),
+    _m("benefits", "Benefits", "number", "Number of benefits.", L1),
+    _m("benefits_owned", "Owned benefits", "number", "Number of benefits with an owner.", L1),
+    _m("projects", "Projects", "number", "Number of projects in the roll-up.", L1),
+    _m("projects_without_ev", "Projects without EV", "number",
+       "Projects in the roll-up with no earned value or percent complete (their EV is not in the sum).", L1),
+    # level 2 KPI
+    _m("grain", "Grain", "text", "month, quarter (fiscal quarter to date) or year (fiscal year to date).", L2),
+    _m("period_end", "Period end", "month", "Last month of the window: the reporting month.", L2),
+    _m("period_start", "Period start", "month", "First month of the window.", L2),
+    _m("actual", "Actual", "number", "Actual aggregated over the window.", L2),
+    _m("budget", "Budget", "number", "Budget aggregated over the window.", L2),
+    _m("forecast", "Forecast", "number",
+       "KPI: forecast aggregated over the window; timeline: forecast value of the month.", L2),
+    _m("target", "Target", "number", "Target aggregated over the window.", L2),
+    _m("var_budget", "Var. to budget", "number", "actual − budget.", L2),
+    _m("var_budget_pct", "Var. to budget %", "ratio", "(actual − budget) / |budget|.", L2),
+    _m("var_forecast", "Var. to forecast", "number", "actual − forecast.", L2),
+    _m("var_forecast_pct", "Var. to forecast %", "ratio", "(actual − forecast) / |forecast|.", L2),
+    _m("var_target", "Var. to target", "number", "actual − target.", L2),
+    _m("var_target_pct", "Var. to target %", "ratio", "(actual − target) / |target|.", L2),
+    _m("attainment", "Attainment", "ratio",
+       "actual / target (higher_is_better) or target / actual (lower_is_better).", L2),
+    _m("months_with_actual", "Months with actual", "number", "Window months that have an actual.", L2),
+    _m("outturn_budget", "Outturn budget", "currency",
+       "Spend KPI: Σ planned_cost over the whole fiscal month/quarter/year.", L2),
+    _m("outturn_forecast", "Outturn forecast", "currency",
+       "Spend KPI: actual to date + forecast_cost after m to the end of the fiscal period.", L2),
+    # level 3 benefits
+    _m("planned_to_date", "Planned to date", "number",
+       "Flow: Σ planned_value to date; level: plan of the latest month to date with one.", L3),
+    _m("realised_to_date", "Realised to date", "number",
+       "Flow: Σ realised_value to date; level: latest realised_value to date (current).", L3),
+    _m("planned_total", "Planned total", "number", "Flow: Σ planned_value over all months.", L3),
+    _m("forecast_total", "Forecast total", "number",
+       "Flow: realised to date + Σ forecast_value after m.", L3),
+    _m("realisation_rate", "Realisation rate", "ratio",
+       "Flow: realised / planned to date; level: (current − baseline) / (planned − baseline).", L3),
+    _m("benefit_variance", "Benefit variance", "number", "Flow: realised − planned to date.", L3),
+    _m("erosion", "Erosion", "ratio", "Flow: (forecast total − planned total) / planned total.", L3),
+    _m("risk_adjusted_forecast", "Risk-adjusted forecast", "number", "Flow: forecast total × confidence.", L3),
+    _m("progress_to_target", "Progress to target", "ratio",
+       "Level: (current − baseline) / (target − baseline).", L3),
+    # level 3 returns
+    _m("npv", "NPV", "currency", "Σ cf_t / (1 + r)^(t/12), t = months since the first month.", RET),
+    _m("roi", "ROI to date", "ratio", "(realised financial benefits to date − AC) / AC.", RET),
+    _m("bcr", "Benefit-cost ratio", "ratio", "Discounted benefits / discounted costs.", RET),
+    _m("payback_month", "Payback month", "month",
+       "First month from which the cumulative cash flow stays ≥ 0 to the last month.", RET),
+    _m("time_to_value_months", "Time to value", "months",
+       "Months from the end_date month to the first month with a realised financial benefit > 0.", RET),
+    _m("discounted_benefits", "Discounted benefits", "currency", "Σ benefit_t / (1 + r)^(t/12).", RET),
+    _m("discounted_costs", "Discounted costs", "currency", "Σ cost_t / (1 + r)^(t/12).", RET),
+    _m("first_month", "First month", "month", "First month of the project's cash flows.", RET),
+    _m("last_month", "Last month", "month", "Last month of the project's cash flows.", RET),
+    _m("first_value_month", "First value month", "month",
+       "First month to date with a realised financial benefit > 0.", RET),
+    _m("end_month", "End month", "month", "Month of end_date (sustained: else the last financials period).",
+       SUS),
+    # objectives
+    _m("kpi_attainment", "KPI attainment", "ratio", "Mean year-to-date attainment of the objective's KPIs.",
+       OBJ),
+    _m("kpis", "KPIs", "number", "Number of KPIs of the objective.", OBJ),
+    _m("kpi_rag", "KPI RAG", "rag", "RAG of the objective's mean KPI attainment.", OBJ),
+    # level 4
+    _m("period", "Period", "month", "Benchmark: latest period to date; timeline: calendar month.", L4),
+    _m("our_value", "Our value", "number", "Our value of the benchmark metric.", L4),
+    _m("peer_median", "Peer median", "number", "Median of the peer group.", L4),
+    _m("peer_top_quartile", "Peer top quartile", "number", "Top-quartile value of the peer group.", L4),
+    _m("gap_to_median", "Gap to median", "number", "our − median, sign flipped for lower_is_better.", L4),
+    _m("relative_index", "Relative index", "ratio", "our / median, inverted for lower_is_better.", L4),
+    _m("position", "Position", "text", "top quartile, above median or below median.", L4),
+    _m("sustained", "Sustained", "text",
+       "Realised ≥ threshold × planned in each of the last N planned months after the end month.", SUS),
+    _m("sustained_value", "Sustained value", "currency",
+       "Σ realised value after the project's end month, to date (financial benefits).", SUS),
+    _m("planned_months_after_end", "Planned months after end", "number",
+       "Months after the end month, to date, that have a plan.", SUS),
+    # forecast history and value timeline
+    _m("as_of", "Reporting month", "month", "Stored reporting month of the snapshot.", "SPEC §3"),
+    _m("planned_cum", "Planned (cumulative)", "currency", "Cumulative planned value.", L3),
+    _m("realised_cum", "Realised (cumulative)", "currency", "Cumulative realised value, to date only.", L3),
+    _m("forecast_cum", "Forecast (cumulative)", "currency",
+       "Cumulative realised value to date, then forecast value after m.", L3),
+    _m("planned", "Planned", "currency", "Planned value of the month.", L3),
+    _m("realised", "Realised", "currency", "Realised value of the month (to date only).", L3),
+])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters chosen by the user; None means no filter."""
+
+    portfolio: str | None = None
+    programme: str | None = None
+    objective: str | None = None
+
+
+# -- running the queries -------------------------------------------------------------------------
+
+_PARAMETER = re.compile(r"\$([a-z_]+)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@functools.cache
+def _sql(name: str) -> tuple[str, frozenset[str]]:
+    """Return the text of a measures query and the parameter names it uses."""
+    text = (SQL_DIR / name).read_text(encoding="utf-8")
+    # DuckDB refuses parameters a query does not use, so bind only those it names.
+    return text, frozenset(_PARAMETER.findall(_COMMENT.sub("", text)))
+
+
+def _month(value: dt.date | str) -> dt.date:
+    """Return the first day of the month of a date, datetime or `YYYY-MM` text."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:7] + "-01")
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+def _params(as_of, scope: Scope, settings: Settings) -> dict:
+    return {
+        "as_of": _month(as_of),
+        "portfolio": scope.portfolio,
+        "programme": scope.programme,
+        "objective": scope.objective,
+        "currency": settings.currency,
+        "fy_start": settings.fiscal_year_start_month,
+        "rate": settings.discount_rate,
+        "delivery_green": settings.delivery_green,
+        "delivery_amber": settings.delivery_amber,
+        "kpi_green": settings.kpi_green,
+        "kpi_amber": settings.kpi_amber,
+        "benefit_green": settings.benefit_green,
+        "benefit_amber": settings.benefit_amber,
+        "sustained_window": settings.sustained_window_months,
+        "sustained_threshold": settings.sustained_threshold,
+    }
+
+
+def _prepare(con) -> None:
+    common, _ = _sql("measures_common.sql")
+    con.execute(common)
+
+
+def _run(con, name: str, params: dict) -> pa.Table:
+    text, used = _sql(f"measures_{name}.sql")
+    return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
+
+
+def _query(store, name: str, params: dict) -> pa.Table:
+    with store.connect() as con:
+        _prepare(con)
+        return _run(con, name, params)
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def reporting_months(store) -> list[dt.date]:
+    """Return the stored reporting months, newest first (SPEC §3)."""
+    return store.reporting_months()
+
+
+def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None
+                  ) -> pa.Table:
+    """Return one SPEC §5 measures table (SPEC §4) for reporting month `as_of` and `scope`."""
+    if name not in TABLES:
+        raise ValueError(f"unknown measures table {name!r}; choose one of {', '.join(TABLES)}")
+    settings = settings or store.settings()
+    return _query(store, name, _params(as_of, scope, settings))
+
+
+def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
+                    settings: Settings | None = None) -> pa.Table:
+    """Return level 1 delivery summed per programme or portfolio, ratios recomputed (SPEC §4 level 1)."""
+    if level not in ROLLUP_LEVELS:
+        raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
+    settings = settings or store.settings()
+    return _query(store, "delivery_rollup", {**_params(as_of, scope, settings), "level": level})
+
+
+def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,
+                     portfolio: str | None = None, scope: Scope = Scope(),
+                     settings: Settings | None = None) -> pa.Table:
+    """Return level 3 totals of financial flow benefits per stored reporting month (SPEC §3 forecast drift)."""
+    settings = settings or store.settings()
+    # The month is bound per row inside the query; any month serves as a placeholder here.
+    params = _params(dt.date(2000, 1, 1), scope, settings)
+    params.update(benefit_id=benefit_id, project_id=project_id, only_portfolio=portfolio)
+    return _query(store, "forecast_history", params)
+
+
+def value_timeline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> pa.Table:
+    """Return cumulative planned, realised and forecast value per month (SPEC §4 level 3, §5 chart)."""
+    settings = settings or store.settings()
+    return _query(store, "value_timeline", _params(as_of, scope, settings))
+
+
+def _rag_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    counts = {"green": 0, "amber": 0, "red": 0, "none": 0}
+    for item in pc.value_counts(column).to_pylist():
+        counts["none" if item["values"] is None else item["values"]] += item["counts"]
+    return counts
+
+
+def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> dict:
+    """Return the overview tiles (SPEC §5): portfolio totals of levels 1 and 3 and RAG counts per level."""
+    settings = settings or store.settings()
+    params = _params(as_of, scope, settings)
+    with store.connect() as con:
+        _prepare(con)
+        tiles = _run(con, "headline", params).to_pylist()[0]
+        tables = {name: _run(con, name, params) for name in ("delivery", "kpi", "benefits", "benchmarks",
+                                                              "sustained")}
+    kpi = tables["kpi"].filter(pc.equal(tables["kpi"]["grain"], "month"))
+    position_rag = {"top quartile": "green", "above median": "amber", "below median": "red"}
+    sustained_rag = {True: "green", False: "red"}
+    tiles["currency"] = settings.currency
+    tiles["as_of"] = params["as_of"]
+    tiles["rag"] = {
+        "delivery": _rag_counts(tables["delivery"]["rag"]),
+        "kpi": _rag_counts(kpi["rag"]),
+        "benefits": _rag_counts(tables["benefits"]["rag"]),
+        "benchmarks": _rag_counts(pa.chunked_array(
+            [pa.array([position_rag.get(p) for p in tables["benchmarks"]["position"].to_pylist()],
+                      pa.string())])),
+        "sustained": _rag_counts(pa.chunked_array(
+            [pa.array([sustained_rag.get(s) for s in tables["sustained"]["sustained"].to_pylist()],
+                      pa.string())])),
+    }
+    return tiles

@@ -1,0 +1,256 @@
+-- Shared building blocks of the measures (SPEC §4), created as TEMP macros on every measures
+-- connection (they cost a parse, not a write, and never touch the stored schema).
+--
+-- Every macro reads stored data only through the effective_* snapshot macros of effective.sql,
+-- so every measure can be asked for as of any reporting month m (SPEC §3 time travel).
+-- Arguments: m = reporting month (DATE, first of month); pf, pg, obj = portfolio, programme,
+-- objective filters (NULL = no filter); ccy = the reporting currency (settings.currency).
+
+-- A ratio whose divisor is zero or empty is empty, never inf or NaN (SPEC §5).
+CREATE OR REPLACE TEMP MACRO ratio(a, b) AS a / nullif(b, 0);
+
+-- Green at or above `green`, amber at or above `amber`, red below; empty when x is empty.
+CREATE OR REPLACE TEMP MACRO rag(x, green, amber) AS
+    CASE WHEN x IS NULL THEN NULL WHEN x >= green THEN 'green' WHEN x >= amber THEN 'amber' ELSE 'red' END;
+
+-- Projects in scope, with the currency default applied.
+CREATE OR REPLACE TEMP MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
+    SELECT p.project_id, p.project_name, p.portfolio, p.programme, p.strategic_objective, p.stage,
+           p.start_date, p.end_date, p.budget_at_completion,
+           upper(coalesce(p.currency, ccy)) AS currency
+    FROM effective_projects(m) AS p
+    WHERE (pf IS NULL OR p.portfolio = pf)
+      AND (pg IS NULL OR p.programme = pg)
+      AND (obj IS NULL OR p.strategic_objective = obj);
+
+-- Benefits in scope. Portfolio and programme come from the benefit's project; the objective
+-- is the benefit's own, else its project's. Defaults: measure `flow` for financial benefits
+-- (SPEC §2) and `level` for non-financial ones (the SPEC names no default for those; a point
+-- reading is what a non-cash measure such as a satisfaction score is), confidence 1.
+CREATE OR REPLACE TEMP MACRO scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
+    SELECT b.benefit_id, b.project_id, b.benefit_name, b.category, b.benefit_type, b.owner, b.unit,
+           coalesce(b.measure, CASE WHEN b.category = 'financial' THEN 'flow' ELSE 'level' END) AS measure,
+           b.baseline_value, b.target_value,
+           coalesce(b.strategic_objective, p.strategic_objective) AS strategic_objective,
+           coalesce(b.confidence, 1.0) AS confidence,
+           p.project_name, p.portfolio, p.programme, p.currency, p.stage, p.end_date
+    FROM effective_benefits(m) AS b
+    JOIN scoped_projects(m, pf, pg, NULL, ccy) AS p USING (project_id)
+    WHERE obj IS NULL OR coalesce(b.strategic_objective, p.strategic_objective) = obj;
+
+-- Level 3 per benefit (SPEC §4), before RAG. Amounts are empty for a benefit with no values at
+-- all, and 0 (not empty) for sums over months it has no figure in.
+CREATE OR REPLACE TEMP MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
+    WITH v AS (
+        SELECT benefit_id,
+               coalesce(sum(planned_value) FILTER (WHERE period <= m), 0) AS planned_sum_to_date,
+               coalesce(sum(realised_value) FILTER (WHERE period <= m), 0) AS realised_sum_to_date,
+               coalesce(sum(planned_value), 0) AS planned_sum_total,
+               coalesce(sum(forecast_value) FILTER (WHERE period > m), 0) AS forecast_sum_after,
+               arg_max(realised_value, period) FILTER (WHERE period <= m AND realised_value IS NOT NULL)
+                   AS realised_latest,
+               arg_max(planned_value, period) FILTER (WHERE period <= m AND planned_value IS NOT NULL)
+                   AS planned_latest
+        FROM effective_benefit_values(m)
+        GROUP BY benefit_id
+    ),
+    amounts AS (
+        SELECT b.*,
+               CASE b.measure WHEN 'flow' THEN v.planned_sum_to_date ELSE v.planned_latest END
+                   AS planned_to_date,
+               CASE b.measure WHEN 'flow' THEN v.realised_sum_to_date ELSE v.realised_latest END
+                   AS realised_to_date,
+               CASE WHEN b.measure = 'flow' THEN v.planned_sum_total END AS planned_total,
+               CASE WHEN b.measure = 'flow' THEN v.realised_sum_to_date + v.forecast_sum_after END
+                   AS forecast_total
+        FROM scoped_benefits(m, pf, pg, obj, ccy) AS b
+        LEFT JOIN v USING (benefit_id)
+    )
+    SELECT *,
+           CASE measure
+               WHEN 'flow' THEN ratio(realised_to_date, planned_to_date)
+               ELSE ratio(realised_to_date - baseline_value, planned_to_date - baseline_value)
+           END AS realisation_rate,
+           CASE WHEN measure = 'flow' THEN realised_to_date - planned_to_date END AS benefit_variance,
+           CASE WHEN measure = 'flow' THEN ratio(forecast_total - planned_total, planned_total) END AS erosion,
+           CASE WHEN measure = 'flow' THEN forecast_total * confidence END AS risk_adjusted_forecast,
+           CASE WHEN measure = 'level'
+                THEN ratio(realised_to_date - baseline_value, target_value - baseline_value) END
+               AS progress_to_target
+    FROM amounts;
+
+-- Level 1 inputs per project (SPEC §4). A project with no financials keeps its row with empty
+-- amounts; one with financials gets 0 for sums over months it has no figure in.
+CREATE OR REPLACE TEMP MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
+    WITH f AS (
+        SELECT project_id,
+               sum(planned_cost) AS planned_all,
+               coalesce(sum(planned_cost) FILTER (WHERE period <= m), 0) AS pv,
+               coalesce(sum(actual_cost) FILTER (WHERE period <= m), 0) AS ac,
+               coalesce(sum(forecast_cost) FILTER (WHERE period > m), 0) AS forecast_after,
+               -- "reports earned_value": any earned_value figure in a month to date.
+               count(earned_value) FILTER (WHERE period <= m) > 0 AS reports_ev,
+               sum(earned_value) FILTER (WHERE period <= m) AS ev_to_date,
+               arg_max(percent_complete, period) FILTER (WHERE period <= m AND percent_complete IS NOT NULL)
+                   AS percent_complete,
+               arg_max(quality_score, period) FILTER (WHERE period <= m AND quality_score IS NOT NULL)
+                   AS quality_score
+        FROM effective_financials(m)
+        GROUP BY project_id
+    ),
+    b AS (
+        SELECT project_id, count(*) AS benefits,
+               count(*) FILTER (WHERE nullif(trim(owner), '') IS NOT NULL) AS benefits_owned
+        FROM effective_benefits(m)
+        GROUP BY project_id
+    )
+    SELECT p.*,
+           coalesce(p.budget_at_completion, f.planned_all) AS bac,
+           f.pv, f.ac,
+           CASE WHEN f.reports_ev THEN f.ev_to_date
+                ELSE f.percent_complete * coalesce(p.budget_at_completion, f.planned_all) END AS ev,
+           CASE WHEN f.reports_ev THEN 'earned_value'
+                WHEN f.percent_complete IS NOT NULL THEN 'percent_complete' END AS ev_method,
+           f.ac + f.forecast_after AS fac,
+           f.percent_complete, f.quality_score,
+           coalesce(b.benefits, 0) AS benefits, coalesce(b.benefits_owned, 0) AS benefits_owned
+    FROM scoped_projects(m, pf, pg, obj, ccy) AS p
+    LEFT JOIN f USING (project_id)
+    LEFT JOIN b USING (project_id);
+
+-- Earned-value measures at a level: 'project', 'programme', 'portfolio' or 'all'. Roll-ups sum
+-- BAC, PV, EV, AC and FAC (per currency: amounts in different currencies are never added) and
+-- recompute every ratio from the sums (SPEC §4 level 1).
+CREATE OR REPLACE TEMP MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
+    WITH sums AS (
+        SELECT CASE WHEN lvl = 'project' THEN project_id END AS project_id,
+               CASE WHEN lvl IN ('project', 'programme') THEN programme END AS programme,
+               CASE WHEN lvl <> 'all' THEN portfolio END AS portfolio,
+               currency,
+               count(*) AS projects,
+               count(*) FILTER (WHERE ev IS NULL) AS projects_without_ev,
+               sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac,
+               avg(quality_score) AS quality_score,
+               sum(benefits) AS benefits, sum(benefits_owned) AS benefits_owned
+        FROM delivery_base(m, pf, pg, obj, ccy)
+        GROUP BY ALL
+    )
+    SELECT *,
+           ev - ac AS cv,
+           ev - pv AS sv,
+           ratio(ev, ac) AS cpi,
+           ratio(ev, pv) AS spi,
+           ratio(bac, ratio(ev, ac)) AS eac,
+           ratio(bac, ratio(ev, ac)) - ac AS etc,
+           bac - ratio(bac, ratio(ev, ac)) AS vac,
+           ratio(bac - ev, bac - ac) AS tcpi,
+           ratio(benefits_owned, benefits) AS benefit_ownership,
+           -- least() skips an empty argument, so one empty ratio leaves the other to decide.
+           least(ratio(ev, ac), ratio(ev, pv)) AS rag_basis
+    FROM sums;
+
+-- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and
+-- the fiscal year to date; fiscal_end is the last month of the whole fiscal period.
+CREATE OR REPLACE TEMP MACRO fiscal_windows(m, fy) AS TABLE
+    WITH x AS (SELECT CAST(m AS DATE) AS m, (month(m) - fy + 12) % 12 AS k)
+    SELECT g.grain, g.grain_order,
+           CAST(CASE g.grain WHEN 'month' THEN x.m
+                             WHEN 'quarter' THEN x.m - to_months(x.k % 3)
+                             ELSE x.m - to_months(x.k) END AS DATE) AS period_start,
+           CAST(CASE g.grain WHEN 'month' THEN x.m
+                             WHEN 'quarter' THEN x.m + to_months(2 - x.k % 3)
+                             ELSE x.m + to_months(11 - x.k) END AS DATE) AS fiscal_end
+    FROM x, (VALUES ('month', 1), ('quarter', 2), ('year', 3)) AS g(grain, grain_order);
+
+-- Aggregate one KPI column over a window: sum, mean or the latest month's value.
+CREATE OR REPLACE TEMP MACRO pick(how, total, mean, latest) AS
+    CASE how WHEN 'sum' THEN total WHEN 'mean' THEN mean WHEN 'last' THEN latest END;
+
+-- Level 2 per KPI and grain, before RAG. Each of actual, budget, forecast and target is
+-- aggregated over the window months where that column has a value.
+CREATE OR REPLACE TEMP MACRO kpi_rows(m, obj, fy) AS TABLE
+    WITH k AS (SELECT * FROM effective_kpis(m)),
+    attrs AS (
+        -- A KPI's descriptive fields are taken from its latest row that gives them.
+        SELECT kpi_id,
+               arg_max(kpi_name, period) FILTER (WHERE kpi_name IS NOT NULL) AS kpi_name,
+               arg_max(strategic_objective, period) FILTER (WHERE strategic_objective IS NOT NULL)
+                   AS strategic_objective,
+               arg_max(unit, period) FILTER (WHERE unit IS NOT NULL) AS unit,
+               coalesce(arg_max(direction, period) FILTER (WHERE direction IS NOT NULL), 'higher_is_better')
+                   AS direction,
+               coalesce(arg_max(aggregation, period) FILTER (WHERE aggregation IS NOT NULL), 'sum')
+                   AS aggregation
+        FROM k
+        GROUP BY kpi_id
+    ),
+    windowed AS (
+        SELECT a.kpi_id, a.kpi_name, a.strategic_objective, a.unit, a.direction, a.aggregation,
+               w.grain, w.grain_order, w.period_start,
+               count(k.actual) AS months_with_actual,
+               pick(a.aggregation, sum(k.actual), avg(k.actual),
+                    arg_max(k.actual, k.period) FILTER (WHERE k.actual IS NOT NULL)) AS actual,
+               pick(a.aggregation, sum(k.budget), avg(k.budget),
+                    arg_max(k.budget, k.period) FILTER (WHERE k.budget IS NOT NULL)) AS budget,
+               pick(a.aggregation, sum(k.forecast), avg(k.forecast),
+                    arg_max(k.forecast, k.period) FILTER (WHERE k.forecast IS NOT NULL)) AS forecast,
+               pick(a.aggregation, sum(k.target), avg(k.target),
+                    arg_max(k.target, k.period) FILTER (WHERE k.target IS NOT NULL)) AS target
+        FROM attrs AS a
+        CROSS JOIN fiscal_windows(m, fy) AS w
+        LEFT JOIN k ON k.kpi_id = a.kpi_id AND k.period BETWEEN w.period_start AND m
+        WHERE obj IS NULL OR a.strategic_objective = obj
+        GROUP BY a.kpi_id, a.kpi_name, a.strategic_objective, a.unit, a.direction, a.aggregation,
+                 w.grain, w.grain_order, w.period_start
+    )
+    SELECT *,
+           CASE direction WHEN 'lower_is_better' THEN ratio(target, actual) ELSE ratio(actual, target) END
+               AS attainment
+    FROM windowed;
+
+-- Monthly cash flows of each project in scope (SPEC §4 financial return): costs are actual to
+-- date and forecast after m; benefits are the project's financial `flow` benefits, realised to
+-- date and forecast after m. Months run from the earliest to the latest period in the project's
+-- financials or those benefits' values; a month without figures counts 0.
+CREATE OR REPLACE TEMP MACRO project_cashflows(m, pf, pg, obj, ccy) AS TABLE
+    WITH p AS (SELECT project_id, currency FROM scoped_projects(m, pf, pg, obj, ccy)),
+    costs AS (
+        SELECT f.project_id, f.period,
+               sum(CASE WHEN f.period <= m THEN coalesce(f.actual_cost, 0)
+                        ELSE coalesce(f.forecast_cost, 0) END) AS cost
+        FROM effective_financials(m) AS f
+        SEMI JOIN p USING (project_id)
+        GROUP BY ALL
+    ),
+    gains AS (
+        SELECT b.project_id, v.period,
+               sum(CASE WHEN v.period <= m THEN coalesce(v.realised_value, 0)
+                        ELSE coalesce(v.forecast_value, 0) END) AS benefit,
+               -- for time to value: did any benefit realise something positive this month?
+               max(v.realised_value) FILTER (WHERE v.period <= m) AS realised_max
+        FROM effective_benefit_values(m) AS v
+        JOIN effective_benefits(m) AS b USING (benefit_id)
+        SEMI JOIN p ON p.project_id = b.project_id
+        WHERE b.category = 'financial' AND coalesce(b.measure, 'flow') = 'flow'
+        GROUP BY ALL
+    ),
+    spans AS (
+        SELECT project_id, min(period) AS first_month, max(period) AS last_month
+        FROM (SELECT project_id, period FROM costs UNION ALL SELECT project_id, period FROM gains)
+        GROUP BY project_id
+    ),
+    months AS (
+        SELECT s.project_id, s.first_month, s.last_month, CAST(g.month AS DATE) AS month
+        FROM spans AS s,
+             LATERAL unnest(generate_series(s.first_month, s.last_month, INTERVAL 1 MONTH)) AS g(month)
+    )
+    SELECT mo.project_id, p.currency, mo.first_month, mo.last_month, mo.month,
+           datediff('month', mo.first_month, mo.month) AS t,
+           coalesce(c.cost, 0) AS cost,
+           coalesce(g.benefit, 0) AS benefit,
+           coalesce(g.benefit, 0) - coalesce(c.cost, 0) AS cash_flow,
+           g.realised_max
+    FROM months AS mo
+    JOIN p USING (project_id)
+    LEFT JOIN costs AS c ON c.project_id = mo.project_id AND c.period = mo.month
+    LEFT JOIN gains AS g ON g.project_id = mo.project_id AND g.period = mo.month;
