@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .ingest import IngestResult, ingest, parse_month_argument
+from .ingest import IngestResult, ingest, load_sample, parse_month_argument
 from .problems import Problem
 from .store import Store, StoreBusy, StoreError
 
@@ -127,16 +127,12 @@ def cmd_template(args, store: Store) -> int:
 
 
 def cmd_demo(args, store: Store) -> int:
-    from .sample import sample_manifest
-
-    worst = EXIT_OK
-    for path, as_of in sample_manifest():
-        result = ingest(store, [(path.name, path.read_bytes())], as_of=parse_month_argument(as_of),
-                        user="demo")
+    results = load_sample(store)
+    for result in results:
         print_ingest(result)
-        worst = max(worst, EXIT_OK if result.ok else EXIT_REJECTED)
-    print(f"sample portfolio loaded into {store.path}" if worst == EXIT_OK else "the sample did not load")
-    return worst
+    ok = all(r.ok for r in results)
+    print(f"sample portfolio loaded into {store.path}" if ok else "the sample did not load")
+    return EXIT_OK if ok else EXIT_REJECTED
 
 
 def cmd_ingest(args, store: Store) -> int:

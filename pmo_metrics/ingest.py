@@ -162,3 +162,17 @@ def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None =
             outcome.status, outcome.upload_id = "loaded", upload_id
     progress(1.0, "done")
     return result
+
+
+def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
+    """Load the bundled sample portfolio month by month (identical files come back as duplicates)."""
+    from .sample import sample_manifest
+
+    manifest = sample_manifest()
+    results = []
+    for index, (path, month) in enumerate(manifest):
+        progress(index / max(1, len(manifest)), f"loading {path.name}")
+        results.append(ingest(store, [(path.name, path.read_bytes())], as_of=parse_month_argument(month),
+                              user="sample"))
+    progress(1.0, "sample loaded")
+    return results

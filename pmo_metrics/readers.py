@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from . import schema
 from .parsing import parse_period_text
 from .problems import Problem, column_letter, error, shorten, warning
 from .schema import ABOUT_AS_OF, ABOUT_SHEET, BENEFIT_VALUES, MAX_HEADER_SEARCH_ROWS, Sheet
+
+# fastexcel logs a line for every mixed-type column; mixed columns are expected here (text money,
+# text dates) and validation reports what matters, so keep its chatter off the user's terminal.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
