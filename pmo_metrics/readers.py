@@ -143,7 +143,16 @@ def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
         return
     sheet = reader.load_sheet(sheet_name, header_row=header_index, schema_sample_rows=None)
     infos = sheet.available_columns()
-    table = sheet.to_arrow()
+    table, cell_errors = sheet.to_arrow_with_errors()
+    if cell_errors is not None and cell_errors.errors:
+        # fastexcel types a column by its majority and turns the odd cell out into null: "n/a"
+        # among numbers, "£1,200" among numbers, "Oct-26" among dates. Read those columns as text
+        # instead, so the validator parses each cell or reports it — never loses it.
+        by_index = {info.absolute_index: info.name for info in infos}
+        as_text = {by_index[e.position[1]]: "string" for e in cell_errors.errors if e.position[1] in by_index}
+        sheet = reader.load_sheet(sheet_name, header_row=header_index, schema_sample_rows=None, dtypes=as_text)
+        infos = sheet.available_columns()
+        table = sheet.to_arrow()
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     headers = rows[header_index]
