@@ -93,8 +93,9 @@ def format_problems(problems: list[Problem]) -> str:
     return format_table(["severity", "file", "sheet", "cell", "column", "value", "problem"], rows, max_width=120)
 
 
-def print_ingest(result: IngestResult, out=sys.stdout) -> None:
+def print_ingest(result: IngestResult, out=None) -> None:
     """Print the outcome of an upload: one line per file, then every problem."""
+    out = out or sys.stdout
     for f in result.files:
         month = f.as_of.strftime("%Y-%m") if f.as_of else "?"
         sheets = ", ".join(f"{name} {rows:,}" for name, rows in f.sheets.items()) or "-"
