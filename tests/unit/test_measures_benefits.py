@@ -15,10 +15,10 @@ def benefits(store, as_of=MAR, **kw):
     return {r["benefit_id"]: r for r in measure_table(store, "benefits", as_of, **kw).to_pylist()}
 
 
-@pytest.fixture
-def flow(tmp_path):
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
     return make_store(
-        tmp_path, "2026-03", projects=[project()],
+        tmp_path_factory.mktemp("flow"), "2026-03", projects=[project()],
         benefits=[benefit(confidence=0.5, owner="Ann")],
         benefit_values=[
             value(period="2026-01", planned_value=100, realised_value=90, forecast_value=999),  # forecast <= m ignored
@@ -51,10 +51,10 @@ def test_flow_benefit(flow):
     assert row["currency"] == "GBP"
 
 
-@pytest.fixture
-def level(tmp_path):
+@pytest.fixture(scope="module")
+def level(tmp_path_factory):
     return make_store(
-        tmp_path, "2026-03", projects=[project()],
+        tmp_path_factory.mktemp("level"), "2026-03", projects=[project()],
         benefits=[benefit(category="non_financial", unit="NPS", baseline_value=50, target_value=80),
                   benefit(benefit_id="B2", category="non_financial", baseline_value=50, target_value=50),
                   benefit(benefit_id="B3", category="non_financial", target_value=50)],
@@ -123,10 +123,10 @@ def test_rag_thresholds(tmp_path, realised, rag):
     assert benefits(store, settings=loose)["B1"]["rag"] == "green"
 
 
-@pytest.fixture
-def scoped(tmp_path):
+@pytest.fixture(scope="module")
+def scoped(tmp_path_factory):
     return make_store(
-        tmp_path, "2026-03",
+        tmp_path_factory.mktemp("scoped"), "2026-03",
         projects=[project(portfolio="A", programme="X", strategic_objective="Grow"),
                   project(project_id="P2", portfolio="B", strategic_objective="Save")],
         benefits=[benefit(), benefit(benefit_id="B2", strategic_objective="Save"),

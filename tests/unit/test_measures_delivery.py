@@ -19,11 +19,11 @@ def delivery(store, as_of=MAR, **kw):
     return by_id(measure_table(store, "delivery", as_of, **kw))
 
 
-@pytest.fixture
-def pmbok(tmp_path):
+@pytest.fixture(scope="module")
+def pmbok(tmp_path_factory):
     """The PMBOK example: BAC 100,000, PV 40,000, EV 35,000, AC 36,000 at the reporting month."""
     return make_store(
-        tmp_path, "2026-03",
+        tmp_path_factory.mktemp("pmbok"), "2026-03",
         projects=[project(budget_at_completion=100_000)],
         financials=[
             financial(period="2026-02", planned_cost=20_000, actual_cost=18_000, earned_value=17_500),

@@ -16,10 +16,11 @@ def grains(store, as_of, kpi_id="K1", **kw):
     return {r["grain"]: r for r in table.to_pylist() if r["kpi_id"] == kpi_id}
 
 
-@pytest.fixture
-def monthly(tmp_path):
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory):
     """K1: actual = the calendar month number, every month from 2025-01 to 2026-12."""
-    return make_store(tmp_path, "2025-01", kpis=[kpi(period=p, actual=p.month) for p in months("2025-01", 24)])
+    rows = [kpi(period=p, actual=p.month) for p in months("2025-01", 24)]
+    return make_store(tmp_path_factory.mktemp("monthly"), "2025-01", kpis=rows)
 
 
 def test_columns_in_spec_order(monthly):
@@ -156,10 +157,10 @@ def test_objective_filter_applies_to_kpis(tmp_path):
     assert set(table["kpi_id"].to_pylist()) == {"K1"}
 
 
-@pytest.fixture
-def spend(tmp_path):
+@pytest.fixture(scope="module")
+def spend(tmp_path_factory):
     return make_store(
-        tmp_path, "2026-05",
+        tmp_path_factory.mktemp("spend"), "2026-05",
         projects=[project(), project(project_id="P2"), project(project_id="P3", portfolio="Other")],
         financials=[
             financial(period="2026-03", planned_cost=100, actual_cost=90),

@@ -16,15 +16,15 @@ def metrics(store, as_of=MAR, **kw):
     return {r["metric"]: r for r in measure_table(store, "benchmarks", as_of, **kw).to_pylist()}
 
 
-@pytest.fixture
-def peers(tmp_path):
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory):
     rows = [
         ("up-above", 3, 2, 4, None), ("up-top", 4, 2, 4, "higher_is_better"), ("up-below", 1.5, 2, 4, None),
         ("down-above", 80, 100, 70, "lower_is_better"), ("down-top", 70, 100, 70, "lower_is_better"),
         ("down-below", 120, 100, 70, "lower_is_better"), ("no-top", 5, 2, None, None),
         ("zero-median", 5, 0, 1, None), ("down-zero-ours", 0, 5, 1, "lower_is_better"),
     ]
-    return make_store(tmp_path, "2026-03", benchmarks=[
+    return make_store(tmp_path_factory.mktemp("peers"), "2026-03", benchmarks=[
         benchmark(metric=m, our_value=o, peer_median=md, peer_top_quartile=t, direction=d) for m, o, md, t, d in rows
     ] + [benchmark(metric="up-top", period="2025-12", our_value=0, peer_median=9),
          benchmark(metric="up-top", period="2026-06", our_value=0, peer_median=9)])  # older / future readings
@@ -63,11 +63,11 @@ def sustained(store, as_of=MAR, settings=N3):
     return {r["benefit_id"]: r for r in measure_table(store, "sustained", as_of, settings=settings).to_pylist()}
 
 
-@pytest.fixture
-def ended(tmp_path):
+@pytest.fixture(scope="module")
+def ended(tmp_path_factory):
     after = months("2026-01", 3)
     return make_store(
-        tmp_path, "2026-03",
+        tmp_path_factory.mktemp("ended"), "2026-03",
         projects=[project(stage="closed", end_date="2025-12-15"),
                   project(project_id="P2", stage="execution", end_date="2026-03-10"),  # ends in m: not yet ended
                   project(project_id="P3", stage="closing", end_date="2025-10-01"),  # ended by date

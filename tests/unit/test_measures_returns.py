@@ -17,12 +17,12 @@ def returns(store, as_of, settings=R5):
     return {r["project_id"]: r for r in measure_table(store, "returns", as_of, settings=settings).to_pylist()}
 
 
-@pytest.fixture
-def yearly(tmp_path):
+@pytest.fixture(scope="module")
+def yearly(tmp_path_factory):
     """Cost 15,000 in 2020-01, then benefits each January 2021..2025 — all realised by 2025-06."""
     inflows = [value(period=f"{2020 + y}-01", realised_value=amount) for y, amount in enumerate(YEARLY) if y]
     return make_store(
-        tmp_path, "2025-06",
+        tmp_path_factory.mktemp("yearly"), "2025-06",
         projects=[project(end_date="2020-10-15")],
         financials=[financial(period="2020-01", actual_cost=15000)],
         benefits=[benefit()], benefit_values=inflows,
