@@ -1,0 +1,43 @@
+"""Router: page config, navigation, the shared filters, and the first-start sample load.
+
+Run with `streamlit run app.py`. On a brand-new database the bundled sample is loaded first, so
+a fresh clone opens on real-looking numbers; set PMO_METRICS_NO_SAMPLE=1 to start empty
+(the app tests do). PMO_METRICS_DB chooses the database file (default data/pmo.duckdb).
+"""
+
+import streamlit as st
+
+from pmo_metrics import ui
+
+st.set_page_config(page_title="PMO value dashboard", page_icon=":material/insights:", layout="wide")
+
+PAGES = {
+    "Overview": [
+        st.Page("pages/overview.py", title="Executive overview", icon=":material/dashboard:", default=True),
+    ],
+    "Value levels": [
+        st.Page("pages/delivery.py", title="1 · Delivery", icon=":material/engineering:"),
+        st.Page("pages/kpis.py", title="2 · KPIs", icon=":material/speed:"),
+        st.Page("pages/performance.py", title="3 · Performance", icon=":material/trending_up:"),
+        st.Page("pages/advantage.py", title="4 · Competitive advantage", icon=":material/emoji_events:"),
+        st.Page("pages/drilldown.py", title="Drill-down", icon=":material/account_tree:"),
+    ],
+    "Data": [
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+    ],
+    "Reports": [
+        st.Page("pages/scorecards.py", title="Scorecards", icon=":material/summarize:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+
+
+def _frame() -> None:
+    ui.data.ensure_sample(ui.get_store())
+    # The filters are drawn by the router on every run, so they keep their values across pages.
+    st.session_state[ui.state.CONTEXT] = ui.sidebar_filters()
+
+
+ui.guarded(_frame)
+page.run()

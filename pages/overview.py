@@ -1,0 +1,135 @@
+"""Executive overview: headline tiles with month-on-month deltas, the value chart, the four levels, top risks."""
+
+import streamlit as st
+
+from pmo_metrics import charts, ui
+from pmo_metrics.ui import widgets as w
+
+LEVEL_PAGES = {
+    "delivery": ("1 · Delivery", "pages/delivery.py", "projects by min(CPI, SPI)"),
+    "kpi": ("2 · KPIs", "pages/kpis.py", "KPIs by attainment this month"),
+    "benefits": ("3 · Performance", "pages/performance.py", "benefits by realisation rate"),
+    "advantage": ("4 · Competitive advantage", "pages/advantage.py", "benchmarks by position, benefits sustained"),
+}
+
+
+def _previous_month(ctx: ui.Context):
+    months = ui.data.reporting_months(ctx.path, ctx.version)
+    older = [m for m in months if m < ctx.as_of]
+    return older[0] if older else None
+
+
+def _delta(now, before, kind: str, currency: str):
+    """Return st.metric delta text for the change since the previous month (None without one)."""
+    if before is None or not w._is_number(now) or not w._is_number(before):
+        return None
+    change = now - before
+    if kind == "money":
+        # The sign leads, as st.metric reads the arrow's direction from the first character.
+        return ("+" if change >= 0 else "-") + w.money(abs(change), currency)
+    if kind == "pp":
+        return f"{change * 100:+.1f} pp"
+    return f"{change:+.3f}"
+
+
+def tiles(ctx: ui.Context) -> None:
+    """Render the headline tiles, each with its change since the previous stored month."""
+    now = ui.data.headline(ctx)
+    previous = _previous_month(ctx)
+    before = ui.data.headline(ctx, previous) if previous else {}
+    since = f"vs {w.month_label(previous)}" if previous else "no earlier month stored"
+    cur = now.get("currency") or ctx.currency
+    rows = [
+        [("Realised to date", "realised_to_date", "money",
+          f"Financial benefits realised to date; planned to date {w.money(now.get('planned_to_date'), cur)}."),
+         ("Realisation rate", "realisation_rate", "pp", "Realised ÷ planned to date (SPEC §4 level 3)."),
+         ("Erosion (forecast vs plan)", "erosion", "pp",
+          "(Forecast total − planned total) ÷ planned total; below 0 means value is leaking."),
+         ("Risk-adjusted forecast", "risk_adjusted_forecast", "money",
+          f"Forecast total × confidence; planned total {w.money(now.get('planned_total'), cur)}.")],
+        [("Portfolio CPI", "cpi", "index", "Σ EV ÷ Σ AC: below 1.00 means over budget."),
+         ("Portfolio SPI", "spi", "index", "Σ EV ÷ Σ PV: below 1.00 means behind schedule."),
+         ("NPV", "npv", "money", "Net present value of benefits less costs, realised and forecast."),
+         ("ROI to date", "roi", "pp", "(Realised financial benefits − AC) ÷ AC, to date.")],
+    ]
+    formats = {"money": lambda v: w.money(v, cur), "pp": w.pct, "index": w.ratio}
+    for row in rows:
+        for column, (label, key, kind, helptext) in zip(st.columns(len(row)), row, strict=True):
+            column.metric(label, formats[kind](now.get(key)), delta=_delta(now.get(key), before.get(key), kind, cur),
+                          delta_description=since if previous else None, help=helptext, border=True)
+    if now.get("projects_other_currency"):
+        st.caption(f"{now['projects_other_currency']} project(s) report in another currency and are left out "
+                   f"of the {cur} totals.")
+
+
+def levels(ctx: ui.Context) -> None:
+    """Render RAG counts per level with a link to each level's page."""
+    rag = ui.data.headline(ctx)["rag"]
+    counts = {"delivery": rag["delivery"], "kpi": rag["kpi"], "benefits": rag["benefits"],
+              "advantage": {k: rag["benchmarks"].get(k, 0) + rag["sustained"].get(k, 0)
+                            for k in ("green", "amber", "red", "none")}}
+    for column, (key, (title, page, what)) in zip(st.columns(4), LEVEL_PAGES.items(), strict=True):
+        box = column.container(border=True)
+        box.markdown(f"**{title}**")
+        box.caption(what)
+        box.markdown("  \n".join(f"{w.rag_badge(k)} **{counts[key].get(k, 0)}**"
+                                 for k in ("green", "amber", "red", "none")))
+        box.page_link(page, label=f"Open {title.split('· ')[1].lower()}", icon=":material/arrow_forward:")
+
+
+def risks(ctx: ui.Context) -> None:
+    """Render the benefits and projects with the most value at risk (planned total − risk-adjusted forecast)."""
+    benefits = ui.data.table(ctx, "benefits")
+    flow = benefits[(benefits["category"] == "financial") & (benefits["measure"] == "flow")].copy()
+    if flow.empty:
+        st.info("No financial benefits in this scope, so there is no value at risk to rank.")
+        return
+    flow["value_at_risk"] = flow["planned_total"] - flow["risk_adjusted_forecast"]
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Benefits with the most value at risk**")
+        top = flow.nlargest(5, "value_at_risk")
+        st.dataframe(
+            w._display_frame(top[["benefit_id", "benefit_name", "project_name", "value_at_risk",
+                                  "realisation_rate", "rag"]]),
+            hide_index=True, column_config={
+                "benefit_id": "Benefit", "benefit_name": "Name", "project_name": "Project",
+                "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
+                "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
+                "rag": "RAG"})
+    with right:
+        st.markdown("**Projects with the most value at risk**")
+        projects = (flow.groupby(["project_id", "project_name"], as_index=False)
+                    .agg(value_at_risk=("value_at_risk", "sum"), planned_total=("planned_total", "sum")))
+        delivery = ui.data.table(ctx, "delivery")[["project_id", "rag"]]
+        projects = projects.merge(delivery, on="project_id", how="left").nlargest(5, "value_at_risk")
+        st.dataframe(
+            w._display_frame(projects), hide_index=True, column_config={
+                "project_id": "Project", "project_name": "Name",
+                "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
+                "planned_total": st.column_config.NumberColumn(f"Planned total ({ctx.currency})", format="%,.0f"),
+                "rag": "Delivery RAG"})
+    st.caption("Value at risk = planned total − risk-adjusted forecast (forecast total × confidence), "
+               "financial flow benefits only.")
+
+
+def body() -> None:
+    """Render the overview."""
+    ctx = ui.context()
+    ui.page_header("Executive overview", ctx, "planned against realised value across the four levels")
+    if w.no_data(ctx):
+        return
+    tiles(ctx)
+    st.subheader("Planned, forecast and realised value")
+    frame = ui.data.timeline(ctx)
+    st.altair_chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), width="stretch",
+                    key="overview_timeline")
+    st.caption("Cumulative value of financial benefits. Realised runs to the reporting month; the forecast "
+               "continues it. Click a legend entry to highlight one line.")
+    st.subheader("The four levels at a glance")
+    levels(ctx)
+    st.subheader("Top value at risk")
+    risks(ctx)
+
+
+ui.guarded(body)

@@ -1,0 +1,226 @@
+"""Shared widgets: the sidebar filters, page header, number formats, RAG badges, tables and empty states."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+import streamlit as st
+
+from .. import measures
+from ..charts import RAG_LABELS
+from ..measures import Scope
+from ..store import StoreBusy, StoreError
+from . import data, state
+
+log = logging.getLogger(__name__)
+
+ALL = None  # a filter left at "All" is None, which is what Scope expects
+
+
+def month_label(month: dt.date | None) -> str:
+    """Return a month as 'Oct 2026' ('—' when empty)."""
+    return month.strftime("%b %Y") if month else "—"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not (isinstance(value, float) and (math.isnan(value)
+                                                                                 or math.isinf(value)))
+
+
+def money(value: object, currency: str = "GBP") -> str:
+    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k'; '—' when empty."""
+    if not _is_number(value):
+        return "—"
+    size = abs(value)
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if size >= limit:
+            text = f"{size / limit:,.2f}{suffix}"
+            break
+    else:
+        text = f"{size:,.0f}"
+    return f"{currency} {'−' if value < 0 else ''}{text}"
+
+
+def pct(value: object, digits: int = 1) -> str:
+    """Return a fraction as a percentage text ('95.7%'); '—' when empty."""
+    return f"{value:.{digits}%}" if _is_number(value) else "—"
+
+
+def ratio(value: object) -> str:
+    """Return an index such as CPI with two decimals; '—' when empty."""
+    return f"{value:.2f}" if _is_number(value) else "—"
+
+
+def rag_badge(rag: object) -> str:
+    """Return a markdown badge for a RAG value: theme colour (Okabe-Ito) plus its text label."""
+    key = rag if isinstance(rag, str) and rag in RAG_LABELS else "none"
+    colour = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}[key]
+    return f":{colour}-badge[{RAG_LABELS[key]}]"
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+
+def _keep_valid(key: str, options: list) -> None:
+    """Drop a remembered choice that the new options no longer offer (e.g. a programme of another portfolio)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def sidebar_filters() -> data.Context:
+    """Render the shared filters in the sidebar and return the page context they define."""
+    store = data.get_store()
+    path = str(store.path.resolve())
+    version = store.data_version()
+    months = data.reporting_months(path, version)
+    currency = data.currency(path, version)
+    sidebar = st.sidebar
+    if not months:
+        sidebar.info("No data yet. Open **Upload** to load a workbook or the sample portfolio.")
+        return data.Context(path, version, None, Scope(), currency)
+    _keep_valid(state.MONTH, months)
+    # Default to the latest month with data; the key keeps the choice across pages.
+    as_of = sidebar.selectbox("Reporting month", months, key=state.MONTH, format_func=month_label,
+                              help="Every figure is shown as it stood at the end of this month.")
+    dims = data.dimensions(path, version, as_of)
+    portfolios = [ALL, *sorted(dims["portfolio"].dropna().unique())]
+    _keep_valid(state.PORTFOLIO, portfolios)
+    portfolio = sidebar.selectbox("Portfolio", portfolios, key=state.PORTFOLIO,
+                                  format_func=lambda v: "All portfolios" if v is None else v)
+    scoped = dims if portfolio is None else dims[dims["portfolio"] == portfolio]
+    programmes = [ALL, *sorted(scoped["programme"].dropna().unique())]
+    _keep_valid(state.PROGRAMME, programmes)
+    programme = sidebar.selectbox("Programme", programmes, key=state.PROGRAMME,
+                                  format_func=lambda v: "All programmes" if v is None else v)
+    if programme is not None:
+        scoped = scoped[scoped["programme"] == programme]
+    objectives = [ALL, *sorted(scoped["strategic_objective"].dropna().unique())]
+    _keep_valid(state.OBJECTIVE, objectives)
+    objective = sidebar.selectbox("Strategic objective", objectives, key=state.OBJECTIVE,
+                                  format_func=lambda v: "All objectives" if v is None else v)
+    scope = Scope(portfolio, programme, objective)
+    sidebar.caption(f"As of **{month_label(as_of)}** · {scope_label(scope)}")
+    return data.Context(path, version, as_of, scope, currency)
+
+
+def scope_label(scope: Scope) -> str:
+    """Return the scope in words ('All portfolios' or 'Digital › Platforms · objective …')."""
+    parts = [p for p in (scope.portfolio, scope.programme) if p]
+    text = " › ".join(parts) if parts else "All portfolios"
+    return text + (f" · {scope.objective}" if scope.objective else "")
+
+
+def page_header(title: str, ctx: data.Context, blurb: str = "") -> None:
+    """Render the page title with the visible 'as of' label and scope."""
+    st.title(title)
+    st.caption(f"As of **{month_label(ctx.as_of)}** · {scope_label(ctx.scope)}"
+               + (f" — {blurb}" if blurb else ""))
+
+
+def no_data(ctx: data.Context) -> bool:
+    """Show what to do when there is nothing to show; return True when the page should stop."""
+    if ctx.as_of is not None:
+        return False
+    st.info("There is no data yet. Go to **Upload** to load the sample portfolio or your own workbook, "
+            "or run `pmo-metrics demo` from the command line.")
+    st.page_link("pages/upload.py", label="Open the upload page", icon=":material/upload:")
+    return True
+
+
+def empty_scope(frame: pd.DataFrame, what: str) -> bool:
+    """Say so when a table is empty for this month and scope; return True when it is."""
+    if frame is None or frame.empty:
+        st.info(f"No {what} for this month and scope. Widen the filters in the sidebar, pick another "
+                "month, or upload data on the **Upload** page.")
+        return True
+    return False
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def _column_config(columns: Iterable[str], currency: str) -> dict:
+    config = {}
+    for name in columns:
+        measure = measures.MEASURES.get(name)
+        if measure is None:
+            continue
+        label, helptext = measure.label, f"{measure.description} ({measure.spec})"
+        if measure.unit == "currency":
+            config[name] = st.column_config.NumberColumn(f"{label} ({currency})", help=helptext, format="%,.0f")
+        elif measure.unit == "ratio":
+            percent = name not in ("cpi", "spi", "tcpi", "bcr", "relative_index")
+            config[name] = st.column_config.NumberColumn(label, help=helptext,
+                                                         format="percent" if percent else "%.2f")
+        elif measure.unit == "number":
+            config[name] = st.column_config.NumberColumn(label, help=helptext, format="%,.2f")
+        elif measure.unit == "months":
+            config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
+        else:
+            config[name] = st.column_config.TextColumn(label, help=helptext)
+    return config
+
+
+def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            sample = out[name].dropna().head(20).tolist()
+            if sample and all(isinstance(v, dt.date) for v in sample):
+                months = all(getattr(v, "day", 1) == 1 for v in sample)
+                out[name] = out[name].map(lambda v, m=months: None if not isinstance(v, dt.date)
+                                          else v.strftime("%Y-%m") if m else v.isoformat())
+    if "rag" in out.columns:
+        out["rag"] = out["rag"].map(lambda v: RAG_LABELS.get(v if isinstance(v, str) else "none"))
+    return out
+
+
+def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *, key: str | None = None,
+                   height: int | str = "auto", on_select: str = "ignore", selection_mode: str = "single-row"):
+    """Render a measures table with labelled, formatted columns (RAG as text, months as YYYY-MM)."""
+    present = [c for c in columns if c in frame.columns]
+    shown = _display_frame(frame[present])
+    kwargs = {"key": key, "on_select": on_select}
+    if on_select != "ignore":
+        kwargs["selection_mode"] = selection_mode
+    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency),
+                        height=height, **kwargs)
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """Render a download button for a table as formula-safe CSV."""
+    import pyarrow as pa
+
+    from ..formatting import to_csv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    st.download_button(label, data=to_csv(table), file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def guarded(body: Callable[[], None]) -> None:
+    """Run a page body; show a store problem or an unexpected error as a message, never a traceback."""
+    try:
+        body()
+    except (StoreBusy, StoreError) as problem:
+        st.error(str(problem), icon=":material/error:")
+    except Exception:  # noqa: BLE001 - the user gets a message; the log keeps the traceback
+        log.exception("page failed")
+        st.error("Something went wrong while building this page. The details are in the server log; "
+                 "try another month or scope, or reload the page.", icon=":material/error:")
+
+
+def context() -> data.Context:
+    """Return the context the router's filters set for this run (an empty one if they failed)."""
+    ctx = st.session_state.get(state.CONTEXT)
+    if ctx is None:
+        store = data.get_store()
+        ctx = data.Context(str(store.path.resolve()), store.data_version(), None)
+    return ctx
