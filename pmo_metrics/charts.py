@@ -108,8 +108,12 @@ def _as_of_rule(as_of: object, label: str = "as of") -> alt.LayerChart:
 # -- overview -------------------------------------------------------------------------------------
 
 
-def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, currency: str = "GBP") -> alt.Chart:
-    """Return cumulative planned, forecast and realised value per month with a rule at the reporting month."""
+def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, currency: str = "GBP",
+                         title: str | None = None) -> alt.Chart:
+    """Return cumulative planned, forecast and realised value per month with a rule at the reporting month.
+
+    `title` replaces the value axis title (e.g. for a non-financial benefit in its own unit).
+    """
     if timeline_df is None or timeline_df.empty:
         return empty_chart("No benefit values yet: load the sample or upload a workbook")
     names = {"planned_cum": "Planned", "forecast_cum": "Forecast", "realised_cum": "Realised"}
@@ -119,7 +123,7 @@ def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, curren
                     var_name="series", value_name="value")
             .dropna(subset=["value"]))
     long["series"] = long["series"].map(names)
-    title = f"Cumulative value ({currency})"
+    title = title or f"Cumulative value ({currency})"
     legend = alt.selection_point(fields=["series"], bind="legend", name="series_pick")
     series = list(names.values())
     lines = (alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18))

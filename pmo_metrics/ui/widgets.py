@@ -224,3 +224,14 @@ def context() -> data.Context:
         store = data.get_store()
         ctx = data.Context(str(store.path.resolve()), store.data_version(), None)
     return ctx
+
+
+def selected(event, param: str, field: str) -> list:
+    """Return the values of `field` picked in an Altair selection `param` of an on_select event."""
+    try:
+        points = event.selection.get(param) or []
+    except AttributeError:
+        return []
+    if isinstance(points, dict):  # interval selections come back as {field: [low, high]}
+        return list(points.get(field) or [])
+    return [p[field] for p in points if isinstance(p, dict) and field in p]

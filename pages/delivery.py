@@ -1,0 +1,59 @@
+"""Level 1 · Delivery: CPI × SPI quadrant, roll-up per portfolio or programme, a project's S-curve, the table."""
+
+import streamlit as st
+
+from pmo_metrics import charts, ui
+from pmo_metrics.ui import widgets as w
+
+COLUMNS = ["project_id", "project_name", "portfolio", "programme", "stage", "bac", "pv", "ev", "ac", "cv", "sv",
+           "cpi", "spi", "eac", "fac", "etc", "vac", "tcpi", "quality_score", "benefit_ownership", "rag"]
+
+
+def body() -> None:
+    """Render the delivery page."""
+    ctx = ui.context()
+    ui.page_header("1 · Delivery", ctx, "are projects on cost and schedule, and is every benefit owned?")
+    if w.no_data(ctx):
+        return
+    delivery = ui.data.table(ctx, "delivery")
+    if w.empty_scope(delivery, "projects"):
+        return
+    level = "programme" if ctx.scope.portfolio else "portfolio"
+    st.subheader(f"CPI and SPI per {level}")
+    rollup = ui.data.rollup(ctx, level)
+    event = st.altair_chart(charts.delivery_rollup_chart(rollup, level), width="stretch", on_select="rerun",
+                            key="delivery_rollup")
+    groups = w.selected(event, "group", level)
+    if groups:
+        delivery = delivery[delivery[level].isin(groups)]
+        st.caption(f"Showing {', '.join(groups)} only — click the bar again or elsewhere in the chart to clear.")
+
+    st.subheader("Cost against schedule")
+    left, right = st.columns([3, 2])
+    with left:
+        event = st.altair_chart(charts.delivery_quadrant_chart(delivery, ctx.currency), width="stretch",
+                                on_select="rerun", key="delivery_quadrant")
+        st.caption("Each mark is a project sized by its budget at completion; colour and shape give its RAG "
+                   "(min of CPI and SPI). Click a project to see its S-curve.")
+    picked = w.selected(event, "project", "project_id")
+    projects = delivery.sort_values("project_id")
+    options = projects["project_id"].tolist()
+    names = dict(zip(projects["project_id"], projects["project_name"], strict=True))
+    with right:
+        default = options.index(picked[0]) if picked and picked[0] in options else 0
+        project = st.selectbox("Project for the S-curve", options, index=default,
+                               format_func=lambda p: f"{p} · {names.get(p, '')}", key="delivery_project")
+        row = projects[projects["project_id"] == project].iloc[0]
+        st.markdown(f"{w.rag_badge(row['rag'])} CPI **{w.ratio(row['cpi'])}** · SPI **{w.ratio(row['spi'])}** · "
+                    f"EAC **{w.money(row['eac'], ctx.currency)}** · VAC **{w.money(row['vac'], ctx.currency)}**")
+        fin = ui.data.financials(ctx.path, ctx.version, ctx.as_of, project)
+        frame = charts.s_curve_frame(fin, row["bac"], ctx.as_of)
+        st.altair_chart(charts.s_curve_chart(frame, ctx.as_of, ctx.currency), width="stretch",
+                        key="delivery_scurve")
+    st.subheader("Projects")
+    w.measures_table(delivery, COLUMNS, ctx, key="delivery_table")
+    w.csv_download(delivery[[c for c in COLUMNS if c in delivery.columns]],
+                   f"delivery-{ctx.as_of:%Y-%m}.csv", key="delivery_csv")
+
+
+ui.guarded(body)

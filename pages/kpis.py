@@ -1,0 +1,45 @@
+"""Level 2 · KPIs: month, quarter-to-date and year-to-date variances, bullet charts against target."""
+
+import streamlit as st
+
+from pmo_metrics import charts, ui
+from pmo_metrics.ui import widgets as w
+
+GRAINS = {"month": "Month", "quarter": "Quarter to date", "year": "Year to date"}
+COLUMNS = ["kpi_id", "kpi_name", "strategic_objective", "unit", "period_start", "period_end", "actual", "budget",
+           "var_budget", "var_budget_pct", "forecast", "var_forecast", "var_forecast_pct", "target", "var_target",
+           "var_target_pct", "attainment", "rag"]
+
+
+def body() -> None:
+    """Render the KPI page."""
+    ctx = ui.context()
+    ui.page_header("2 · KPIs", ctx, "actuals against budget, forecast and target")
+    if w.no_data(ctx):
+        return
+    kpis = ui.data.table(ctx, "kpi")
+    if w.empty_scope(kpis, "KPIs"):
+        return
+    grain = st.segmented_control("Window", list(GRAINS), format_func=GRAINS.get, default="month",
+                                 key="kpi_grain", required=True) or "month"
+    rows = kpis[kpis["grain"] == grain]
+    spend = rows[rows["kpi_id"].str.startswith("spend:")]
+    business = rows[~rows["kpi_id"].str.startswith("spend:")]
+    st.subheader(f"Attainment · {GRAINS[grain].lower()}")
+    st.altair_chart(charts.kpi_bullet_chart(business, grain=grain), width="stretch", key="kpi_bullets")
+    st.caption("Bar = actual as a share of target (colour and legend give the RAG from attainment); black tick = "
+               "target; grey diamond = budget. For lower-is-better KPIs, at or below 100 % is on target.")
+    st.subheader("KPI variances")
+    w.measures_table(business, COLUMNS, ctx, key="kpi_table")
+    if not spend.empty:
+        st.subheader("Portfolio spend")
+        st.caption("Actual cost against budget (planned cost) and forecast (actual to date + forecast cost), "
+                   f"in {ctx.currency}.")
+        w.measures_table(spend, ["kpi_id", "portfolio", "period_start", "period_end", "actual", "budget",
+                                 "var_budget", "var_budget_pct", "forecast", "var_forecast", "var_forecast_pct",
+                                 "outturn_budget", "outturn_forecast"], ctx, key="kpi_spend")
+    w.csv_download(rows[[c for c in COLUMNS if c in rows.columns]], f"kpis-{grain}-{ctx.as_of:%Y-%m}.csv",
+                   key="kpi_csv")
+
+
+ui.guarded(body)

@@ -1,0 +1,68 @@
+"""Level 3 · Performance: realisation by objective and portfolio, planned → realised waterfall, erosion, returns."""
+
+import streamlit as st
+
+from pmo_metrics import charts, ui
+from pmo_metrics.ui import widgets as w
+
+BENEFIT_COLUMNS = ["benefit_id", "benefit_name", "project_name", "portfolio", "strategic_objective", "category",
+                   "measure", "owner", "planned_to_date", "realised_to_date", "realisation_rate", "benefit_variance",
+                   "planned_total", "forecast_total", "erosion", "risk_adjusted_forecast", "progress_to_target", "rag"]
+RETURN_COLUMNS = ["project_id", "project_name", "portfolio", "npv", "roi", "bcr", "payback_month",
+                  "time_to_value_months", "discounted_benefits", "discounted_costs"]
+OBJECTIVE_COLUMNS = ["strategic_objective", "planned_to_date", "realised_to_date", "realisation_rate", "rag",
+                     "kpi_attainment", "kpi_rag", "benefits", "kpis"]
+
+
+def body() -> None:
+    """Render the performance page."""
+    ctx = ui.context()
+    ui.page_header("3 · Performance", ctx, "are benefits delivered against the organisation's goals?")
+    if w.no_data(ctx):
+        return
+    benefits = ui.data.table(ctx, "benefits")
+    if w.empty_scope(benefits, "benefits"):
+        return
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Realisation by strategic objective")
+        event = st.altair_chart(charts.realisation_chart(benefits, "strategic_objective", ctx.currency),
+                                width="stretch", on_select="rerun", key="perf_objectives")
+        picked_objectives = w.selected(event, "group", "strategic_objective")
+    by = "programme" if ctx.scope.portfolio else "portfolio"
+    with right:
+        st.subheader(f"Realisation by {by}")
+        event = st.altair_chart(charts.realisation_chart(benefits, by, ctx.currency), width="stretch",
+                                on_select="rerun", key="perf_groups")
+        picked_groups = w.selected(event, "group", by)
+    st.caption("Grey = planned to date, inner bar = realised to date (colour and legend give the RAG); the "
+               "percentage is the realisation rate. Click a bar to filter the benefits table below.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("From planned to realised")
+        st.altair_chart(charts.waterfall_chart(benefits, by, ctx.currency), width="stretch", key="perf_waterfall")
+    with right:
+        st.subheader("Erosion across reporting months")
+        st.altair_chart(charts.erosion_chart(ui.data.history(ctx), ctx.currency), width="stretch",
+                        key="perf_erosion")
+        st.caption("Each point is a stored snapshot: how the forecast total stood against the plan at that month.")
+
+    st.subheader("Objectives")
+    w.measures_table(ui.data.table(ctx, "objectives"), OBJECTIVE_COLUMNS, ctx, key="perf_objective_table")
+    st.subheader("Benefits")
+    shown = benefits
+    if picked_objectives:
+        shown = shown[shown["strategic_objective"].isin(picked_objectives)]
+    if picked_groups:
+        shown = shown[shown[by].isin(picked_groups)]
+    if picked_objectives or picked_groups:
+        st.caption("Filtered by your chart selection: " + ", ".join(picked_objectives + picked_groups))
+    w.measures_table(shown, BENEFIT_COLUMNS, ctx, key="perf_benefits")
+    w.csv_download(shown[[c for c in BENEFIT_COLUMNS if c in shown.columns]], f"benefits-{ctx.as_of:%Y-%m}.csv",
+                   key="perf_csv")
+    st.subheader("Financial return per project")
+    w.measures_table(ui.data.table(ctx, "returns"), RETURN_COLUMNS, ctx, key="perf_returns")
+
+
+ui.guarded(body)

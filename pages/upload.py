@@ -1,0 +1,168 @@
+"""Upload: template, check (validation report, nothing stored), load with progress, history and void."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pmo_metrics import ui
+from pmo_metrics.ingest import load_sample
+from pmo_metrics.store import StoreBusy, StoreError
+from pmo_metrics.template import build_template
+from pmo_metrics.ui import state
+from pmo_metrics.ui import upload as logic
+
+PROBLEM_CONFIG = {"severity": "Severity", "file": "File", "sheet": "Sheet", "cell": "Cell", "column": "Column",
+                  "value": "Value found", "problem": "Problem"}
+SUMMARY_CONFIG = {"file": "File", "status": "Status", "as_of": "Reporting month", "rows": "Rows per sheet",
+                  "errors": "Errors", "warnings": "Warnings",
+                  "upload_id": st.column_config.NumberColumn("Upload", format="%d")}
+HISTORY_CONFIG = {"upload_id": st.column_config.NumberColumn("Upload", format="%d"), "status": "Status",
+                  "file_name": "File", "as_of": "Reporting month", "rows": "Rows per sheet",
+                  "problems": st.column_config.NumberColumn("Problems", format="%d"), "user_name": "Loaded by",
+                  "created_at": st.column_config.DatetimeColumn("When"), "voided_by": "Voided by"}
+
+
+@st.cache_data(show_spinner=False)
+def _template() -> bytes:
+    return build_template()
+
+
+def _progress_bar(text: str):
+    bar = st.progress(0.0, text=text)
+    return bar, (lambda fraction, message: bar.progress(min(1.0, max(0.0, fraction)), text=message))
+
+
+def _after_write(months=()) -> None:
+    """Forget cached figures and show the newest loaded month, so every page reflects the change."""
+    ui.clear_caches()
+    if months:
+        st.session_state[state.MONTH] = max(months)
+
+
+def _show_report(report: logic.Report) -> None:
+    if report.message:
+        (st.success if report.ok else st.error)(report.message)
+    if not report.summary.empty:
+        st.dataframe(report.summary, hide_index=True, column_config=SUMMARY_CONFIG)
+    if not report.problems.empty:
+        errors = int((report.problems["severity"] == "error").sum())
+        st.markdown(f"**Validation report** — {errors} error(s), {len(report.problems) - errors} warning(s)")
+        st.dataframe(report.problems, hide_index=True, column_config=PROBLEM_CONFIG, key=f"problems_{report.action}")
+
+
+def upload_section(store) -> None:
+    """Render the uploader, the month and CSV sheet choices, Check and Load."""
+    nonce = st.session_state.setdefault(state.UPLOADER_NONCE, 0)
+    uploaded = st.file_uploader("Monthly workbooks or CSV files", type=["xlsx", "xlsm", "csv"],
+                                accept_multiple_files=True, key=f"uploader_{nonce}",
+                                help="Several files of one month can go together; they load all or nothing.")
+    message = st.session_state.pop(state.UPLOAD_MESSAGE, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+    if not uploaded:
+        st.caption("Pick one or more files. Nothing is stored until you press Load after a clean check.")
+        return
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    left, right = st.columns(2)
+    month_text = left.text_input(
+        "Reporting month (YYYY-MM)", value=logic.suggested_month([n for n, _ in files]),
+        key=f"upload_month_{nonce}",
+        help="Prefilled from the file names. Leave empty to take it from each file's About sheet or name.")
+    user = right.text_input("Your name (for the audit log)", key="upload_user")
+    csv_sheets = {}
+    for name, _ in files:
+        if logic.csv_needs_sheet(name):
+            csv_sheets[name] = st.selectbox(f"Which sheet does {name} hold?", logic.SHEET_NAMES,
+                                            key=f"csv_sheet_{nonce}_{name}")
+    token = logic.fingerprint(files, month_text, csv_sheets)
+    report: logic.Report | None = st.session_state.get(state.UPLOAD_REPORT)
+    if report is not None and report.fingerprint != token:
+        report = None  # the files or choices changed since the last check
+    check_col, load_col = st.columns(2)
+    if check_col.button("Check", icon=":material/fact_check:", type="secondary", width="stretch"):
+        bar, progress = _progress_bar("Checking")
+        report = logic.run_check(store, files, month_text, csv_sheets, progress)
+        bar.empty()
+        st.session_state[state.UPLOAD_REPORT] = report
+    ready = report is not None and report.action == "check" and report.ok
+    if load_col.button("Load", icon=":material/database_upload:", type="primary", width="stretch",
+                       disabled=not ready, help=None if ready else "Check the files first; Load unlocks when "
+                                                                   "the check finds no errors."):
+        bar, progress = _progress_bar("Loading")
+        report = logic.run_load(store, files, month_text, csv_sheets, user, progress)
+        bar.empty()
+        st.session_state.pop(state.UPLOAD_REPORT, None)
+        if report.ok:
+            _after_write(report.months)
+            st.session_state[state.UPLOADER_NONCE] = nonce + 1  # a fresh, empty uploader
+            st.session_state[state.UPLOAD_MESSAGE] = report.message
+            st.rerun()
+        ui.clear_caches()  # a rejected load is in the audit log now
+    if report is not None:
+        _show_report(report)
+
+
+@st.dialog("Void this upload?")
+def _confirm_void(store, upload_id: int, file_name: str) -> None:
+    st.write(f"Upload {upload_id} ({file_name}) will stop counting. Its data falls back to what was effective "
+             "before it. Nothing is deleted and the audit log keeps the record.")
+    who = st.text_input("Your name", key="void_user")
+    if st.button("Void upload", type="primary", icon=":material/block:"):
+        try:
+            store.void(upload_id, who or None)
+        except (StoreBusy, StoreError) as problem:
+            st.error(str(problem))
+            return
+        _after_write()
+        st.session_state[state.UPLOAD_MESSAGE] = f"Upload {upload_id} voided."
+        st.rerun()
+
+
+def history_section(store, ctx: ui.Context) -> None:
+    """Render the audit log with the void action and the stored problems of any upload."""
+    uploads = ui.data.uploads(ctx.path, store.data_version())
+    if uploads.empty:
+        st.info("No uploads yet.")
+        if st.button("Load the sample portfolio", icon=":material/science:"):
+            bar, progress = _progress_bar("Loading the sample")
+            load_sample(store, progress)
+            bar.empty()
+            _after_write(store.reporting_months()[:1])
+            st.rerun()
+        return
+    st.dataframe(logic.history_frame(uploads), hide_index=True, column_config=HISTORY_CONFIG, height=320,
+                 key="upload_history")
+    left, right = st.columns(2)
+    with left:
+        loaded = uploads[uploads["status"] == "loaded"]
+        names = dict(zip(loaded["upload_id"], loaded["file_name"], strict=True))
+        if names:
+            chosen = st.selectbox("Upload to void", list(names), format_func=lambda i: f"{i} · {names[i]}",
+                                  key="void_choice")
+            if st.button("Void…", icon=":material/block:"):
+                _confirm_void(store, int(chosen), names[chosen])
+    with right:
+        with_problems = logic.history_frame(uploads)
+        with_problems = with_problems[with_problems["problems"] > 0]
+        if not with_problems.empty:
+            pick = st.selectbox("Show the problems stored with upload", with_problems["upload_id"].tolist(),
+                                key="problems_choice")
+            st.dataframe(logic.stored_problems(uploads, pick), hide_index=True, column_config=PROBLEM_CONFIG)
+
+
+def body() -> None:
+    """Render the upload page."""
+    ctx = ui.context()
+    store = ui.get_store()
+    st.title("Upload")
+    st.caption("Load monthly returns. Files are checked first; a file with any error loads nothing.")
+    st.download_button("Download the input template (.xlsx)", data=_template(), file_name="pmo-input-template.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="template_download")
+    st.subheader("1 · Check and load")
+    upload_section(store)
+    st.subheader("2 · Upload history")
+    history_section(store, ctx)
+
+
+ui.guarded(body)

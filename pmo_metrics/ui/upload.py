@@ -1,0 +1,166 @@
+"""The upload page's logic, kept apart from its widgets so tests can call it directly.
+
+Check validates and stores nothing; load stores the batch all or nothing (SPEC §2, §3). Both
+return plain tables for the page: a per-file summary and the located problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_month_argument
+from ..schema import SHEETS, sheet_for_file_stem
+from ..store import Store
+
+PROBLEM_COLUMNS = ["severity", "file", "sheet", "cell", "column", "value", "problem"]
+SUMMARY_COLUMNS = ["file", "status", "as_of", "rows", "errors", "warnings", "upload_id"]
+SHEET_NAMES = [s.name for s in SHEETS]
+
+
+@dataclass
+class Report:
+    """What the page shows after a check or load."""
+
+    action: str  # "check" | "load"
+    ok: bool
+    summary: pd.DataFrame
+    problems: pd.DataFrame
+    fingerprint: str = ""
+    months: list[dt.date] = field(default_factory=list)
+    message: str = ""
+
+
+def fingerprint(files: list[tuple[str, bytes]], month_text: str, csv_sheets: dict[str, str]) -> str:
+    """Return a token for these files and choices, so a stale check never unlocks a load."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    digest.update(month_text.strip().encode() + json.dumps(csv_sheets, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def suggested_month(names: list[str]) -> str:
+    """Return the YYYY-MM the file names agree on, else '' (the About sheet or names decide per file)."""
+    months = {month_from_file_name(n) for n in names}
+    months.discard(None)
+    return months.pop().strftime("%Y-%m") if len(months) == 1 else ""
+
+
+def csv_needs_sheet(name: str) -> bool:
+    """Return True when a CSV's file name does not say which sheet it holds."""
+    stem = name.rsplit(".", 1)[0]
+    return name.lower().endswith(".csv") and sheet_for_file_stem(stem) is None
+
+
+def parse_month(text: str) -> tuple[dt.date | None, str]:
+    """Return (month, '') for YYYY-MM text, (None, '') when blank, (None, message) when unreadable."""
+    if not text.strip():
+        return None, ""
+    try:
+        return parse_month_argument(text.strip()), ""
+    except ValueError as problem:
+        return None, str(problem)
+
+
+def _frames(result: IngestResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    summary = pd.DataFrame([{
+        "file": f.name, "status": f.status, "as_of": f.as_of.strftime("%Y-%m") if f.as_of else "",
+        "rows": ", ".join(f"{sheet} {rows}" for sheet, rows in f.sheets.items()),
+        "errors": len(f.errors), "warnings": len(f.problems) - len(f.errors),
+        "upload_id": f.upload_id if f.upload_id is not None else f.duplicate_of,
+    } for f in result.files], columns=SUMMARY_COLUMNS)
+    problems = pd.DataFrame([p.as_dict() for p in result.problems], columns=PROBLEM_COLUMNS)
+    problems = problems.sort_values("severity", kind="stable").reset_index(drop=True)  # errors first
+    return summary, problems.astype(str).replace({"None": ""})
+
+
+def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
+              csv_sheets: dict[str, str] | None = None,
+              progress: Callable[[float, str], None] | None = None) -> Report:
+    """Validate the files without storing anything; return the report."""
+    csv_sheets = csv_sheets or {}
+    month, problem = parse_month(month_text)
+    token = fingerprint(files, month_text, csv_sheets)
+    if problem:
+        return Report("check", False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
+                      token, message=problem)
+    result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
+                           progress=progress or (lambda f, t: None))
+    summary, problems = _frames(result)
+    ok = result.ok and not any(f.errors for f in result.files)
+    months = sorted({f.as_of for f in result.files if f.as_of})
+    duplicates = [f.name for f in result.files if f.status == "duplicate"]
+    if not ok:
+        message = "Some files have errors: fix them and upload again. Nothing has been stored."
+    elif duplicates and len(duplicates) == len(result.files):
+        message = "Every file is identical to one already loaded; loading changes nothing."
+    else:
+        message = "No errors found. Press Load to store the upload."
+    return Report("check", ok, summary, problems, token, months, message)
+
+
+def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
+             csv_sheets: dict[str, str] | None = None, user: str | None = None,
+             progress: Callable[[float, str], None] | None = None) -> Report:
+    """Validate and store the files in one transaction; return the report (StoreBusy/StoreError propagate)."""
+    csv_sheets = csv_sheets or {}
+    month, problem = parse_month(month_text)
+    token = fingerprint(files, month_text, csv_sheets)
+    if problem:
+        return Report("load", False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
+                      token, message=problem)
+    result = ingest(store, files, as_of=month, user=user or None, csv_sheets=csv_sheets,
+                    progress=progress or (lambda f, t: None))
+    summary, problems = _frames(result)
+    loaded = [f for f in result.files if f.status == "loaded"]
+    months = sorted({f.as_of for f in loaded if f.as_of})
+    if not result.ok:
+        message = "The upload was rejected and nothing was stored; the problems are listed below."
+    elif loaded:
+        message = (f"Loaded {len(loaded)} file(s) for {', '.join(m.strftime('%Y-%m') for m in months)}. "
+                   "Every page now shows the new data.")
+    else:
+        message = "Nothing new: every file was identical to one already loaded."
+    return Report("load", result.ok, summary, problems, token, months, message)
+
+
+def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
+    """Return the audit log for display: one row per upload with its row counts and message count."""
+    if uploads.empty:
+        return pd.DataFrame(columns=["upload_id", "status", "file_name", "as_of", "rows", "problems", "user_name",
+                                     "created_at", "voided_by"])
+
+    def rows(text) -> str:
+        try:
+            return ", ".join(f"{k} {v}" for k, v in json.loads(text or "{}").items())
+        except (TypeError, ValueError):
+            return ""
+
+    def count(text) -> int:
+        try:
+            return sum(1 for m in json.loads(text or "[]") if m.get("severity") in ("error", "warning"))
+        except (TypeError, ValueError, AttributeError):
+            return 0
+
+    out = uploads[["upload_id", "status", "file_name", "as_of", "user_name", "created_at", "voided_by"]].copy()
+    out.insert(4, "rows", uploads["sheets"].map(rows))
+    out.insert(5, "problems", uploads["messages"].map(count))
+    return out
+
+
+def stored_problems(uploads: pd.DataFrame, upload_id: int) -> pd.DataFrame:
+    """Return the validation messages stored with one upload (e.g. why it was rejected)."""
+    row = uploads[uploads["upload_id"] == upload_id]
+    if row.empty:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    try:
+        messages = json.loads(row.iloc[0]["messages"] or "[]")
+    except (TypeError, ValueError):
+        messages = []
+    return pd.DataFrame(messages, columns=PROBLEM_COLUMNS).fillna("").astype(str)
