@@ -136,6 +136,11 @@ def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None =
            user: str | None = None, csv_sheets: dict[str, str] | None = None,
            progress: Progress = _noop) -> IngestResult:
     """Validate and store a batch in one transaction, recording every file in the audit log."""
+    with store.connect():  # one open of the database file for the whole upload
+        return _ingest(store, files, as_of, user, csv_sheets, progress)
+
+
+def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
     result, loads = check(store, files, as_of, csv_sheets, progress)
     rejected = any(f.status == "rejected" for f in result.files)
     data_by_name = {safe_file_name(n): d for n, d in files}

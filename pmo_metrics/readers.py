@@ -1,4 +1,4 @@
-"""File bytes -> raw sheets: find the header, map columns to the contract, melt wide benefit values.
+"""File bytes -> raw sheets: find the header, map columns to the contract, spot wide benefit values.
 
 Workbooks are read with fastexcel straight to Arrow (the fastest parser measured for this
 product); CSVs with the standard library so every line keeps its number. Nothing here decides
@@ -31,7 +31,6 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
 ROW = "_row"  # the spreadsheet row number (1-based) every raw row carries
-WIDE_LETTER = "_letter"  # in a melted wide sheet, the column letter of each value cell
 
 # Zip-bomb guard: refuse archives whose contents inflate beyond these before parsing them.
 MAX_UNCOMPRESSED_BYTES = 1_000_000_000
@@ -48,7 +47,12 @@ class RawSheet:
     table: pa.Table  # canonical columns (as read) + _row
     letters: dict[str, str]  # canonical column -> spreadsheet column letter
     header_row: int  # 1-based
-    wide: bool = False  # melted wide BenefitValues: benefit_id, measure, period, value, _row, _letter
+    # Wide BenefitValues: columns benefit_id, measure, value_0..value_k; months maps value_k to its month.
+    months: dict[str, dt.date] | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.months is not None
 
 
 @dataclass
@@ -124,23 +128,34 @@ def _read_workbook(raw: RawFile, data: bytes) -> None:
 
 
 def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
-    preview = reader.load_sheet(sheet_name, header_row=None, skip_rows=0,
-                                n_rows=MAX_HEADER_SEARCH_ROWS, dtypes="string").to_arrow()
-    rows = _preview_rows(preview)
     if schema.normalise_name(sheet_name) == schema.normalise_name(ABOUT_SHEET):
-        raw.about_as_of = _about_as_of(raw, sheet_name, rows)
+        raw.about_as_of = _about_as_of(raw, sheet_name, _preview(reader, sheet_name))
         return
     spec = schema.sheet_for_name(sheet_name)
     if spec is None:
-        if any(any(v is not None for v in row) for row in rows):
-            raw.problems.append(warning(raw.name, "sheet not part of the input contract; ignored",
-                                        sheet=sheet_name))
+        raw.problems.append(warning(raw.name, "sheet not part of the input contract; ignored", sheet=sheet_name))
         return
-    header_index = _find_header(rows, spec)
-    if header_index is None:
-        if any(any(v is not None for v in row) for row in rows):
-            raw.problems.append(_no_header_error(raw.name, sheet_name, spec))
-        return
+    # Fast path: most returns have their header on row 1, and fastexcel parses the whole sheet
+    # on every load, so try that first and only look for a lower header when row 1 is not it.
+    infos, table = _load(reader, sheet_name, 0)
+    headers = {i.absolute_index: i.name for i in infos if i.column_name_from != "generated"}
+    header_index = 0
+    if not (_names_required(list(headers.values()), spec) or _wide_header(list(headers.values()), spec)):
+        rows = _preview(reader, sheet_name)
+        header_index = _find_header(rows, spec)
+        if header_index is None:
+            if any(any(v is not None for v in row) for row in rows):
+                raw.problems.append(_no_header_error(raw.name, sheet_name, spec))
+            return
+        infos, table = _load(reader, sheet_name, header_index)
+        headers = dict(enumerate(rows[header_index]))
+    columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
+               for position, i in enumerate(infos)]
+    _add_sheet(raw, sheet_name, spec, header_index + 1, columns, table.num_rows)
+
+
+def _load(reader, sheet_name: str, header_index: int):
+    """Return (column infos, Arrow table) of a sheet whose header is on row `header_index` (0-based)."""
     sheet = reader.load_sheet(sheet_name, header_row=header_index, schema_sample_rows=None)
     infos = sheet.available_columns()
     table, cell_errors = sheet.to_arrow_with_errors()
@@ -155,23 +170,35 @@ def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
         table = sheet.to_arrow()
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
-    headers = rows[header_index]
-    columns = []
-    for position, info in enumerate(infos):
-        absolute = info.absolute_index
-        text = headers[absolute] if absolute < len(headers) else None
-        columns.append((column_letter(absolute), text, table.column(position)))
-    _add_sheet(raw, sheet_name, spec, header_index + 1, columns, table.num_rows)
+    return infos, table
 
 
-def _preview_rows(batch) -> list[list[str | None]]:
-    """Return the preview as rows of header text, indexed by absolute column."""
-    if isinstance(batch, pa.Table):
-        batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else None
-    if batch is None or batch.num_rows == 0:
+def _names_required(names: list, spec: Sheet) -> bool:
+    folded = {schema.normalise_name(n) for n in names if n is not None}
+    return all(folded & spec.column(required).spellings() for required in spec.required)
+
+
+def _wide_header(names: list, spec: Sheet) -> bool:
+    folded = {schema.normalise_name(n) for n in names if n is not None}
+    return (spec is BENEFIT_VALUES and "measure" in folded
+            and bool(folded & spec.column("benefit_id").spellings())
+            and any(_month_header(n) is not None for n in names if n is not None))
+
+
+def _preview(reader, sheet_name: str) -> list[list[str | None]]:
+    """Return the first rows of a sheet as text, each row indexed by absolute column (A = 0)."""
+    sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, n_rows=MAX_HEADER_SEARCH_ROWS,
+                              dtypes="string")
+    infos = sheet.available_columns()
+    batch = sheet.to_arrow()
+    if batch.num_rows == 0 or not infos:
         return []
-    columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-    return [[col[r] for col in columns] for r in range(batch.num_rows)]
+    width = max(i.absolute_index for i in infos) + 1
+    rows = [[None] * width for _ in range(batch.num_rows)]
+    for position, info in enumerate(infos):
+        for r, value in enumerate(batch.column(position).to_pylist()):
+            rows[r][info.absolute_index] = value
+    return rows
 
 
 def _about_as_of(raw: RawFile, sheet_name: str, rows: list[list]) -> dt.date | None:
@@ -284,24 +311,28 @@ def _add_sheet(raw: RawFile, sheet_name: str, spec: Sheet, header_row: int,
 
 
 def _add_wide_sheet(raw, sheet_name, spec, header_row, mapped, months, row_numbers) -> None:
-    """Melt a wide BenefitValues sheet (benefit_id, measure, one column per month) to long cells."""
+    """Keep a wide BenefitValues sheet (benefit_id, measure, one column per month) as it is.
+
+    It is validated wide — every month column a located number column — and melted in DuckDB.
+    """
     if "benefit_id" not in mapped:
         raw.problems.append(error(raw.name, "required column missing: benefit_id", sheet=sheet_name,
                                   column="benefit_id"))
         return
-    ids, measures = mapped["benefit_id"][1], mapped["measure"][1]
-    parts = []
-    for letter, month, values in months:
-        values = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
-        n = len(values)
-        parts.append(pa.table({
-            "benefit_id": ids, "measure": measures,
-            "period": pa.array([month] * n, pa.date32()), "value": values,
-            ROW: row_numbers, WIDE_LETTER: pa.array([letter] * n, pa.string()),
-        }))
-    table = pa.concat_tables([p.cast(parts[0].schema) for p in parts])
+    seen: dict[dt.date, str] = {}
+    arrays = {"benefit_id": mapped["benefit_id"][1], "measure": mapped["measure"][1]}
     letters = {"benefit_id": mapped["benefit_id"][0], "measure": mapped["measure"][0]}
-    raw.sheets.append(RawSheet(raw.name, sheet_name, spec, table, letters, header_row, wide=True))
+    month_of = {}
+    for index, (letter, month, values) in enumerate(months):
+        if month in seen:
+            raw.problems.append(error(raw.name, f"month {month:%Y-%m} appears in columns {seen[month]} and {letter}",
+                                      sheet=sheet_name, cell=f"{letter}{header_row}"))
+            continue
+        seen[month] = letter
+        name = f"value_{index}"
+        arrays[name], letters[name], month_of[name] = values, letter, month
+    arrays[ROW] = row_numbers
+    raw.sheets.append(RawSheet(raw.name, sheet_name, spec, pa.table(arrays), letters, header_row, months=month_of))
 
 
 # -- CSV -------------------------------------------------------------------------------------
@@ -357,7 +388,4 @@ def _read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
         # CSV line numbers are the row numbers the user sees when opening the file in Excel.
         sheet = raw.sheets[-1]
         lines = pa.array([line for line, _ in body], pa.int64())
-        if sheet.wide:
-            n_months = sheet.table.num_rows // max(1, len(body))
-            lines = pa.concat_arrays([lines] * n_months) if n_months else lines
         sheet.table = sheet.table.set_column(sheet.table.schema.get_field_index(ROW), ROW, lines)

@@ -86,12 +86,30 @@ class Store:
         self.path = resolve_db_path(db)
         self.busy_wait = busy_wait
         self._migrated = False
+        self._local = threading.local()
 
     # -- connections -------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a connection to the migrated database, closed afterwards."""
+        """Yield a connection to the migrated database, closed afterwards.
+
+        Re-entrant per thread: an operation made of several store calls (an ingest) wraps them
+        in one `with store.connect():` and opens the file once.
+        """
+        open_here = getattr(self._local, "con", None)
+        if open_here is not None:
+            yield open_here
+            return
+        with self._open() as con:
+            self._local.con = con
+            try:
+                yield con
+            finally:
+                self._local.con = None
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.busy_wait
         while True:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from .parsing import PARSE_NUMBER_MACRO, parse_date_text
 from .problems import Problem, error, shorten
-from .readers import ROW, WIDE_LETTER, RawFile, RawSheet
+from .readers import ROW, RawFile, RawSheet
 from .schema import (
     BENEFIT_VALUES,
     BENEFITS,
@@ -208,19 +208,29 @@ def _sql_type(column: Column) -> str:
             ENUM: "VARCHAR"}[column.type]
 
 
-def _materialise(con, parsed: list[_Parsed], extra: list[str]) -> None:
-    """Create temp table `typed`: parsed values, the raw text of fallible cells, row numbers.
+def _raw_ref(item: _Parsed) -> str:
+    """Return SQL over `typed` giving a cell's text for messages."""
+    if item.raw_text is not None:
+        return _q("raw_" + item.column.name)
+    return f"CAST({_q(item.column.name)} AS VARCHAR)"
 
-    Blank rows (every contract column empty) are dropped here, as SPEC §2 asks.
+
+def _materialise(con, parsed: list[_Parsed], extra: list[str]) -> None:
+    """Create temp table `typed`: parsed values, row numbers, and the raw text of fallible cells.
+
+    Only columns whose parsing can fail keep their text (casting every number to text for a
+    message that is never shown was the slowest step of a large load). Blank rows — every
+    contract column empty — are dropped here, as SPEC §2 asks.
     """
     items = [f"raw.{_q(e)} AS {_q(e)}" for e in extra]
     any_present = []
     for p in parsed:
-        name = p.column.name
-        items.append(f"{p.expression} AS {_q(name)}")
-        text = p.raw_text or f"NULLIF(trim(CAST(raw.{_q(name)} AS VARCHAR)), '')"
-        items.append(f"{text} AS {_q('raw_' + name)}")
-        any_present.append(f"{text} IS NOT NULL")
+        items.append(f"{p.expression} AS {_q(p.column.name)}")
+        if p.raw_text is not None:
+            items.append(f"{p.raw_text} AS {_q('raw_' + p.column.name)}")
+            any_present.append(f"{p.raw_text} IS NOT NULL")
+        else:
+            any_present.append(f"({p.expression}) IS NOT NULL")
     joins = " ".join(p.join for p in parsed if p.join)
     where = " OR ".join(any_present) or "TRUE"
     con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(items)} FROM raw {joins} "  # noqa: S608
@@ -233,50 +243,52 @@ def _materialise(con, parsed: list[_Parsed], extra: list[str]) -> None:
 class _Locator:
     """Turns row numbers and column names into located problems for one sheet."""
 
-    def __init__(self, sheet: RawSheet, problems: list[Problem], letters: dict[str, str]):
+    def __init__(self, sheet: RawSheet, problems: list[Problem], letters: dict[str, str],
+                 display: dict[str, str] | None = None):
         self.sheet, self.problems, self.letters = sheet, problems, letters
+        self.display = display or {}
 
-    def add(self, con, column: str, query: str, message: str, params=None, letter_sql: str | None = None):
-        """Run `query` (rows of: _row, value[, letter]) and record one problem per row, capped."""
+    def add(self, con, column: str, query: str, message: str, params=None):
+        """Run `query` (rows of: _row, value) and record one problem per row, capped."""
         total = con.execute(f"SELECT count(*) FROM ({query})", params or []).fetchall()[0][0]  # noqa: S608
         if not total:
             return
         rows = con.execute(f"SELECT * FROM ({query}) ORDER BY 1 LIMIT {MAX_PROBLEMS_PER_CHECK}",  # noqa: S608
                            params or []).fetchall()
+        shown = self.display.get(column, column)
         for row in rows:
-            letter = row[2] if letter_sql else self.letters.get(column, "")
             self.problems.append(error(self.sheet.file, message, sheet=self.sheet.sheet_name,
-                                       cell=f"{letter}{row[0]}", column=column, value=shorten(row[1])))
+                                       cell=f"{self.letters.get(column, '')}{row[0]}", column=shown,
+                                       value=shorten(row[1])))
         if total > len(rows):
             self.problems.append(error(self.sheet.file, f"… and {total - len(rows):,} more cells with "
                                        f"the same problem: {message}", sheet=self.sheet.sheet_name,
-                                       column=column))
+                                       column=shown))
 
 
-def _check_column(con, item: _Parsed, at: _Locator, letter_sql: str | None = None) -> None:
+def _check_column(con, item: _Parsed, at: _Locator) -> None:
     column = item.column
-    name, raw = _q(column.name), _q("raw_" + column.name)
-    letter = f", {letter_sql}" if letter_sql else ""
+    name, text = _q(column.name), _raw_ref(item)
     if item.raw_text is not None:
         expected = EXPECTED.get(column.type) or (
             "one of " + ", ".join(column.choices) if column.type == ENUM else "a value")
-        at.add(con, column.name, f"SELECT {ROW}, {raw}{letter} FROM typed WHERE {raw} IS NOT NULL "  # noqa: S608
-                                 f"AND {name} IS NULL", f"cannot read this value; expected {expected}",
-               letter_sql=letter_sql)
+        at.add(con, column.name, f"SELECT {ROW}, {text} FROM typed WHERE {text} IS NOT NULL "  # noqa: S608
+                                 f"AND {name} IS NULL", f"cannot read this value; expected {expected}")
     if column.required:
-        at.add(con, column.name, f"SELECT {ROW}, ''{letter} FROM typed WHERE {raw} IS NULL",  # noqa: S608
-               "required value missing", letter_sql=letter_sql)
+        missing = f"{text} IS NULL" if item.raw_text is not None else f"{name} IS NULL"
+        at.add(con, column.name, f"SELECT {ROW}, '' FROM typed WHERE {missing}",  # noqa: S608
+               "required value missing")
     if column.type in (NUMBER, PERCENT):
         low, high = column.minimum, column.maximum
         if low is not None:
-            at.add(con, column.name, f"SELECT {ROW}, {raw}{letter} FROM typed WHERE {name} < ?",  # noqa: S608
-                   f"must not be below {low:g}", [low], letter_sql=letter_sql)
+            at.add(con, column.name, f"SELECT {ROW}, {text} FROM typed WHERE {name} < ?",  # noqa: S608
+                   f"must not be below {low:g}", [low])
         if high is not None:
             hint = " (use a fraction 0-1 or a percentage such as 80%)" if high == 1 else ""
-            at.add(con, column.name, f"SELECT {ROW}, {raw}{letter} FROM typed WHERE {name} > ?",  # noqa: S608
-                   f"must not be above {high:g}{hint}", [high], letter_sql=letter_sql)
+            at.add(con, column.name, f"SELECT {ROW}, {text} FROM typed WHERE {name} > ?",  # noqa: S608
+                   f"must not be above {high:g}{hint}", [high])
     if column.name == "currency":
-        at.add(con, column.name, f"SELECT {ROW}, {raw} FROM typed WHERE {name} IS NOT NULL "  # noqa: S608
+        at.add(con, column.name, f"SELECT {ROW}, {text} FROM typed WHERE {name} IS NOT NULL "  # noqa: S608
                                  f"AND NOT regexp_full_match({name}, '[A-Za-z]{{3}}')",
                "expected a three-letter ISO currency code such as GBP")
 
@@ -306,36 +318,35 @@ def _display(value) -> str:
 
 
 def _validate_wide(con, sheet: RawSheet, problems: list[Problem]) -> TypedSheet | None:
-    """Validate melted wide benefit values and pivot them to the long shape the store keeps."""
+    """Validate wide benefit values column by column, then melt and pivot them in DuckDB."""
     spec = sheet.spec
-    measure = Column("measure", ENUM, "", True, choices=VALUE_MEASURES)
-    value = Column("value", NUMBER, "")
     types = sheet.table.schema
-    parsed = [
-        _parse_column(con, spec.column("benefit_id"), types.field("benefit_id").type),
-        _parse_column(con, measure, types.field("measure").type),
-        _parse_column(con, value, types.field("value").type),
-    ]
-    _materialise(con, parsed, extra=[ROW, WIDE_LETTER, "period"])
-    at = _Locator(sheet, problems, dict(sheet.letters))
-    # Identity columns repeat once per month column: check them on one cell per row.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_all AS SELECT * FROM typed; "  # noqa: S608
-                f"CREATE OR REPLACE TEMP TABLE typed AS SELECT * FROM typed_all "
-                f"QUALIFY row_number() OVER (PARTITION BY {ROW} ORDER BY period) = 1")
-    for item in parsed[:2]:
+    identity = [spec.column("benefit_id"), Column("measure", ENUM, "", True, choices=VALUE_MEASURES)]
+    months = [Column(name, NUMBER, "") for name in sheet.months]
+    parsed = [_parse_column(con, column, types.field(column.name).type) for column in identity + months]
+    _materialise(con, parsed, extra=[ROW])
+    display = {name: f"{month:%Y-%m}" for name, month in sheet.months.items()}
+    at = _Locator(sheet, problems, dict(sheet.letters), display)
+    for item in parsed:
         _check_column(con, item, at)
     _check_keys(con, spec, at, key=("benefit_id", "measure"))
-    con.execute("CREATE OR REPLACE TEMP TABLE typed AS SELECT * FROM typed_all")
-    _check_column(con, parsed[2], at, letter_sql=WIDE_LETTER)
+    con.register("wide_months", pa.table({"col": list(sheet.months),
+                                          "period": pa.array(list(sheet.months.values()), pa.date32())}))
+    value_columns = ", ".join(_q(name) for name in sheet.months)
     table = con.sql(
-        f"""SELECT benefit_id, period,
+        f"""WITH cells AS (
+                UNPIVOT (SELECT benefit_id, measure, {ROW}, {value_columns} FROM typed)
+                ON {value_columns} INTO NAME col VALUE value)
+            SELECT benefit_id, m.period,
                    max(value) FILTER (WHERE measure = 'planned') AS planned_value,
                    max(value) FILTER (WHERE measure = 'forecast') AS forecast_value,
                    max(value) FILTER (WHERE measure = 'realised') AS realised_value,
                    min({ROW}) AS source_row
-            FROM typed WHERE value IS NOT NULL AND benefit_id IS NOT NULL AND measure IS NOT NULL
-            GROUP BY benefit_id, period ORDER BY benefit_id, period"""  # noqa: S608
+            FROM cells JOIN wide_months AS m USING (col)
+            WHERE benefit_id IS NOT NULL AND measure IS NOT NULL
+            GROUP BY benefit_id, m.period ORDER BY benefit_id, m.period"""  # noqa: S608
     ).to_arrow_table()
+    con.unregister("wide_months")
     return TypedSheet(sheet.file, sheet.sheet_name, spec, table)
 
 
