@@ -7,12 +7,14 @@ whether a value is valid: that is `validate`'s job, over whole columns at once.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
 import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -35,6 +37,12 @@ ROW = "_row"  # the spreadsheet row number (1-based) every raw row carries
 # Zip-bomb guard: refuse archives whose contents inflate beyond these before parsing them.
 MAX_UNCOMPRESSED_BYTES = 1_000_000_000
 MAX_COMPRESSION_RATIO = 200
+# A cell reference past column SF (schema.MAX_COLUMNS_PER_SHEET = 500) or on row 1,000,000 or
+# later: the parser allocates a dense grid up to the farthest cell (32 bytes a cell), so one cell
+# at XFD1048576 in a 6 KB file asks for 512 GB and aborts the process. Searched, not parsed, so
+# the guard costs one inflate of the archive.
+_FAR_CELL = re.compile(rb' r="(?:[A-Z]{0,3}[0-9]{7}|[A-Z]{3}|(?:S[G-Z]|[T-Z][A-Z])[0-9])')
+_INFLATE_CHUNK = 1 << 20
 
 
 @dataclass
@@ -102,6 +110,37 @@ def check_archive(name: str, data: bytes) -> Problem | None:
     if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_COMPRESSION_RATIO:
         return error(name, f"refused: the workbook would expand to {declared:,} bytes "
                            f"({declared / compressed:.0f}× its size), which looks like a zip bomb")
+    return _inflate_check(name, data, members, compressed)
+
+
+def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int) -> Problem | None:
+    """Return a problem when the members really inflate past the limits or hold far-away cells.
+
+    Declared sizes are written by whoever made the file, so a bomb can claim to be small; count
+    what each member really inflates to, a chunk at a time, stopping as soon as a limit is passed.
+    """
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in members:
+                worksheet = member.filename.startswith("xl/worksheets/")
+                tail = b""
+                # Read past the declared size, so a member longer than it claims is counted.
+                unbounded = copy.copy(member)
+                unbounded.file_size = MAX_UNCOMPRESSED_BYTES + 1
+                with archive.open(unbounded) as stream:
+                    while chunk := stream.read(_INFLATE_CHUNK):
+                        total += len(chunk)
+                        if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
+                            return error(name, f"refused: the workbook expands to more than {total:,} bytes "
+                                               f"({total / compressed:.0f}× its size), which looks like a zip bomb")
+                        if worksheet and _FAR_CELL.search(tail + chunk):
+                            return error(name, "refused: a sheet has a cell beyond row 999,999 or column "
+                                               f"{column_letter(schema.MAX_COLUMNS_PER_SHEET - 1)}; delete the "
+                                               "stray cells far from the data and save again")
+                        tail = chunk[-16:]  # a reference cut across two chunks is seen whole
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError):
+        return error(name, "not a valid Excel workbook (the file is damaged or is not .xlsx)")
     return None
 
 
