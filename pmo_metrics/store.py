@@ -135,6 +135,11 @@ class Store:
         """Create or upgrade the schema and (re)define the snapshot macros."""
         with _write_lock:
             version = self.schema_version(con)
+            if version > SCHEMA_VERSION:
+                # Written by a newer release: its tables may mean something this code cannot read,
+                # and "migrating" would damage them, so refuse rather than guess.
+                raise StoreError(f"the database {self.path.name} has schema version {version}, newer than "
+                                 f"this program knows ({SCHEMA_VERSION}); upgrade pmo-metrics to open it")
             for target in sorted(MIGRATIONS):
                 if target > version:
                     con.execute("BEGIN TRANSACTION")
