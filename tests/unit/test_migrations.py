@@ -69,9 +69,9 @@ def newer_database(tmp_path):
 
 def test_a_database_from_a_newer_release_is_refused_and_left_untouched(newer_database):
     before = newer_database.read_bytes()
-    with pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this program"):
-        with Store(newer_database).connect():
-            pass
+    with (pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this program"),
+          Store(newer_database).connect()):
+        pass
     assert newer_database.read_bytes() == before
 
 
