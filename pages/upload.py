@@ -36,7 +36,7 @@ def _after_write(months=()) -> None:
     """Forget cached figures and show the newest loaded month, so every page reflects the change."""
     ui.clear_caches()
     if months:
-        st.session_state[state.MONTH] = max(months)
+        st.session_state[state.PENDING_MONTH] = max(months)
 
 
 def _show_report(report: logic.Report) -> None:
@@ -102,12 +102,21 @@ def upload_section(store) -> None:
         _show_report(report)
 
 
-@st.dialog("Void this upload?")
+def _cancel_void() -> None:
+    st.session_state.pop(state.VOID_PENDING, None)
+
+
+@st.dialog("Void this upload?", on_dismiss=_cancel_void)
 def _confirm_void(store, upload_id: int, file_name: str) -> None:
     st.write(f"Upload {upload_id} ({file_name}) will stop counting. Its data falls back to what was effective "
              "before it. Nothing is deleted and the audit log keeps the record.")
     who = st.text_input("Your name", key="void_user")
-    if st.button("Void upload", type="primary", icon=":material/block:"):
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", width="stretch"):
+        _cancel_void()
+        st.rerun()
+    if confirm.button("Void upload", type="primary", icon=":material/block:", width="stretch"):
+        _cancel_void()
         try:
             store.void(upload_id, who or None)
         except (StoreBusy, StoreError) as problem:
@@ -140,7 +149,11 @@ def history_section(store, ctx: ui.Context) -> None:
             chosen = st.selectbox("Upload to void", list(names), format_func=lambda i: f"{i} · {names[i]}",
                                   key="void_choice")
             if st.button("Void…", icon=":material/block:"):
-                _confirm_void(store, int(chosen), names[chosen])
+                st.session_state[state.VOID_PENDING] = int(chosen)
+            # The dialog stays open across reruns until confirmed or dismissed (its buttons rerun the page).
+            pending = st.session_state.get(state.VOID_PENDING)
+            if pending in names:
+                _confirm_void(store, pending, names[pending])
     with right:
         with_problems = logic.history_frame(uploads)
         with_problems = with_problems[with_problems["problems"] > 0]

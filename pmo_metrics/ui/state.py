@@ -1,6 +1,8 @@
 """Session-state keys shared by the router and the pages (one place, so pages never guess a key)."""
 
 MONTH = "filter_month"
+# A month to switch to on the next run (set after a load; the month widget itself is already drawn then).
+PENDING_MONTH = "filter_month_next"
 PORTFOLIO = "filter_portfolio"
 PROGRAMME = "filter_programme"
 OBJECTIVE = "filter_objective"
@@ -16,6 +18,7 @@ DRILL_BENEFIT = "drill_benefit"
 UPLOAD_REPORT = "upload_report"
 UPLOADER_NONCE = "uploader_nonce"
 UPLOAD_MESSAGE = "upload_message"
+VOID_PENDING = "void_pending"
 
 # Scorecards page: built board packs, keyed by (month, scope, data version).
 BUILT_EXPORTS = "built_exports"

@@ -82,6 +82,9 @@ def sidebar_filters() -> data.Context:
     if not months:
         sidebar.info("No data yet. Open **Upload** to load a workbook or the sample portfolio.")
         return data.Context(path, version, None, Scope(), currency)
+    pending = st.session_state.pop(state.PENDING_MONTH, None)
+    if pending in months:
+        st.session_state[state.MONTH] = pending
     _keep_valid(state.MONTH, months)
     # Default to the latest month with data; the key keeps the choice across pages.
     as_of = sidebar.selectbox("Reporting month", months, key=state.MONTH, format_func=month_label,

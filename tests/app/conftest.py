@@ -1,0 +1,90 @@
+"""App-test fixtures: a sample database built once per session and copied per test, fresh caches, AppTest."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from pmo_metrics.ingest import load_sample
+from pmo_metrics.store import Store
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 60
+
+
+class _NavigationPagesManager(PagesManager):
+    """PagesManager that forgets the legacy pages/ directory mode, as `st.navigation` does in a real server.
+
+    AppTest resets `PagesManager.uses_pages_directory` before every run, and with a pages/ folder next
+    to app.py a rerun then executes the page file alone, skipping the router (no sidebar filters).
+    A real server sets the flag to False for good on the first `st.navigation` call.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """Return a database file with the bundled sample loaded (built once per test session)."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    load_sample(Store(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch):
+    """Never load the sample automatically, use the navigation-aware pages manager, and start with empty caches."""
+    monkeypatch.setenv("PMO_METRICS_NO_SAMPLE", "1")
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def sample_store(sample_db, tmp_path, monkeypatch) -> Store:
+    """Return a private copy of the sample database (and point $PMO_METRICS_DB at it)."""
+    path = tmp_path / "pmo.duckdb"
+    shutil.copyfile(sample_db, path)
+    monkeypatch.setenv("PMO_METRICS_DB", str(path))
+    return Store(path)
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch) -> Store:
+    """Return an empty database (and point $PMO_METRICS_DB at it)."""
+    path = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("PMO_METRICS_DB", str(path))
+    return Store(path)
+
+
+def open_app(page: str | None = None) -> AppTest:
+    """Return an AppTest of the router that has run once, switched to `page` (e.g. 'pages/kpis.py') if given."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """Fail on any exception or error message shown by the app."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def frame_with(at: AppTest, *columns: str):
+    """Return the first table shown whose columns include all of `columns` (AppTest tables carry no key)."""
+    for element in at.dataframe:
+        if set(columns) <= set(element.value.columns):
+            return element.value
+    raise AssertionError(f"no table with columns {columns}")
