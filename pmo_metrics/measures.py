@@ -250,11 +250,6 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
     }
 
 
-def _prepare(con) -> None:
-    common, _ = _sql("measures_common.sql")
-    con.execute(common)
-
-
 def _run(con, name: str, params: dict) -> pa.Table:
     text, used = _sql(f"measures_{name}.sql")
     return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
@@ -262,7 +257,6 @@ def _run(con, name: str, params: dict) -> pa.Table:
 
 def _query(store, name: str, params: dict) -> pa.Table:
     with store.connect() as con:
-        _prepare(con)
         return _run(con, name, params)
 
 
@@ -321,7 +315,6 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
     settings = settings or store.settings()
     params = _params(as_of, scope, settings)
     with store.connect() as con:
-        _prepare(con)
         tiles = _run(con, "headline", params).to_pylist()[0]
         tables = {name: _run(con, name, params) for name in ("delivery", "kpi", "benefits", "benchmarks",
                                                               "sustained")}

@@ -9,12 +9,14 @@ different processes by DuckDB's file lock, retried for a bounded time (SPEC §6 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +32,19 @@ DEFAULT_DB = Path("data") / "pmo.duckdb"
 SCHEMA_VERSION = 1
 MIGRATIONS = {1: "schema_v1.sql"}
 BUSY_WAIT_SECONDS = 30.0
+IDLE_CLOSE_SECONDS = 2.0
+MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
 
 _write_lock = threading.RLock()
+_open_stores: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    # Close cleanly at exit so DuckDB checkpoints its write-ahead log into the file.
+    for store in list(_open_stores):
+        with contextlib.suppress(Exception):
+            store.close()
 
 
 class StoreBusy(RuntimeError):
@@ -56,6 +69,15 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     refuses new work on a connection with an unfinished result."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Fold the write-ahead log into the database file, so the file alone is always complete
+    (a copy or backup taken between operations holds every committed write)."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass  # another session's open transaction; the log is folded in at the next checkpoint
 
 
 def _is_lock_conflict(error: Exception) -> bool:
@@ -85,31 +107,74 @@ class Store:
     def __init__(self, db: str | os.PathLike | None = None, busy_wait: float = BUSY_WAIT_SECONDS):
         self.path = resolve_db_path(db)
         self.busy_wait = busy_wait
-        self._migrated = False
         self._local = threading.local()
+        self._guard = threading.Lock()
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._idle_timer: threading.Timer | None = None
 
     # -- connections -------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a connection to the migrated database, closed afterwards.
+        """Yield a connection (a cursor of the process's shared handle) to the migrated database.
 
-        Re-entrant per thread: an operation made of several store calls (an ingest) wraps them
-        in one `with store.connect():` and opens the file once.
+        Opening a DuckDB file costs 100+ ms and closing it tens more, so the process keeps one
+        handle and gives each call its own cursor (cheap; one per thread, as DuckDB wants). The
+        handle is closed after IDLE_CLOSE_SECONDS without use, so an open dashboard never holds
+        the file lock a command-line load in another process needs for more than that.
+        Re-entrant per thread: several store calls inside one `with store.connect():` share it.
         """
         open_here = getattr(self._local, "con", None)
         if open_here is not None:
             yield open_here
             return
-        with self._open() as con:
-            self._local.con = con
+        cursor = self._acquire().cursor()
+        self._local.con = cursor
+        try:
+            yield cursor
+        finally:
+            self._local.con = None
             try:
-                yield con
+                cursor.close()
             finally:
-                self._local.con = None
+                self._release()
 
-    @contextlib.contextmanager
-    def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        with self._guard:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._db is None:
+                self._db = self._open_file()
+            self._users += 1
+            return self._db
+
+    def _release(self) -> None:
+        with self._guard:
+            self._users -= 1
+            if self._users == 0 and self._db is not None:
+                self._idle_timer = threading.Timer(IDLE_CLOSE_SECONDS, self._close_if_idle)
+                self._idle_timer.daemon = True
+                self._idle_timer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._guard:
+            if self._users == 0 and self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def close(self) -> None:
+        """Close the shared handle now (it reopens on the next call)."""
+        with self._guard:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._db is not None and self._users == 0:
+                self._db.close()
+                self._db = None
+
+    def _open_file(self) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.busy_wait
         while True:
@@ -125,11 +190,12 @@ class Store:
                     ) from None
                 time.sleep(0.2)
         try:
-            if not self._migrated:
-                self._migrate(con)
-            yield con
-        finally:
+            self._migrate(con)
+        except BaseException:
             con.close()
+            raise
+        _open_stores.add(self)
+        return con
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create or upgrade the schema and (re)define the snapshot macros."""
@@ -151,7 +217,9 @@ class Store:
                     except Exception:
                         con.execute("ROLLBACK")
                         raise
-            macros = _read_sql("effective.sql")
+            # The snapshot and measure macros live in the database, so a query pays no set-up;
+            # they are redefined whenever the program's text of them changes.
+            macros = "\n".join(_read_sql(name) for name in MACRO_FILES)
             stored = first_row(con, "SELECT value FROM meta WHERE key = 'macros'")
             if not stored or stored[0] != macros:
                 con.execute("BEGIN TRANSACTION")
@@ -159,7 +227,6 @@ class Store:
                 con.execute("DELETE FROM meta WHERE key = 'macros'")
                 con.execute("INSERT INTO meta VALUES ('macros', ?)", [macros])
                 con.execute("COMMIT")
-        self._migrated = True
 
     @staticmethod
     def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -264,6 +331,7 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            _checkpoint(con)
         return ids
 
     @staticmethod
@@ -295,13 +363,15 @@ class Store:
         if status not in ("rejected", "duplicate"):
             raise ValueError(status)
         with _write_lock, self.connect() as con:
-            return con.execute(
+            upload_id = con.execute(
                 """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
                                         user_name, status, messages)
                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
                  json.dumps(messages)],
             ).fetchall()[0][0]
+            _checkpoint(con)
+            return upload_id
 
     def void(self, upload_id: int, user: str | None = None) -> None:
         """Void a loaded upload: its data stops counting; nothing is deleted."""
@@ -316,6 +386,7 @@ class Store:
                    WHERE upload_id = ?""",
                 [user, upload_id],
             )
+            _checkpoint(con)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -333,6 +404,7 @@ class Store:
         with _write_lock, self.connect() as con:
             con.execute("DELETE FROM settings WHERE key = ?", [key])
             con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+            _checkpoint(con)
         return value
 
 

@@ -1,5 +1,5 @@
--- Shared building blocks of the measures (SPEC §4), created as TEMP macros on every measures
--- connection (they cost a parse, not a write, and never touch the stored schema).
+-- Shared building blocks of the measures (SPEC §4), stored as macros in the database by the
+-- store's migration step (re-created whenever this text changes), so a query pays no set-up.
 --
 -- Every macro reads stored data only through the effective_* snapshot macros of effective.sql,
 -- so every measure can be asked for as of any reporting month m (SPEC §3 time travel).
@@ -7,14 +7,14 @@
 -- objective filters (NULL = no filter); ccy = the reporting currency (settings.currency).
 
 -- A ratio whose divisor is zero or empty is empty, never inf or NaN (SPEC §5).
-CREATE OR REPLACE TEMP MACRO ratio(a, b) AS a / nullif(b, 0);
+CREATE OR REPLACE MACRO ratio(a, b) AS a / nullif(b, 0);
 
 -- Green at or above `green`, amber at or above `amber`, red below; empty when x is empty.
-CREATE OR REPLACE TEMP MACRO rag(x, green, amber) AS
+CREATE OR REPLACE MACRO rag(x, green, amber) AS
     CASE WHEN x IS NULL THEN NULL WHEN x >= green THEN 'green' WHEN x >= amber THEN 'amber' ELSE 'red' END;
 
 -- Projects in scope, with the currency default applied.
-CREATE OR REPLACE TEMP MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     SELECT p.project_id, p.project_name, p.portfolio, p.programme, p.strategic_objective, p.stage,
            p.start_date, p.end_date, p.budget_at_completion,
            upper(coalesce(p.currency, ccy)) AS currency
@@ -27,7 +27,7 @@ CREATE OR REPLACE TEMP MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
 -- is the benefit's own, else its project's. Defaults: measure `flow` for financial benefits
 -- (SPEC §2) and `level` for non-financial ones (the SPEC names no default for those; a point
 -- reading is what a non-cash measure such as a satisfaction score is), confidence 1.
-CREATE OR REPLACE TEMP MACRO scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
     SELECT b.benefit_id, b.project_id, b.benefit_name, b.category, b.benefit_type, b.owner, b.unit,
            coalesce(b.measure, CASE WHEN b.category = 'financial' THEN 'flow' ELSE 'level' END) AS measure,
            b.baseline_value, b.target_value,
@@ -40,7 +40,7 @@ CREATE OR REPLACE TEMP MACRO scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
 
 -- Level 3 per benefit (SPEC §4), before RAG. Amounts are empty for a benefit with no values at
 -- all, and 0 (not empty) for sums over months it has no figure in.
-CREATE OR REPLACE TEMP MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
     WITH v AS (
         SELECT benefit_id,
                coalesce(sum(planned_value) FILTER (WHERE period <= m), 0) AS planned_sum_to_date,
@@ -81,7 +81,7 @@ CREATE OR REPLACE TEMP MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
 
 -- Level 1 inputs per project (SPEC §4). A project with no financials keeps its row with empty
 -- amounts; one with financials gets 0 for sums over months it has no figure in.
-CREATE OR REPLACE TEMP MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
     WITH f AS (
         SELECT project_id,
                sum(planned_cost) AS planned_all,
@@ -121,7 +121,7 @@ CREATE OR REPLACE TEMP MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
 -- Earned-value measures at a level: 'project', 'programme', 'portfolio' or 'all'. Roll-ups sum
 -- BAC, PV, EV, AC and FAC (per currency: amounts in different currencies are never added) and
 -- recompute every ratio from the sums (SPEC §4 level 1).
-CREATE OR REPLACE TEMP MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
+CREATE OR REPLACE MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
     WITH sums AS (
         SELECT CASE WHEN lvl = 'project' THEN project_id END AS project_id,
                CASE WHEN lvl IN ('project', 'programme') THEN programme END AS programme,
@@ -151,7 +151,7 @@ CREATE OR REPLACE TEMP MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
 
 -- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and
 -- the fiscal year to date; fiscal_end is the last month of the whole fiscal period.
-CREATE OR REPLACE TEMP MACRO fiscal_windows(m, fy) AS TABLE
+CREATE OR REPLACE MACRO fiscal_windows(m, fy) AS TABLE
     WITH x AS (SELECT CAST(m AS DATE) AS m, (month(m) - fy + 12) % 12 AS k)
     SELECT g.grain, g.grain_order,
            CAST(CASE g.grain WHEN 'month' THEN x.m
@@ -163,12 +163,12 @@ CREATE OR REPLACE TEMP MACRO fiscal_windows(m, fy) AS TABLE
     FROM x, (VALUES ('month', 1), ('quarter', 2), ('year', 3)) AS g(grain, grain_order);
 
 -- Aggregate one KPI column over a window: sum, mean or the latest month's value.
-CREATE OR REPLACE TEMP MACRO pick(how, total, mean, latest) AS
+CREATE OR REPLACE MACRO pick(how, total, mean, latest) AS
     CASE how WHEN 'sum' THEN total WHEN 'mean' THEN mean WHEN 'last' THEN latest END;
 
 -- Level 2 per KPI and grain, before RAG. Each of actual, budget, forecast and target is
 -- aggregated over the window months where that column has a value.
-CREATE OR REPLACE TEMP MACRO kpi_rows(m, obj, fy) AS TABLE
+CREATE OR REPLACE MACRO kpi_rows(m, obj, fy) AS TABLE
     WITH k AS (SELECT * FROM effective_kpis(m)),
     attrs AS (
         -- A KPI's descriptive fields are taken from its latest row that gives them.
@@ -212,7 +212,7 @@ CREATE OR REPLACE TEMP MACRO kpi_rows(m, obj, fy) AS TABLE
 -- date and forecast after m; benefits are the project's financial `flow` benefits, realised to
 -- date and forecast after m. Months run from the earliest to the latest period in the project's
 -- financials or those benefits' values; a month without figures counts 0.
-CREATE OR REPLACE TEMP MACRO project_cashflows(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO project_cashflows(m, pf, pg, obj, ccy) AS TABLE
     WITH p AS (SELECT project_id, currency FROM scoped_projects(m, pf, pg, obj, ccy)),
     costs AS (
         SELECT f.project_id, f.period,

@@ -116,7 +116,9 @@ def test_a_second_process_holding_the_file_makes_writers_wait_then_report_busy(t
     import sys
 
     path = tmp_path / "locked.duckdb"
-    Store(path).is_empty()  # create it
+    creator = Store(path)
+    creator.is_empty()  # create it
+    creator.close()  # give the file up now rather than after the idle delay
     holder = subprocess.Popen([sys.executable, "-c",
                                f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); "
                                "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
@@ -127,3 +129,21 @@ def test_a_second_process_holding_the_file_makes_writers_wait_then_report_busy(t
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_shared_handle_gives_the_file_up_when_idle(tmp_path):
+    """An open dashboard must not block a command-line load in another process for long."""
+    import subprocess
+    import sys
+    import time
+
+    from pmo_metrics.store import IDLE_CLOSE_SECONDS
+
+    path = tmp_path / "idle.duckdb"
+    store = Store(path)
+    store.is_empty()
+    time.sleep(IDLE_CLOSE_SECONDS + 0.5)
+    probe = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).close()"],
+                           capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    assert store.is_empty()  # and it reopens on the next call

@@ -1,0 +1,334 @@
+"""The benchmark (`make bench`): ingest against the raw parser, and page/measure queries at scale.
+
+Prints one table and writes it to docs/benchmarks.md. Every figure is a median of several runs;
+ratios compare figures measured in the same run (these machines are noisy). Generated
+workbooks and the large store are cached in bench/out/ (git-ignored); `--rebuild` makes them anew.
+
+    .venv/bin/python bench/run_bench.py                 # the full benchmark (~10 min the first time)
+    .venv/bin/python bench/run_bench.py --quick         # 500 projects, 6 months: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import generate_scale  # noqa: E402  (bench script, run from anywhere)
+
+OUT = ROOT / "bench" / "out"
+PYTHON = sys.executable
+LAST = "2026-10"
+TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
+
+# Targets of the enterprise-scale issue, shown as pass/fail lines.
+TARGET_INGEST_RATIO = 1.5
+TARGET_PAGE_MS = 300
+TARGET_MEASURES_S = 1.0
+TARGET_RSS_MB = 1024
+
+# A child process that times one thing in-process and reports it with its own peak memory, so
+# interpreter start-up is not counted against either side of a ratio.
+CHILD = r"""
+import json, resource, sys, time
+kind, path, db = sys.argv[1], sys.argv[2], sys.argv[3]
+data = open(path, "rb").read()
+if kind == "raw":
+    import fastexcel
+    started = time.perf_counter()
+    reader = fastexcel.read_excel(data)
+    rows = 0
+    for name in reader.sheet_names:
+        rows += reader.load_sheet(name).to_arrow().num_rows
+    seconds = time.perf_counter() - started
+else:
+    from pmo_metrics.ingest import ingest
+    from pmo_metrics.store import Store
+    store = Store(db)
+    store.is_empty()  # create the schema before the clock starts, as a running system has it
+    started = time.perf_counter()
+    result = ingest(store, [(path.rsplit("/", 1)[-1], data)])
+    seconds = time.perf_counter() - started
+    assert result.ok, [str(p) for p in result.problems][:5]
+    rows = sum(sum(f.sheets.values()) for f in result.files)
+print(json.dumps({"seconds": seconds, "rows": rows,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_child(kind: str, workbook: Path, db: Path | None = None) -> dict:
+    """Return the child's report for a raw parse or a full ingest of `workbook`."""
+    if db is not None and db.exists():
+        db.unlink()
+    proc = subprocess.run([PYTHON, "-c", CHILD, kind, str(workbook), str(db or "-")], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    if proc.returncode:
+        raise SystemExit(f"{kind} child failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ensure_workbooks(directory: Path, projects: int, benefits: int, months: int, rebuild: bool) -> list[Path]:
+    """Return the monthly workbooks of a generated portfolio, generating them when missing."""
+    manifest = directory / "manifest.json"
+    if rebuild or not manifest.exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        generate_scale.main(["--projects", str(projects), "--benefits", str(benefits), "--months", str(months),
+                             "--last", LAST, "-o", str(directory)])
+    return [directory / entry["file"] for entry in json.loads(manifest.read_text())]
+
+
+def ingest_comparison(workbook: Path, runs: int) -> dict:
+    """Median raw parse and full ingest of one workbook, alternating so both see the same noise."""
+    db = OUT / "ingest-bench.duckdb"
+    raw, ours = [], []
+    for _ in range(runs):
+        raw.append(run_child("raw", workbook))
+        ours.append(run_child("ingest", workbook, db))
+    db.unlink(missing_ok=True)
+    raw_s, ours_s = median([r["seconds"] for r in raw]), median([r["seconds"] for r in ours])
+    return {"rows": ours[0]["rows"], "raw_s": raw_s, "ingest_s": ours_s, "ratio": ours_s / raw_s,
+            "rows_per_s": ours[0]["rows"] / ours_s, "raw_rss_mb": max(r["rss_mb"] for r in raw),
+            "ingest_rss_mb": max(r["rss_mb"] for r in ours), "ratios": [o["seconds"] / r["seconds"]
+                                                                       for o, r in zip(ours, raw, strict=True)]}
+
+
+def build_store(db: Path, workbooks: list[Path], rebuild: bool) -> float | None:
+    """Load every monthly workbook into `db` (cached); return the seconds taken, or None if cached."""
+    done = db.with_suffix(".built")
+    if not rebuild and db.exists() and done.exists():
+        return None
+    db.unlink(missing_ok=True)
+    Path(str(db) + ".wal").unlink(missing_ok=True)
+    from pmo_metrics.ingest import ingest
+    from pmo_metrics.store import Store
+
+    store = Store(db)
+    started = time.perf_counter()
+    for path in workbooks:
+        tick = time.perf_counter()
+        result = ingest(store, [(path.name, path.read_bytes())])
+        if not result.ok:
+            raise SystemExit(f"{path.name} did not load: {[str(p) for p in result.problems][:5]}")
+        print(f"  loaded {path.name} in {time.perf_counter() - tick:.1f}s", flush=True)
+    done.write_text("ok")
+    return time.perf_counter() - started
+
+
+def page_queries(store, as_of: dt.date) -> dict:
+    """Return page name -> a function running the queries that page makes (from pmo_metrics only)."""
+    from pmo_metrics import measures as m
+
+    scope = m.Scope()
+    some_project = store.query("SELECT min(project_id) AS p FROM projects").column(0)[0].as_py()
+    return {
+        "overview": lambda: (m.headline(store, as_of, scope), m.value_timeline(store, as_of, scope),
+                             m.measure_table(store, "benefits", as_of, scope)),
+        "delivery": lambda: (m.measure_table(store, "delivery", as_of, scope),
+                             m.delivery_rollup(store, as_of, "portfolio", scope)),
+        "kpis": lambda: m.measure_table(store, "kpi", as_of, scope),
+        "performance": lambda: (m.measure_table(store, "objectives", as_of, scope),
+                                m.measure_table(store, "benefits", as_of, scope),
+                                m.forecast_history(store, scope=scope)),
+        "competitive advantage": lambda: (m.measure_table(store, "benchmarks", as_of, scope),
+                                          m.measure_table(store, "sustained", as_of, scope)),
+        "drill-down (project)": lambda: (m.measure_table(store, "delivery", as_of, scope),
+                                         m.forecast_history(store, project_id=some_project, scope=scope)),
+        "scorecard build": lambda: _scorecard(store, as_of, scope),
+    }
+
+
+def _scorecard(store, as_of, scope):
+    try:
+        from pmo_metrics.exports import write_scorecard
+    except ImportError:
+        return None
+    return write_scorecard(store, as_of, scope, "xlsx")
+
+
+def time_calls(calls: dict, runs: int) -> dict[str, float]:
+    """Median milliseconds of each call over `runs` runs (after one warm-up)."""
+    out = {}
+    for name, call in calls.items():
+        call()
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+        out[name] = median(samples)
+    return out
+
+
+def time_measures_commands(db: Path, runs: int) -> dict[str, float]:
+    """Median whole-process seconds of `pmo-metrics measures TABLE` (what a scheduled job pays)."""
+    out = {}
+    for table in TABLES:
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([PYTHON, "-m", "pmo_metrics", "measures", table, "--as-of", LAST, "--db", str(db)],
+                           cwd=ROOT, capture_output=True, check=True)
+            samples.append(time.perf_counter() - started)
+        out[table] = median(samples)
+    return out
+
+
+def cold_start(db: Path) -> float | None:
+    """Seconds from a new process to the overview's first full render (Streamlit AppTest)."""
+    if not (ROOT / "app.py").exists():
+        return None
+    script = ("import time; t=time.perf_counter();"
+              "from streamlit.testing.v1 import AppTest;"
+              "at=AppTest.from_file('app.py', default_timeout=300); at.run();"
+              "assert not at.exception, at.exception; print(time.perf_counter()-t)")
+    env = dict(os.environ, PMO_METRICS_DB=str(db), PMO_METRICS_NO_SAMPLE="1")
+    started = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        print(f"  cold start failed: {proc.stderr[-500:]}")
+        return None
+    return time.perf_counter() - started
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 projects, 6 months (a smoke run)")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate workbooks and the large store")
+    parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
+    parser.add_argument("--skip-1m", action="store_true", help="skip the 1M-row memory check")
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    projects, benefits, months = (500, 2000, 6) if args.quick else (5000, 20000, 36)
+    label = "quick" if args.quick else "large"
+
+    print(f"== workbooks: {projects:,} projects, {benefits:,} benefits, {months} reporting months", flush=True)
+    workbooks = ensure_workbooks(OUT / f"scale-{projects}-{months}", projects, benefits, months, args.rebuild)
+    biggest = max(workbooks, key=lambda p: p.stat().st_size)
+
+    print(f"== ingest against the raw parse: {biggest.name}", flush=True)
+    single = ingest_comparison(biggest, args.runs)
+
+    small = ensure_workbooks(OUT / "scale-500-1", 500, 2000, 1, args.rebuild)[0]
+    linear_small = ingest_comparison(small, args.runs)
+
+    million = None
+    if not args.skip_1m and not args.quick:
+        print("== a 1M-row workbook (20,000 projects x 48 months of financials)", flush=True)
+        path = ensure_workbooks(OUT / "scale-20000-1", 20000, 20000, 1, args.rebuild)[0]
+        million = run_child("ingest", path, OUT / "million.duckdb")
+        (OUT / "million.duckdb").unlink(missing_ok=True)
+
+    print(f"== the {label} store: {months} monthly uploads", flush=True)
+    db = OUT / f"{label}.duckdb"
+    build_seconds = build_store(db, workbooks, args.rebuild)
+    from pmo_metrics.store import Store
+
+    store = Store(db)
+    as_of = dt.date(int(LAST[:4]), int(LAST[5:]), 1)
+    counts = {t: store.query(f"SELECT count(*) AS n FROM {t}").column(0)[0].as_py()  # noqa: S608 (constants)
+              for t in ("financials", "benefit_values", "projects", "benefits")}
+    size_mb = sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6
+    print("== page queries", flush=True)
+    pages = time_calls(page_queries(store, as_of), max(args.runs, 5))
+    print("== measures commands", flush=True)
+    commands = time_measures_commands(db, args.runs)
+    print("== app cold start", flush=True)
+    start_s = cold_start(db)
+
+    lines = [
+        f"# Benchmark ({label})",
+        "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()} with {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; medians of {args.runs} runs (page queries: {max(args.runs, 5)}).",
+        "",
+        "## Ingest of the largest monthly workbook",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| workbook | {biggest.name}, {biggest.stat().st_size / 1e6:.1f} MB, {single['rows']:,} data rows |",
+        f"| raw fastexcel parse (all sheets to Arrow) | {single['raw_s']:.2f} s |",
+        f"| our ingest (read + validate + store) | {single['ingest_s']:.2f} s |",
+        f"| ratio (same run) | {single['ratio']:.2f}x (each pair: {', '.join(f'{r:.2f}' for r in single['ratios'])}) |",
+        f"| throughput | {single['rows_per_s']:,.0f} rows/s |",
+        f"| peak RSS, ingest / raw parse | {single['ingest_rss_mb']:.0f} MB / {single['raw_rss_mb']:.0f} MB |",
+        "",
+        "## Growth from 500 to 5,000 projects (one monthly workbook each)",
+        "",
+        "| projects | rows | ingest | rows/s | peak RSS |",
+        "|---|---|---|---|---|",
+        f"| 500 | {linear_small['rows']:,} | {linear_small['ingest_s']:.2f} s | {linear_small['rows_per_s']:,.0f} | "
+        f"{linear_small['ingest_rss_mb']:.0f} MB |",
+        f"| {projects:,} | {single['rows']:,} | {single['ingest_s']:.2f} s | {single['rows_per_s']:,.0f} | "
+        f"{single['ingest_rss_mb']:.0f} MB |",
+    ]
+    if million:
+        lines += ["", f"1M-row workbook: {million['rows']:,} rows ingested in {million['seconds']:.1f} s, "
+                      f"peak RSS {million['rss_mb']:.0f} MB."]
+    lines += [
+        "",
+        f"## The {label} store",
+        "",
+        f"{months} monthly uploads of {projects:,} projects and {benefits:,} benefits: "
+        f"{counts['financials']:,} financial rows, {counts['benefit_values']:,} benefit-value rows; "
+        f"{size_mb:.0f} MB on disk" + (f"; built in {build_seconds:.0f} s." if build_seconds else " (cached)."),
+        "",
+        "| page | queries (median) |",
+        "|---|---|",
+        *[f"| {name} | {ms:.0f} ms |" for name, ms in pages.items()],
+        "",
+        "| `pmo-metrics measures TABLE` (whole process) | median |",
+        "|---|---|",
+        *[f"| {table} | {s:.2f} s |" for table, s in commands.items()],
+        "",
+        "App cold start to the overview's first render (AppTest, new process): "
+        + (f"{start_s:.1f} s." if start_s else "not measured."),
+        "",
+        "## Targets",
+        "",
+        f"- {verdict(single['ratio'] <= TARGET_INGEST_RATIO)}: ingest <= {TARGET_INGEST_RATIO}x the raw parse "
+        f"({single['ratio']:.2f}x)",
+        *[f"- {verdict(ms <= TARGET_PAGE_MS)}: {name} queries <= {TARGET_PAGE_MS} ms ({ms:.0f} ms)"
+          for name, ms in pages.items()],
+        *[f"- {verdict(s <= TARGET_MEASURES_S)}: measures {table} <= {TARGET_MEASURES_S:.0f} s ({s:.2f} s)"
+          for table, s in commands.items()],
+    ]
+    if million:
+        lines.append(f"- {verdict(million['rss_mb'] <= TARGET_RSS_MB)}: peak RSS <= {TARGET_RSS_MB} MB on a 1M-row "
+                     f"workbook ({million['rss_mb']:.0f} MB)")
+    per_row_small = linear_small["ingest_s"] / linear_small["rows"]
+    per_row_large = single["ingest_s"] / single["rows"]
+    lines.append(f"- {verdict(per_row_large <= per_row_small * 1.25)}: ingest time per row does not grow from 500 "
+                 f"to {projects:,} projects ({per_row_small * 1e6:.1f} -> {per_row_large * 1e6:.1f} us/row)")
+    report = "\n".join(lines) + "\n"
+    print()
+    print(report)
+    if not args.no_write:
+        target = ROOT / "docs" / ("benchmarks.md" if not args.quick else "benchmarks-quick.md")
+        target.write_text(report, encoding="utf-8")
+        print(f"written to {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
