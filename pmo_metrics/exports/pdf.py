@@ -305,46 +305,95 @@ def _row_label(row: dict) -> str:
     return f"Total of the scope ({row.get('currency')})"
 
 
+ROW_HEIGHT = 4.6
+BORDER = (190, 190, 190)
+
+
+def _fit(pdf: BoardPack, text: str, width: float) -> str:
+    """Return `text` cut with an ellipsis so it fits `width` mm in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    ellipsis = "…" if pdf.unicode else "..."
+    while text and pdf.get_string_width(text + ellipsis) > width:
+        text = text[:-1]
+    return text + ellipsis
+
+
+def _table_header(pdf: BoardPack, widths: list[float]) -> None:
+    """Draw the two heading rows of the scorecard table (repeated on every page of it)."""
+    pdf.set_draw_color(*BORDER)
+    pdf.set_fill_color(*HEADING_FILL)
+    pdf.font(7, bold=True, condensed=True)
+    x = MARGIN + widths[0]
+    pdf.set_xy(MARGIN, pdf.get_y())
+    pdf.cell(widths[0], ROW_HEIGHT, "", border=1, fill=True)
+    start = 1
+    for label, span in TABLE_GROUPS:
+        width = sum(widths[start:start + span])
+        pdf.cell(width, ROW_HEIGHT, label, border=1, fill=True, align="C")
+        x += width
+        start += span
+    top = pdf.get_y() + ROW_HEIGHT
+    height = 7.4
+    x = MARGIN
+    for k, (head, width) in enumerate(zip(("Project", *[h for _c, h, _w in TABLE_COLUMNS]), widths, strict=True)):
+        pdf.rect(x, top, width, height, style="DF")
+        pdf.set_xy(x, top + 0.4)
+        pdf.multi_cell(width, 3.3, head, align="L" if k == 0 else "R", padding=(0, 0.8))
+        x += width
+    pdf.set_xy(MARGIN, top + height)
+
+
 def _scorecard_table(pdf: BoardPack, card: Scorecard, progress: Callable[[float, str], None]) -> None:
+    """Draw the scorecard with plain cells: fpdf2's table() costs ~1 ms a cell, too slow for 5,000 projects."""
     pdf.add_page()
     pdf.heading("Scorecard", "One row per project; programme, portfolio and scope totals recompute every ratio "
                              "from summed amounts. Money is shortened (k = thousand, m = million); the Excel "
                              "scorecard has exact figures.")
-    widths = [w for _c, _h, w in TABLE_COLUMNS]
-    name_width = pdf.epw - sum(widths)
+    widths = [0.0, *[w for _c, _h, w in TABLE_COLUMNS]]
+    widths[0] = pdf.epw - sum(widths)
+    bottom = pdf.h - 14
+    pdf.set_auto_page_break(False)  # page breaks are ours, so the headings repeat
+    _table_header(pdf, widths)
+
+    def room_for(rows: int) -> None:
+        if pdf.get_y() + rows * ROW_HEIGHT > bottom:
+            pdf.add_page()
+            _table_header(pdf, widths)
+
     rows = card.table.to_pylist()
-    heading = FontFace(emphasis="BOLD", fill_color=HEADING_FILL, size_pt=7)
-    pdf.font(7, condensed=True)
-    with pdf.table(col_widths=(name_width, *widths), width=pdf.epw, line_height=4.2, num_heading_rows=2,
-                   headings_style=heading, text_align=("LEFT",) + ("RIGHT",) * len(widths),
-                   padding=(0.6, 1.0, 0.6, 1.0), repeat_headings=1) as table:
-        group = table.row()
-        group.cell("", style=heading)
-        for label, span in TABLE_GROUPS:
-            group.cell(label, colspan=span, align="CENTER", style=heading)
-        labels = table.row()
-        labels.cell("Project", style=heading)
-        for _c, head, _w in TABLE_COLUMNS:
-            labels.cell(head, align="RIGHT", style=heading)
-        section = None
-        for index, row in enumerate(rows):
-            if row["row"] == "project" and (row["portfolio"], row["programme"]) != section:
-                section = (row["portfolio"], row["programme"])
-                title = f"{row['portfolio']} › {row['programme'] or '(no programme)'}"
-                table.row().cell(pdf.clean(title), colspan=1 + len(TABLE_COLUMNS), align="LEFT",
-                                 style=FontFace(emphasis="BOLD", fill_color=SECTION_FILL))
-            rollup = row["row"] != "project"
-            style = FontFace(emphasis="BOLD", fill_color=ROLLUP_FILL) if rollup else None
-            cells = table.row()
-            cells.cell(pdf.clean(_row_label(row)), style=style)
-            for column, _h, _w in TABLE_COLUMNS:
-                unit = SCORECARD_COLUMNS[column].unit
-                text = display(column, row[column], unit, row.get("currency"))
-                colour = rag_colour(row[column]) if unit == "rag" else None
-                cell_style = FontFace(emphasis="BOLD", fill_color=_hex_rgb(colour)) if colour else style
-                cells.cell(pdf.clean(text), style=cell_style, align="CENTER" if unit == "rag" else "RIGHT")
-            if index % 200 == 0:
-                progress(0.6 + 0.3 * index / max(1, len(rows)), "writing the scorecard table")
+    section = None
+    for index, row in enumerate(rows):
+        rollup = row["row"] != "project"
+        if not rollup and (row["portfolio"], row["programme"]) != section:
+            section = (row["portfolio"], row["programme"])
+            room_for(2)  # never leave a section title alone at the foot of a page
+            pdf.font(7, bold=True, condensed=True)
+            pdf.set_fill_color(*SECTION_FILL)
+            title = f"{row['portfolio']} › {row['programme'] or '(no programme)'}"
+            pdf.cell(pdf.epw, ROW_HEIGHT, _fit(pdf, pdf.clean(title), pdf.epw - 2), border=1, fill=True,
+                     new_x="LMARGIN", new_y="NEXT")
+        room_for(1)
+        pdf.font(7, bold=rollup, condensed=True)
+        pdf.set_fill_color(*ROLLUP_FILL)
+        pdf.cell(widths[0], ROW_HEIGHT, _fit(pdf, pdf.clean(_row_label(row)), widths[0] - 2), border=1,
+                 fill=rollup)
+        for (column, _h, _w), width in zip(TABLE_COLUMNS, widths[1:], strict=True):
+            unit = SCORECARD_COLUMNS[column].unit
+            text = pdf.clean(display(column, row[column], unit, row.get("currency")))
+            colour = rag_colour(row[column]) if unit == "rag" else None
+            if colour:
+                pdf.set_fill_color(*_hex_rgb(colour))
+                pdf.font(7, bold=True, condensed=True)
+            pdf.cell(width, ROW_HEIGHT, text, border=1, fill=bool(colour) or rollup,
+                     align="C" if unit == "rag" else "R")
+            if colour:
+                pdf.set_fill_color(*ROLLUP_FILL)
+                pdf.font(7, bold=rollup, condensed=True)
+        pdf.ln(ROW_HEIGHT)
+        if index % 250 == 0:
+            progress(0.6 + 0.35 * index / max(1, len(rows)), "writing the scorecard table")
+    pdf.set_auto_page_break(True, margin=14)
 
 
 def _watch_list(delivery: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,7 @@ ROLLUP_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 TILE_LABEL = Font(size=9, color="555555")
+RAG_FILLS = {rag: PatternFill("solid", fgColor=rag_colour(rag).lstrip("#")) for rag in RAG_WORDS}
 TILE_VALUE = Font(size=14, bold=True)
 
 # Sheet name, table key, what the sheet holds (listed on the summary).
@@ -138,6 +139,8 @@ def write_table(ws: Worksheet, table: pa.Table, table_key: str, default_currency
         style = row_style(row) if row_style else None
         for j, (name, m) in enumerate(zip(names, metas, strict=True), start=1):
             value = finite(row[name])
+            if value is None and not style:
+                continue  # an empty cell costs time and file size for nothing (big sheets are mostly empty)
             if m.unit == "rag" and value in RAG_WORDS:
                 value_out = RAG_WORDS[value]
             else:
@@ -152,7 +155,7 @@ def write_table(ws: Worksheet, table: pa.Table, table_key: str, default_currency
                 cell.number_format = fmt
             colour = rag_colour(value) if m.unit == "rag" else None
             if colour:
-                cell.fill = PatternFill("solid", fgColor=colour.lstrip("#"))
+                cell.fill = RAG_FILLS[value]
                 cell.font = BOLD
             if i - first_row <= 200:  # widths from the first rows keep big sheets fast
                 shown = len(str(value_out)) if not isinstance(value_out, float) else 12
