@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--programme", help="only this programme")
     p.add_argument("-o", "--output", required=True, help="FILE.xlsx, FILE.pdf or FILE.csv")
 
+    p = commands.add_parser("backup", parents=[common], help="export the database to a new directory (Parquet)")
+    p.add_argument("directory", metavar="DIR", help="a new or empty directory")
+
+    p = commands.add_parser("restore", parents=[common], help="import a backup into a new database file (--db)")
+    p.add_argument("directory", metavar="DIR", help="a directory written by `pmo-metrics backup`")
+
     p = commands.add_parser("settings", parents=[common], help="show settings, or set one: settings KEY VALUE")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
@@ -223,9 +229,25 @@ def cmd_settings(args, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args, store: Store) -> int:
+    from .backup import backup
+
+    print(f"backed up {store.path} to {backup(store, args.directory)}")
+    return EXIT_OK
+
+
+def cmd_restore(args, store: Store) -> int:
+    from .backup import restore
+
+    restored = restore(store, args.directory)
+    print(f"restored {args.directory} into {restored.path}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
     "void": cmd_void, "measures": cmd_measures, "scorecard": cmd_scorecard, "settings": cmd_settings,
+    "backup": cmd_backup, "restore": cmd_restore,
 }
 
 
