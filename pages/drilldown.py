@@ -45,9 +45,10 @@ def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols = st.columns(5)
     cols[0].metric("CPI", w.ratio(row.get("cpi")), help="Earned ÷ actual cost")
     cols[1].metric("SPI", w.ratio(row.get("spi")), help="Earned ÷ planned value")
-    cols[2].metric("BAC", w.money(row.get("bac"), currency), help="Budget at completion")
-    cols[3].metric("EAC", w.money(row.get("eac"), currency), help="Estimate at completion BAC ÷ CPI")
-    cols[4].metric("VAC", w.money(row.get("vac"), currency), help="Variance at completion BAC − EAC")
+    # The currency goes in the label so five figures fit side by side.
+    cols[2].metric(f"BAC ({currency})", w.money(row.get("bac"), None), help="Budget at completion")
+    cols[3].metric(f"EAC ({currency})", w.money(row.get("eac"), None), help="Estimate at completion BAC ÷ CPI")
+    cols[4].metric(f"VAC ({currency})", w.money(row.get("vac"), None), help="Variance at completion BAC − EAC")
     st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}")
 
 

@@ -6,10 +6,11 @@ from pmo_metrics import charts, ui
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
-    "delivery": ("1 · Delivery", "pages/delivery.py", "projects by min(CPI, SPI)"),
-    "kpi": ("2 · KPIs", "pages/kpis.py", "KPIs by attainment this month"),
-    "benefits": ("3 · Performance", "pages/performance.py", "benefits by realisation rate"),
-    "advantage": ("4 · Competitive advantage", "pages/advantage.py", "benchmarks by position, benefits sustained"),
+    "delivery": ("1 · Delivery", "pages/delivery.py", "projects by min(CPI, SPI)", "Open delivery"),
+    "kpi": ("2 · KPIs", "pages/kpis.py", "KPIs by attainment this month", "Open KPIs"),
+    "benefits": ("3 · Performance", "pages/performance.py", "benefits by realisation rate", "Open performance"),
+    "advantage": ("4 · Competitive advantage", "pages/advantage.py", "benchmarks by position; benefits sustained",
+                  "Open level 4"),
 }
 
 
@@ -55,7 +56,11 @@ def tiles(ctx: ui.Context) -> None:
     formats = {"money": lambda v: w.money(v, cur), "pp": w.pct, "index": w.ratio}
     for row in rows:
         for column, (label, key, kind, helptext) in zip(st.columns(len(row)), row, strict=True):
-            column.metric(label, formats[kind](now.get(key)), delta=_delta(now.get(key), before.get(key), kind, cur),
+            delta = _delta(now.get(key), before.get(key), kind, cur)
+            # An unchanged figure gets a grey delta with no arrow rather than a red "down 0".
+            flat = delta is not None and delta.lstrip("+-").replace("GBP", "").strip(" 0.pk") == ""
+            column.metric(label, formats[kind](now.get(key)), delta=delta.lstrip("+-") if flat else delta,
+                          delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
                           delta_description=since if previous else None, help=helptext, border=True)
     if now.get("projects_other_currency"):
         st.caption(f"{now['projects_other_currency']} project(s) report in another currency and are left out "
@@ -68,13 +73,13 @@ def levels(ctx: ui.Context) -> None:
     counts = {"delivery": rag["delivery"], "kpi": rag["kpi"], "benefits": rag["benefits"],
               "advantage": {k: rag["benchmarks"].get(k, 0) + rag["sustained"].get(k, 0)
                             for k in ("green", "amber", "red", "none")}}
-    for column, (key, (title, page, what)) in zip(st.columns(4), LEVEL_PAGES.items(), strict=True):
+    for column, (key, (title, page, what, link)) in zip(st.columns(4), LEVEL_PAGES.items(), strict=True):
         box = column.container(border=True)
         box.markdown(f"**{title}**")
         box.caption(what)
         box.markdown("  \n".join(f"{w.rag_badge(k)} **{counts[key].get(k, 0)}**"
                                  for k in ("green", "amber", "red", "none")))
-        box.page_link(page, label=f"Open {title.split('· ')[1].lower()}", icon=":material/arrow_forward:")
+        box.page_link(page, label=link, icon=":material/arrow_forward:")
 
 
 def risks(ctx: ui.Context) -> None:
@@ -90,10 +95,9 @@ def risks(ctx: ui.Context) -> None:
         st.markdown("**Benefits with the most value at risk**")
         top = flow.nlargest(5, "value_at_risk")
         st.dataframe(
-            w._display_frame(top[["benefit_id", "benefit_name", "project_name", "value_at_risk",
-                                  "realisation_rate", "rag"]]),
-            hide_index=True, column_config={
-                "benefit_id": "Benefit", "benefit_name": "Name", "project_name": "Project",
+            w._display_frame(top[["benefit_name", "value_at_risk", "realisation_rate", "rag", "project_name"]]),
+            hide_index=True, placeholder="—", column_config={
+                "benefit_name": "Benefit", "project_name": "Project",
                 "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
                 "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
                 "rag": "RAG"})
@@ -104,8 +108,9 @@ def risks(ctx: ui.Context) -> None:
         delivery = ui.data.table(ctx, "delivery")[["project_id", "rag"]]
         projects = projects.merge(delivery, on="project_id", how="left").nlargest(5, "value_at_risk")
         st.dataframe(
-            w._display_frame(projects), hide_index=True, column_config={
-                "project_id": "Project", "project_name": "Name",
+            w._display_frame(projects[["project_name", "value_at_risk", "planned_total", "rag", "project_id"]]),
+            hide_index=True, placeholder="—", column_config={
+                "project_id": "Code", "project_name": "Project",
                 "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
                 "planned_total": st.column_config.NumberColumn(f"Planned total ({ctx.currency})", format="%,.0f"),
                 "rag": "Delivery RAG"})

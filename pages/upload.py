@@ -12,7 +12,7 @@ from pmo_metrics.ui import state
 from pmo_metrics.ui import upload as logic
 
 PROBLEM_CONFIG = {"severity": "Severity", "file": "File", "sheet": "Sheet", "cell": "Cell", "column": "Column",
-                  "value": "Value found", "problem": "Problem"}
+                  "value": "Value found", "problem": st.column_config.TextColumn("Problem", width="large")}
 SUMMARY_CONFIG = {"file": "File", "status": "Status", "as_of": "Reporting month", "rows": "Rows per sheet",
                   "errors": "Errors", "warnings": "Warnings",
                   "upload_id": st.column_config.NumberColumn("Upload", format="%d")}

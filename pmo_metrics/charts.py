@@ -255,25 +255,36 @@ def s_curve_chart(df: pd.DataFrame, as_of: dt.date | str | None = None, currency
 
 
 def delivery_rollup_chart(rollup_df: pd.DataFrame, level: str = "portfolio") -> alt.Chart:
-    """Return CPI and SPI per portfolio or programme as paired bars against a 1.0 rule; click selects a `level`."""
+    """Return CPI and SPI per portfolio or programme as a dot plot around a 1.0 rule; click selects a `level`.
+
+    Dots rather than bars: the indices sit near 1.0, and bars from zero would hide the differences.
+    """
     if rollup_df is None or rollup_df.empty or level not in rollup_df.columns:
         return empty_chart()
     df = _with_rag(rollup_df)
     long = df.melt(id_vars=[level, "RAG"], value_vars=["cpi", "spi"], var_name="index", value_name="value")
     long["index"] = long["index"].str.upper()
-    long = long.dropna(subset=["value"])
+    long = _finite(long, "value")
+    if long.empty:
+        return empty_chart("No CPI or SPI yet")
+    low = min(0.8, float(long["value"].min()) - 0.02)
+    high = max(1.1, float(long["value"].max()) + 0.02)
     pick = alt.selection_point(fields=[level], name="group")
-    bars = (alt.Chart(long).mark_bar()
-            .encode(y=alt.Y(f"{level}:N", title=level.capitalize()),
-                    yOffset=alt.YOffset("index:N"),
-                    x=alt.X("value:Q", title="Index (1.0 = on plan)"),
-                    color=alt.Color("index:N", title=None, scale=alt.Scale(range=["#0072B2", "#56B4E9"])),
-                    opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-                    tooltip=[alt.Tooltip(f"{level}:N"), alt.Tooltip("index:N"),
-                             alt.Tooltip("value:Q", format=".2f"), alt.Tooltip("RAG:N")])
+    y = alt.Y(f"{level}:N", title=None, axis=alt.Axis(labelLimit=260))
+    base = alt.Chart(long).encode(y=y)
+    span = base.mark_rule(color="#BBBBBB", strokeWidth=2).encode(x=alt.X("min(value):Q"), x2="max(value):Q")
+    dots = (base.mark_point(filled=True, size=160, stroke="#333333", strokeWidth=0.5)
+            .encode(x=alt.X("value:Q", title="Index (1.00 = on plan; below 1 = over budget or late)",
+                            scale=alt.Scale(domain=[low, high], zero=False)),
+                    color=alt.Color("index:N", title=None, legend=alt.Legend(orient="top"),
+                                    scale=alt.Scale(domain=["CPI", "SPI"], range=["#0072B2", "#E69F00"])),
+                    shape=alt.Shape("index:N", scale=alt.Scale(domain=["CPI", "SPI"], range=["circle", "square"])),
+                    opacity=alt.condition(pick, alt.value(1.0), alt.value(0.3)),
+                    tooltip=[alt.Tooltip(f"{level}:N", title=level.capitalize()), alt.Tooltip("index:N", title="Index"),
+                             alt.Tooltip("value:Q", title="Value", format=".3f"), alt.Tooltip("RAG:N")])
             .add_params(pick))
     rule = alt.Chart(pd.DataFrame({"v": [1.0]})).mark_rule(color="#333333", strokeDash=[4, 3]).encode(x="v:Q")
-    return (bars + rule).properties(width=CHART_WIDTH)
+    return (span + rule + dots).properties(width=CHART_WIDTH)
 
 
 # -- level 2 KPIs ---------------------------------------------------------------------------------
@@ -313,7 +324,7 @@ def kpi_bullet_chart(kpi_df: pd.DataFrame, grain: str | None = None) -> alt.Char
                alt.Tooltip("forecast:Q", title="Forecast", format=",.2f"),
                alt.Tooltip("unit:N", title="Unit"), alt.Tooltip("direction:N", title="Direction"),
                alt.Tooltip("attainment:Q", title="Attainment", format=".0%"), alt.Tooltip("RAG:N")]
-    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending"))
+    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=240)))
     # A light track to 120 % gives every row the same frame, like the qualitative band of a bullet chart.
     track = base.mark_bar(color="#EEEEEE", size=22).encode(x=alt.datum(0), x2=alt.datum(1.2))
     bars = base.mark_bar(size=12).encode(
@@ -325,7 +336,7 @@ def kpi_bullet_chart(kpi_df: pd.DataFrame, grain: str | None = None) -> alt.Char
         x="budget_pct:Q", tooltip=tooltip)
     # The label sits right of every mark of its row so it never hides the target tick or the budget diamond.
     df["label_x"] = df[["actual_pct", "budget_pct"]].max(axis=1).clip(lower=1.0)
-    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending"))
+    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=240)))
     label = base.mark_text(align="left", dx=8, fontSize=11).encode(
         x="label_x:Q", text=alt.Text("actual_pct:Q", format=".0%"))
     chart = alt.layer(track, bars, target, budget_mark, label)
@@ -382,12 +393,12 @@ def realisation_chart(df: pd.DataFrame, by: str = "strategic_objective", currenc
                alt.Tooltip("realised_to_date:Q", title=f"Realised to date ({currency})", format=",.0f"),
                alt.Tooltip("realisation_rate:Q", title="Realisation rate", format=".0%"),
                alt.Tooltip("RAG:N")]
-    base = alt.Chart(frame).encode(y=alt.Y(f"{by}:N", title=None, sort="-x"))
+    base = alt.Chart(frame).encode(y=alt.Y(f"{by}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)))
     planned = base.mark_bar(color="#CCCCCC", size=24).encode(
         x=alt.X("planned_to_date:Q", title=title, axis=alt.Axis(format="~s")), tooltip=tooltip)
     realised = base.mark_bar(size=12).encode(
         x="realised_to_date:Q",
-        color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="Realisation RAG", orient="top")),
+        color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title=None, orient="bottom", columns=2)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)), tooltip=tooltip).add_params(pick)
     text = base.mark_text(align="left", dx=4).encode(x="planned_to_date:Q", text="label:N")
     return alt.layer(planned, realised, text).properties(width=CHART_WIDTH)
@@ -417,10 +428,18 @@ def waterfall_chart(df: pd.DataFrame, by: str = "portfolio", currency: str = "GB
     data["label"] = [f"{a:+,.0f}" if k != "Total" else f"{a:,.0f}" for a, k in zip(data["amount"], data["kind"],
                                                                                    strict=True)]
     order = data["step"].tolist()
-    title = f"Value to date ({currency})"
-    base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=-20)))
-    bars = base.mark_bar(size=36).encode(
-        y=alt.Y("start:Q", title=title, axis=alt.Axis(format="~s")), y2="end:Q",
+    title = f"Value to date ({currency}; axis does not start at zero)"
+    # The steps are small beside the totals, so the axis spans the running values, not zero to the total;
+    # the total bars are clipped at the bottom.
+    running_values = [v for st in steps for v in (st["start"], st["end"]) if st["kind"] != "Total"] + [planned, running]
+    low, high = min(running_values), max(running_values)
+    pad = max((high - low) * 0.6, abs(high) * 0.01, 1.0)
+    scale = alt.Scale(domain=[low - pad, high + pad * 0.5], zero=False)
+    base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None,
+                                          axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')",
+                                                        labelOverlap=False)))
+    bars = base.mark_bar(size=36, clip=True).encode(
+        y=alt.Y("start:Q", title=title, axis=alt.Axis(format="~s"), scale=scale), y2="end:Q",
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=["Total", "Gain", "Shortfall"],
                                         range=["#0072B2", "#009E73", "#D55E00"])),
@@ -450,7 +469,7 @@ def erosion_chart(history_df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
     chart = (alt.Chart(long).mark_line(point=True)
              .encode(x=alt.X("as_of:T", title="Reporting month", axis=alt.Axis(format="%b %y", tickCount="month")),
                      y=alt.Y("value:Q", title=title, axis=alt.Axis(format="~s")),
-                     color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                     color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", columns=2),
                                      scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[s] for s in domain])),
                      strokeDash=alt.StrokeDash("series:N", title=None,
                                                scale=alt.Scale(domain=domain,
@@ -482,7 +501,7 @@ def benchmark_gap_chart(bench_df: pd.DataFrame) -> alt.Chart:
         if column not in df.columns:
             df[column] = None
     df["period"] = df["period"].map(lambda v: None if v is None or pd.isna(v) else str(v)[:7])
-    base = alt.Chart(df).encode(y=alt.Y("metric:N", title=None,
+    base = alt.Chart(df).encode(y=alt.Y("metric:N", title=None, axis=alt.Axis(labelLimit=240),
                                         sort=alt.EncodingSortField("vs_median", order="descending")))
     bars = base.mark_bar(size=18).encode(
         x=alt.X("vs_median:Q", title="Better (+) or worse (−) than the peer median", axis=alt.Axis(format="+.0%")),
@@ -520,7 +539,7 @@ def sustained_chart(df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
     domain = list(SUSTAINED_LABELS.values())
     title = f"Realised after closure ({currency})"
     return (alt.Chart(frame).mark_bar()
-            .encode(y=alt.Y("benefit:N", title=None, sort="-x"),
+            .encode(y=alt.Y("benefit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=280)),
                     x=alt.X("sustained_value:Q", title=title, axis=alt.Axis(format="~s")),
                     color=alt.Color("status:N", title=None, legend=alt.Legend(orient="top"),
                                     scale=alt.Scale(domain=domain, range=[RAG_COLOURS["green"], RAG_COLOURS["red"],

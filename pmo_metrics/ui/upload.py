@@ -18,7 +18,7 @@ from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_mo
 from ..schema import SHEETS, sheet_for_file_stem
 from ..store import Store
 
-PROBLEM_COLUMNS = ["severity", "file", "sheet", "cell", "column", "value", "problem"]
+PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "value", "problem", "severity"]
 SUMMARY_COLUMNS = ["file", "status", "as_of", "rows", "errors", "warnings", "upload_id"]
 SHEET_NAMES = [s.name for s in SHEETS]
 

@@ -31,8 +31,8 @@ def _is_number(value: object) -> bool:
                                                                                  or math.isinf(value)))
 
 
-def money(value: object, currency: str = "GBP") -> str:
-    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k'; '—' when empty."""
+def money(value: object, currency: str | None = "GBP") -> str:
+    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k' ('4.40m' without a currency)."""
     if not _is_number(value):
         return "—"
     size = abs(value)
@@ -42,7 +42,8 @@ def money(value: object, currency: str = "GBP") -> str:
             break
     else:
         text = f"{size:,.0f}"
-    return f"{currency} {'−' if value < 0 else ''}{text}"
+    sign = "−" if value < 0 else ""
+    return f"{currency} {sign}{text}" if currency else f"{sign}{text}"
 
 
 def pct(value: object, digits: int = 1) -> str:
@@ -67,8 +68,9 @@ def rag_badge(rag: object) -> str:
 
 def _keep_valid(key: str, options: list) -> None:
     """Drop a remembered choice that the new options no longer offer (e.g. a programme of another portfolio)."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
+    # Set a valid value rather than deleting the key: the browser then shows the value Python uses.
+    if key in st.session_state and st.session_state[key] not in options and options:
+        st.session_state[key] = options[0]
 
 
 def sidebar_filters() -> data.Context:
@@ -146,6 +148,10 @@ def empty_scope(frame: pd.DataFrame, what: str) -> bool:
 # -- tables -----------------------------------------------------------------------------------
 
 
+COUNTS = {"benefits", "benefits_owned", "projects", "projects_without_ev", "kpis", "months_with_actual",
+          "planned_months_after_end"}
+
+
 def _column_config(columns: Iterable[str], currency: str) -> dict:
     config = {}
     for name in columns:
@@ -159,6 +165,8 @@ def _column_config(columns: Iterable[str], currency: str) -> dict:
             percent = name not in ("cpi", "spi", "tcpi", "bcr", "relative_index")
             config[name] = st.column_config.NumberColumn(label, help=helptext,
                                                          format="percent" if percent else "%.2f")
+        elif measure.unit == "number" and name in COUNTS:
+            config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
         elif measure.unit == "number":
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%,.2f")
         elif measure.unit == "months":
@@ -177,8 +185,9 @@ def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 months = all(getattr(v, "day", 1) == 1 for v in sample)
                 out[name] = out[name].map(lambda v, m=months: None if not isinstance(v, dt.date)
                                           else v.strftime("%Y-%m") if m else v.isoformat())
-    if "rag" in out.columns:
-        out["rag"] = out["rag"].map(lambda v: RAG_LABELS.get(v if isinstance(v, str) else "none"))
+    for name in ("rag", "kpi_rag"):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v: RAG_LABELS.get(v if isinstance(v, str) else "none"))
     return out
 
 
@@ -191,7 +200,7 @@ def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *
     if on_select != "ignore":
         kwargs["selection_mode"] = selection_mode
     return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency),
-                        height=height, **kwargs)
+                        height=height, placeholder="—", **kwargs)
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:

@@ -1,0 +1,193 @@
+"""Browser test: `streamlit run app.py` on the sample, driven by Debian's chromium through Playwright.
+
+Opens the overview and waits for the headline chart to draw, visits every page (a screenshot of
+each goes to test-artifacts/screenshots/), drills down to a benefit, loads a good workbook through
+the real file input and sees a bad one's cell reference in the validation report.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pmo_metrics.ingest import load_sample
+from pmo_metrics.store import Store
+from tests.factories import make_workbook
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = [("Executive overview", "overview"), ("1 · Delivery", "delivery"), ("2 · KPIs", "kpis"),
+         ("3 · Performance", "performance"), ("4 · Competitive advantage", "advantage"),
+         ("Scorecards", "scorecards")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Start `streamlit run app.py` on a free port against a temporary database holding the sample."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or `make chromium`)")
+    db = tmp_path_factory.mktemp("browser") / "pmo.duckdb"
+    load_sample(Store(db))
+    port = _free_port()
+    env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start within 30 s")
+    yield {"url": url, "db": db}
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    """Return a Playwright page in Debian's chromium (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(20_000)
+        yield tab
+        browser.close()
+
+
+def _settle(tab) -> None:
+    """Wait until Streamlit has finished the current run (no running indicator, no stale elements)."""
+    tab.wait_for_timeout(300)
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')",
+        timeout=30_000)
+
+
+def _charts_drawn(tab) -> None:
+    """Wait until every chart on the page has drawn its canvas or svg."""
+    tab.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+        ".every(c => c.querySelector('canvas, svg'))", timeout=30_000)
+
+
+def _shot(tab, name: str) -> None:
+    """Save a screenshot of the whole page (Streamlit scrolls inside its own container, not the document)."""
+    _charts_drawn(tab)
+    tab.mouse.move(0, 0)  # so hover tooltips do not cover the screenshot
+    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
+    tab.set_viewport_size({"width": 1400, "height": min(max(1000, height + 200), 7000)})
+    tab.wait_for_timeout(600)  # charts re-lay out to the new size
+    _charts_drawn(tab)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"))
+    tab.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _go(tab, title: str) -> None:
+    tab.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    _settle(tab)
+
+
+def _pick(tab, label: str, option: str | None = None, index: int | None = None) -> None:
+    """Choose an option of the selectbox labelled `label` (by text, or by position)."""
+    # Only the page's own selectboxes: the sidebar has a "Programme" filter too.
+    box = tab.locator('[data-testid="stMainBlockContainer"] [data-testid="stSelectbox"]').filter(has_text=label).first
+    box.click()
+    options = tab.locator('[role="option"]')
+    target = options.filter(has_text=option).first if option else options.nth(index or 0)
+    target.click()
+    _settle(tab)
+
+
+def test_overview_draws_the_headline_chart(server, page):
+    page.goto(server["url"])
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(state="visible", timeout=30_000)
+    _settle(page)
+    assert page.get_by_text("As of").first.is_visible()
+    assert page.get_by_text("Realised to date").first.is_visible()
+    _shot(page, "01-overview")
+
+
+def test_every_page_renders(server, page):
+    for number, (title, name) in enumerate(PAGES[1:], start=2):
+        _go(page, title)
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for()
+        assert not page.locator('[data-testid="stException"]').count(), name
+        if name != "scorecards":
+            page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(state="visible")
+        _shot(page, f"{number:02d}-{name}")
+
+
+def test_drill_down_to_a_benefit(server, page):
+    _go(page, "Drill-down")
+    _pick(page, "Programme", index=1)
+    _pick(page, "Project", index=1)
+    _pick(page, "Benefit", index=1)
+    page.get_by_text("Benefit RAG").first.wait_for()
+    page.locator('[data-testid="stExpander"]', has_text="Source uploads").first.wait_for()
+    _shot(page, "07-drilldown-benefit")
+
+
+def test_upload_a_good_then_a_bad_workbook(server, page, tmp_path):
+    good = tmp_path / "2026-10 Browser return.xlsx"
+    good.write_bytes(make_workbook())
+    bad = tmp_path / "2026-10 Broken return.xlsx"
+    bad.write_bytes(make_workbook(cell=("Financials", "D3", "twelve thousand")))
+    _go(page, "Upload")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(good))
+    _settle(page)
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.get_by_text("No errors found").wait_for()
+    _settle(page)
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Loaded 1 file").wait_for(timeout=30_000)
+    _settle(page)
+    _shot(page, "08-upload-loaded")
+    loaded = Store(server["db"]).query("SELECT count(*) AS n FROM uploads WHERE file_name = ? AND status = 'loaded'",
+                                       [good.name])["n"][0].as_py()
+    assert loaded == 1
+
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    _settle(page)
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.get_by_text("Nothing has been stored").wait_for()
+    _settle(page)
+    report = page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').filter(has_text="D3")
+    report.first.wait_for()
+    _shot(page, "09-upload-errors")
+    stored = Store(server["db"]).query("SELECT count(*) AS n FROM uploads WHERE file_name = ?", [bad.name])
+    assert stored["n"][0].as_py() == 0
