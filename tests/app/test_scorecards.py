@@ -18,3 +18,14 @@ def test_scorecards_on_an_empty_database(empty_store):
     at = open_app("pages/scorecards.py")
     assert_clean(at)
     assert at.info
+
+
+def test_excel_is_built_on_demand(sample_store):
+    import pytest
+
+    pytest.importorskip("pmo_metrics.exports")
+    at = open_app("pages/scorecards.py")
+    assert "Download Excel workbook" not in [b.label for b in at.get("download_button")]
+    at.button(key="build_xlsx").click().run()
+    assert_clean(at)
+    assert "Download Excel workbook" in [b.label for b in at.get("download_button")]
