@@ -141,26 +141,25 @@ def history_section(store, ctx: ui.Context) -> None:
         return
     st.dataframe(logic.history_frame(uploads), hide_index=True, column_config=HISTORY_CONFIG, height=320,
                  key="upload_history")
-    left, right = st.columns(2)
-    with left:
-        loaded = uploads[uploads["status"] == "loaded"]
-        names = dict(zip(loaded["upload_id"], loaded["file_name"], strict=True))
-        if names:
-            chosen = st.selectbox("Upload to void", list(names), format_func=lambda i: f"{i} · {names[i]}",
-                                  key="void_choice")
-            if st.button("Void…", icon=":material/block:"):
-                st.session_state[state.VOID_PENDING] = int(chosen)
-            # The dialog stays open across reruns until confirmed or dismissed (its buttons rerun the page).
-            pending = st.session_state.get(state.VOID_PENDING)
-            if pending in names:
-                _confirm_void(store, pending, names[pending])
-    with right:
-        with_problems = logic.history_frame(uploads)
-        with_problems = with_problems[with_problems["problems"] > 0]
-        if not with_problems.empty:
-            pick = st.selectbox("Show the problems stored with upload", with_problems["upload_id"].tolist(),
-                                key="problems_choice")
-            st.dataframe(logic.stored_problems(uploads, pick), hide_index=True, column_config=PROBLEM_CONFIG)
+    loaded = uploads[uploads["status"] == "loaded"]
+    names = dict(zip(loaded["upload_id"], loaded["file_name"], strict=True))
+    if names:
+        # Keyed on the newest upload, so after a load the choice starts at the newest again.
+        chosen = st.selectbox("Upload to void", list(names), format_func=lambda i: f"{i} · {names[i]}",
+                              key=f"void_choice_{max(names)}")
+        if st.button("Void…", icon=":material/block:"):
+            st.session_state[state.VOID_PENDING] = int(chosen)
+        # The dialog stays open across reruns until confirmed or dismissed (its buttons rerun the page).
+        pending = st.session_state.get(state.VOID_PENDING)
+        if pending in names:
+            _confirm_void(store, pending, names[pending])
+    with_problems = logic.history_frame(uploads)
+    with_problems = with_problems[with_problems["problems"] > 0]
+    if not with_problems.empty:
+        names_all = dict(zip(uploads["upload_id"], uploads["file_name"], strict=True))
+        pick = st.selectbox("Show the problems stored with upload", with_problems["upload_id"].tolist(),
+                            format_func=lambda i: f"{i} · {names_all.get(i, '')}", key="problems_choice")
+        st.dataframe(logic.stored_problems(uploads, pick), hide_index=True, column_config=PROBLEM_CONFIG)
 
 
 def body() -> None:

@@ -55,7 +55,7 @@ def test_a_bad_workbook_shows_the_cell_and_stores_nothing(sample_store):
 
 def test_void_from_the_history(sample_store):
     at = open_app("pages/upload.py")
-    newest = int(at.selectbox(key="void_choice").value)
+    newest = int([b for b in at.selectbox if b.label == "Upload to void"][0].value)
     [b for b in at.button if b.label == "Void…"][0].click().run()
     assert_clean(at)
     [b for b in at.button if b.label == "Void upload"][0].click().run()
