@@ -12,11 +12,13 @@ import csv
 import datetime as dt
 import io
 import logging
+import posixpath
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from xml.etree import ElementTree
 
 import fastexcel
 import pyarrow as pa
@@ -43,6 +45,13 @@ MAX_COMPRESSION_RATIO = 200
 # the guard costs one inflate of the archive.
 _FAR_CELL = re.compile(rb' r="(?:[A-Z]{0,3}[0-9]{7}|[A-Z]{3}|(?:S[G-Z]|[T-Z][A-Z])[0-9])')
 _INFLATE_CHUNK = 1 << 20
+_FORMULA = re.compile(rb"<f[ >/]")
+_CELL_WITH_FORMULA = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
+_CACHED_VALUE = re.compile(rb"<v>[^<]")
+_XML_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
 @dataclass
@@ -98,7 +107,7 @@ def read_file(name: str, data: bytes, csv_sheet: str | None = None) -> RawFile:
 # -- workbooks -------------------------------------------------------------------------------
 
 
-def check_archive(name: str, data: bytes) -> Problem | None:
+def check_archive(name: str, data: bytes, formula_sheets: set[str] | None = None) -> Problem | None:
     """Return a problem when `data` is not a sane zip archive (corrupt, or a zip bomb)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -110,16 +119,19 @@ def check_archive(name: str, data: bytes) -> Problem | None:
     if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_COMPRESSION_RATIO:
         return error(name, f"refused: the workbook would expand to {declared:,} bytes "
                            f"({declared / compressed:.0f}× its size), which looks like a zip bomb")
-    return _inflate_check(name, data, members, compressed)
+    return _inflate_check(name, data, members, compressed, formula_sheets if formula_sheets is not None else set())
 
 
-def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int) -> Problem | None:
+def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int,
+                   formula_sheets: set[str]) -> Problem | None:
     """Return a problem when the members really inflate past the limits or hold far-away cells.
 
     Declared sizes are written by whoever made the file, so a bomb can claim to be small; count
     what each member really inflates to, a chunk at a time, stopping as soon as a limit is passed.
+    Worksheets holding any formula are noted in `formula_sheets` on the way, for `_uncached_formulas`.
     """
     total = 0
+    formula_sheets.clear()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in members:
@@ -134,6 +146,8 @@ def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compr
                         if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
                             return error(name, f"refused: the workbook expands to more than {total:,} bytes "
                                                f"({total / compressed:.0f}× its size), which looks like a zip bomb")
+                        if worksheet and member.filename not in formula_sheets and _FORMULA.search(tail + chunk):
+                            formula_sheets.add(member.filename)
                         if worksheet and _FAR_CELL.search(tail + chunk):
                             return error(name, "refused: a sheet has a cell beyond row 999,999 or column "
                                                f"{column_letter(schema.MAX_COLUMNS_PER_SHEET - 1)}; delete the "
@@ -144,11 +158,43 @@ def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compr
     return None
 
 
+def _uncached_formulas(data: bytes, members: set[str], limit: int = 25) -> dict[str, list[str]]:
+    """Return sheet name -> cells holding a formula with no cached value, for the given sheet XMLs."""
+    found: dict[str, list[str]] = {}
+    if not members:
+        return found
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return found
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _XML_NS)}
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        for sheet in book.findall("m:sheets/m:sheet", _XML_NS):
+            target = targets.get(sheet.get(f"{{{_XML_NS['r']}}}id"), "")
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join("xl", target)))
+            if member not in members:
+                continue
+            cells = [m.group(1).decode() for m in _CELL_WITH_FORMULA.finditer(archive.read(member))
+                     if not _CACHED_VALUE.search(m.group(0))]
+            if cells:
+                found[sheet.get("name")] = cells[:limit]
+    return found
+
+
 def _read_workbook(raw: RawFile, data: bytes) -> None:
-    problem = check_archive(raw.name, data)
+    formula_sheets: set[str] = set()
+    problem = check_archive(raw.name, data, formula_sheets)
     if problem:
         raw.problems.append(problem)
         return
+    # fastexcel reads a formula Excel never calculated (openpyxl and many exports write them so)
+    # as an empty cell: report it by cell instead of loading a silent blank.
+    for sheet_name, cells in _uncached_formulas(data, formula_sheets).items():
+        for cell in cells:
+            raw.problems.append(error(raw.name, "a formula without a saved value: open and save the file "
+                                      "in Excel first", sheet=sheet_name, cell=cell))
     try:
         reader = fastexcel.read_excel(data)
         sheet_names = reader.sheet_names
@@ -195,7 +241,9 @@ def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
 
 def _load(reader, sheet_name: str, header_index: int):
     """Return (column infos, Arrow table) of a sheet whose header is on row `header_index` (0-based)."""
-    sheet = reader.load_sheet(sheet_name, header_row=header_index, schema_sample_rows=None)
+    # Types are guessed from the first 1000 rows (fastexcel's default): inferring them over every
+    # row cost a third of the parse, and any cell that disagrees is caught just below.
+    sheet = reader.load_sheet(sheet_name, header_row=header_index)
     infos = sheet.available_columns()
     table, cell_errors = sheet.to_arrow_with_errors()
     if cell_errors is not None and cell_errors.errors:
@@ -204,7 +252,7 @@ def _load(reader, sheet_name: str, header_index: int):
         # instead, so the validator parses each cell or reports it — never loses it.
         by_index = {info.absolute_index: info.name for info in infos}
         as_text = {by_index[e.position[1]]: "string" for e in cell_errors.errors if e.position[1] in by_index}
-        sheet = reader.load_sheet(sheet_name, header_row=header_index, schema_sample_rows=None, dtypes=as_text)
+        sheet = reader.load_sheet(sheet_name, header_row=header_index, dtypes=as_text)
         infos = sheet.available_columns()
         table = sheet.to_arrow()
     if isinstance(table, pa.RecordBatch):

@@ -202,8 +202,6 @@ def test_column_limit_is_enforced_at_the_schema_maximum():
 # -- formulas, macros, external links --------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="fastexcel reads a formula without a cached value as an empty cell; "
-                                       "the sheet-XML check proposed to the lead in docs/reliability.md fixes it")
 def test_a_formula_without_a_cached_value_is_reported_by_cell(store):
     # openpyxl writes formulas without cached values, as a script or a web export would.
     data = make_workbook(cell=("Financials", "D2", "=1000+100"))
@@ -213,11 +211,10 @@ def test_a_formula_without_a_cached_value_is_reported_by_cell(store):
                for e in errors), errors
 
 
-def test_today_a_formula_without_a_cached_value_reads_as_an_empty_cell():
-    # Pins the current behaviour the xfail above describes, so the day it changes is visible.
+def test_regression_a_formula_without_a_cached_value_no_longer_loads_as_a_blank():
+    # fastexcel still reads the cell as empty; the reader must say so rather than load a blank.
     raw = read_file("2026-10 formula.xlsx", make_workbook(cell=("Financials", "D2", "=1000+100")))
-    financials = next(s for s in raw.sheets if s.spec.name == "Financials")
-    assert financials.table.column("actual_cost").to_pylist()[0] is None
+    assert [(p.sheet, p.cell) for p in raw.problems if p.severity == "error"] == [("Financials", "D2")]
 
 
 def test_a_formula_with_a_cached_value_loads_that_value(store):
