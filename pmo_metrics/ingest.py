@@ -17,7 +17,7 @@ from .parsing import parse_period_text
 from .problems import Problem, error
 from .readers import RawFile, read_file, safe_file_name
 from .store import FileLoad, Store
-from .validate import CheckedFile, validate_files
+from .validate import CheckedFile, Validator
 
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_. ]?(0[1-9]|1[0-2])(?!\d)")
 
@@ -86,27 +86,32 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
     limit = int(settings.max_upload_mb * 1024 * 1024)
     outcomes: list[FileOutcome] = []
     raws: list[RawFile] = []
-    total = max(1, len(files))
-    for index, (name, data) in enumerate(files):
-        name = safe_file_name(name)
-        progress(0.1 + 0.5 * index / total, f"reading {name}")
-        outcome = FileOutcome(name, "checked")
-        outcomes.append(outcome)
-        if len(data) > limit:
-            outcome.problems.append(error(name, f"refused: {len(data) / 1e6:.1f} MB is over the "
-                                               f"{settings.max_upload_mb:g} MB upload limit"))
-            raws.append(RawFile(name, len(data)))
-            continue
-        duplicate = store.find_loaded_duplicate(_sha256(data))
-        if duplicate is not None:
-            outcome.status, outcome.duplicate_of = "duplicate", duplicate
-            raws.append(RawFile(name, len(data)))
-            continue
-        raw = read_file(name, data, (csv_sheets or {}).get(name))
-        raws.append(raw)
-    progress(0.6, "validating")
-    live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]
-    checked = validate_files([r for _, r in live], store.known_keys())
+    validator = Validator()  # checks each sheet on a worker thread while the next one is parsed
+    try:
+        total = max(1, len(files))
+        for index, (name, data) in enumerate(files):
+            name = safe_file_name(name)
+            progress(0.1 + 0.5 * index / total, f"reading {name}")
+            outcome = FileOutcome(name, "checked")
+            outcomes.append(outcome)
+            if len(data) > limit:
+                outcome.problems.append(error(name, f"refused: {len(data) / 1e6:.1f} MB is over the "
+                                                   f"{settings.max_upload_mb:g} MB upload limit"))
+                raws.append(RawFile(name, len(data)))
+                continue
+            duplicate = store.find_loaded_duplicate(_sha256(data))
+            if duplicate is not None:
+                outcome.status, outcome.duplicate_of = "duplicate", duplicate
+                raws.append(RawFile(name, len(data)))
+                continue
+            raw = read_file(name, data, (csv_sheets or {}).get(name), on_sheet=validator.submit)
+            raws.append(raw)
+        progress(0.6, "validating")
+        live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]
+        checked = validator.finish([r for _, r in live], store.known_keys())
+    except BaseException:
+        validator.close()
+        raise
     by_name: dict[int, CheckedFile] = {id(o): c for (o, _), c in zip(live, checked, strict=True)}
     loads = []
     for (_name, data), outcome, raw in zip(files, outcomes, raws, strict=True):

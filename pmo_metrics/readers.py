@@ -16,6 +16,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from xml.etree import ElementTree
@@ -88,15 +89,23 @@ def safe_file_name(name: str) -> str:
     return PurePath(str(name).replace("\\", "/")).name or "upload"
 
 
-def read_file(name: str, data: bytes, csv_sheet: str | None = None) -> RawFile:
-    """Return the raw sheets of one uploaded file, with any problems found while reading."""
+def read_file(name: str, data: bytes, csv_sheet: str | None = None,
+              on_sheet: Callable[[RawSheet], None] | None = None) -> RawFile:
+    """Return the raw sheets of one uploaded file, with any problems found while reading.
+
+    `on_sheet` is called with each sheet as soon as it is read, so checking it can start while
+    the next one is parsed.
+    """
     name = safe_file_name(name)
     raw = RawFile(name=name, size=len(data))
     lower = name.lower()
     if lower.endswith(WORKBOOK_SUFFIXES) or (data[:2] == b"PK" and not lower.endswith(CSV_SUFFIXES)):
-        _read_workbook(raw, data)
+        _read_workbook(raw, data, on_sheet)
     elif lower.endswith(CSV_SUFFIXES):
         _read_csv(raw, data, csv_sheet)
+        for sheet in raw.sheets:
+            if on_sheet:
+                on_sheet(sheet)
     elif lower.endswith(".xls"):
         raw.problems.append(error(name, "old .xls workbooks are not supported: save it as .xlsx and upload again"))
     else:
@@ -183,7 +192,7 @@ def _uncached_formulas(data: bytes, members: set[str], limit: int = 25) -> dict[
     return found
 
 
-def _read_workbook(raw: RawFile, data: bytes) -> None:
+def _read_workbook(raw: RawFile, data: bytes, on_sheet: Callable[[RawSheet], None] | None = None) -> None:
     formula_sheets: set[str] = set()
     problem = check_archive(raw.name, data, formula_sheets)
     if problem:
@@ -202,11 +211,15 @@ def _read_workbook(raw: RawFile, data: bytes) -> None:
         raw.problems.append(error(raw.name, f"cannot read the workbook: {shorten(exc, 200)}"))
         return
     for sheet_name in sheet_names:
+        before = len(raw.sheets)
         try:
             _read_worksheet(raw, reader, sheet_name)
         except Exception as exc:
             raw.problems.append(error(raw.name, f"cannot read this sheet: {shorten(exc, 200)}",
                                       sheet=sheet_name))
+        if on_sheet:
+            for sheet in raw.sheets[before:]:
+                on_sheet(sheet)
     if not raw.sheets and not raw.problems:
         known = ", ".join(s.name for s in schema.SHEETS)
         raw.problems.append(error(raw.name, f"no sheet this product reads; expected one of {known}"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -86,21 +87,56 @@ def _new_connection() -> duckdb.DuckDBPyConnection:
 
 def validate_files(raws: list[RawFile], known: dict[str, set[str]] | None = None) -> list[CheckedFile]:
     """Return every file validated, with reference checks across the whole batch and the store."""
-    known = known or {"projects": set(), "benefits": set()}
-    con = _new_connection()
-    checked = []
-    try:
-        for raw in raws:
-            item = CheckedFile(raw, problems=list(raw.problems))
-            for sheet in raw.sheets:
-                typed = _validate_sheet(con, sheet, item.problems)
-                if typed is not None:
-                    item.sheets.append(typed)
-            checked.append(item)
-        _check_references(con, checked, known)
-    finally:
-        con.close()
-    return checked
+    validator = Validator()
+    for raw in raws:
+        for sheet in raw.sheets:
+            validator.submit(sheet)
+    return validator.finish(raws, known)
+
+
+class Validator:
+    """Validates sheets on a worker thread as they arrive, then checks references across the batch.
+
+    fastexcel and DuckDB both release the GIL, so while the reader parses the next sheet of a
+    workbook the worker is already checking the last one: a large upload costs little more than
+    its parse. One DuckDB connection, used by the worker thread only.
+    """
+
+    def __init__(self):
+        self._con = _new_connection()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate")
+        self._jobs: dict[int, tuple[list[Problem], Future]] = {}
+
+    def submit(self, sheet: RawSheet) -> None:
+        """Start validating one sheet."""
+        problems: list[Problem] = []
+        self._jobs[id(sheet)] = (problems, self._pool.submit(_validate_sheet, self._con, sheet, problems))
+
+    def finish(self, raws: list[RawFile], known: dict[str, set[str]] | None = None) -> list[CheckedFile]:
+        """Return every file validated (waiting for the worker), with the reference checks done."""
+        known = known or {"projects": set(), "benefits": set()}
+        try:
+            checked = []
+            for raw in raws:
+                item = CheckedFile(raw, problems=list(raw.problems))
+                for sheet in raw.sheets:
+                    if id(sheet) not in self._jobs:
+                        self.submit(sheet)
+                    problems, job = self._jobs[id(sheet)]
+                    typed = job.result()
+                    item.problems.extend(problems)
+                    if typed is not None:
+                        item.sheets.append(typed)
+                checked.append(item)
+            self._pool.submit(_check_references, self._con, checked, known).result()
+            return checked
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker and close its connection."""
+        self._pool.shutdown(wait=True)
+        self._con.close()
 
 
 # -- one sheet -------------------------------------------------------------------------------
