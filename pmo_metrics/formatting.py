@@ -16,6 +16,7 @@ import decimal
 import io
 import json
 import math
+import re
 
 import pyarrow as pa
 
@@ -23,6 +24,7 @@ import pyarrow as pa
 # pennies up to 10 billion.
 SIGNIFICANT_DIGITS = 12
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')  # what makes the csv writer quote a cell (QUOTE_MINIMAL)
 
 
 def _round(value: float) -> float | None:
@@ -91,14 +93,41 @@ def _csv_value(value, month: bool) -> str:
     return guard_formula(str(value))
 
 
+def _csv_texts(column: pa.ChunkedArray, values: list, month: bool) -> list[str]:
+    """Return the CSV text of every cell of one column: exactly what `_csv_value` gives each cell,
+    computed per column with one converter per Arrow type (a 20,000-row table prints in a
+    fraction of the time a cell-by-cell type dispatch takes)."""
+    kind = column.type
+    if pa.types.is_floating(kind):
+        # `%.12g` already is the 12-significant-digit text without trailing zeros; only an
+        # exponent (below 1e-4 or from 1e12), nan/inf or a negative zero need `_csv_value`.
+        texts = ["" if v is None else f"{v:.12g}" for v in values]
+        return [t if "e" not in t and "n" not in t and t != "-0" else _csv_value(v, False)
+                for v, t in zip(values, texts, strict=True)]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ["" if v is None else "'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+    if pa.types.is_integer(kind):
+        return ["" if v is None else str(v) for v in values]
+    if pa.types.is_boolean(kind):
+        return ["" if v is None else "true" if v else "false" for v in values]
+    return [_csv_value(v, month) for v in values]
+
+
 def to_csv(table: pa.Table) -> str:
     """Return `table` as CSV text with a header row (SPEC §5 output rules, §6 formula guard)."""
     columns = _python_columns(table)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([guard_formula(name) for name, _, _ in columns])
-    for i in range(table.num_rows):
-        writer.writerow([_csv_value(values[i], month) for _, values, month in columns])
+    if not columns:
+        for _ in range(table.num_rows):
+            writer.writerow([])
+        return buffer.getvalue()
+    texts = [_csv_texts(table.column(i), values, month) for i, (_, values, month) in enumerate(columns)]
+    if len(texts) > 1 and not any(_NEEDS_QUOTES.search("\x00".join(column)) for column in texts):
+        # No cell needs quoting, so the rows the csv writer would write are the cells joined by commas.
+        return buffer.getvalue() + "".join([",".join(row) + "\n" for row in zip(*texts, strict=True)])
+    writer.writerows(zip(*texts, strict=True))
     return buffer.getvalue()
 
 
