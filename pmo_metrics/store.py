@@ -24,13 +24,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from . import summaries
 from .schema import SHEETS, SHEETS_BY_TABLE
 from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 1
-MIGRATIONS = {1: "schema_v1.sql"}
+SCHEMA_VERSION = 2
+MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
 MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
@@ -227,6 +228,9 @@ class Store:
                 con.execute("DELETE FROM meta WHERE key = 'macros'")
                 con.execute("INSERT INTO meta VALUES ('macros', ?)", [macros])
                 con.execute("COMMIT")
+            # Summaries derived from the stored rows by these macros (schema 2): filled after the
+            # migration and recomputed whenever the macros change, so they never go stale.
+            summaries.ensure_current(con, macros)
 
     @staticmethod
     def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -327,6 +331,7 @@ class Store:
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
                     ids.append(upload_id)
+                summaries.after_load(con, [item.as_of for item in files])  # in the same transaction
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -376,16 +381,23 @@ class Store:
     def void(self, upload_id: int, user: str | None = None) -> None:
         """Void a loaded upload: its data stops counting; nothing is deleted."""
         with _write_lock, self.connect() as con:
-            row = first_row(con, "SELECT status FROM uploads WHERE upload_id = ?", [upload_id])
+            row = first_row(con, "SELECT status, as_of FROM uploads WHERE upload_id = ?", [upload_id])
             if row is None:
                 raise StoreError(f"there is no upload {upload_id}")
             if row[0] != "loaded":
                 raise StoreError(f"upload {upload_id} is {row[0]}; only a loaded upload can be voided")
-            con.execute(
-                """UPDATE uploads SET status = 'voided', voided_at = current_timestamp, voided_by = ?
-                   WHERE upload_id = ?""",
-                [user, upload_id],
-            )
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    """UPDATE uploads SET status = 'voided', voided_at = current_timestamp, voided_by = ?
+                       WHERE upload_id = ?""",
+                    [user, upload_id],
+                )
+                summaries.after_void(con, row[1])  # the summaries fall back with the data
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             _checkpoint(con)
 
     # -- settings ----------------------------------------------------------------------------
