@@ -3,13 +3,24 @@
 Run with `streamlit run app.py`. On a brand-new database the bundled sample is loaded first, so
 a fresh clone opens on real-looking numbers; set PMO_METRICS_NO_SAMPLE=1 to start empty
 (the app tests do). PMO_METRICS_DB chooses the database file (default data/pmo.duckdb).
+With an [auth] section in .streamlit/secrets.toml users sign in and see the pages their role
+allows (docs/access.md); without it the app runs in local mode with full rights and says so.
 """
 
 import streamlit as st
 
 from pmo_metrics import ui
+from pmo_metrics.ui import auth
 
 st.set_page_config(page_title="PMO value dashboard", page_icon=":material/insights:", layout="wide")
+user = auth.gate()  # shows sign-in (or why not) and stops when nobody may look
+
+# Pages a role may not use are left out, so they are neither listed nor reachable by URL.
+DATA = []
+if user.can("upload"):
+    DATA.append(st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"))
+if user.can("settings"):
+    DATA.append(st.Page("pages/settings.py", title="Settings", icon=":material/settings:"))
 
 PAGES = {
     "Overview": [
@@ -22,9 +33,7 @@ PAGES = {
         st.Page("pages/advantage.py", title="4 · Competitive advantage", icon=":material/emoji_events:"),
         st.Page("pages/drilldown.py", title="Drill-down", icon=":material/account_tree:"),
     ],
-    "Data": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-    ],
+    **({"Data": DATA} if DATA else {}),
     "Reports": [
         st.Page("pages/scorecards.py", title="Scorecards", icon=":material/summarize:"),
     ],
@@ -40,4 +49,5 @@ def _frame() -> None:
 
 
 ui.guarded(_frame)
+auth.sidebar(user)
 page.run()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pmo_metrics import ui
+from pmo_metrics.access import AccessDenied
 from pmo_metrics.store import StoreBusy, StoreError
-from pmo_metrics.ui import state
+from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import widgets as w
 
 try:  # the exports package may be missing in a partial install; the page then offers the preview as CSV
@@ -33,8 +34,11 @@ def _build(ctx: ui.Context, fmt: str) -> None:
     """Build one export with a progress bar and keep its bytes for the download button."""
     bar = st.progress(0.0, text=f"Building the {LABELS[fmt]}")
     try:
-        data = exports.write_scorecard(ui.get_store(), ctx.as_of, ctx.scope, fmt,
-                                       progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t))
+        data = auth.export_scorecard(ui.get_store(), auth.current_user(), ctx.as_of, ctx.scope, fmt,
+                                     progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t))
+    except AccessDenied as problem:
+        auth.refused(problem)
+        return
     except (StoreBusy, StoreError) as problem:
         st.error(str(problem))
         return
@@ -74,9 +78,12 @@ def body() -> None:
     kpis = ui.data.table(ctx, "kpi")
     kpis = kpis[kpis["grain"] == "month"]
     st.subheader("Downloads")
-    st.caption("Each file is built when you ask for it, for the month and scope in the sidebar.")
-    preview = benefits[[c for c in BENEFITS if c in benefits.columns]]
-    downloads(ctx, preview)
+    user = auth.current_user()
+    if user is not None and user.can("export"):
+        st.caption("Each file is built when you ask for it, for the month and scope in the sidebar.")
+        downloads(ctx, benefits[[c for c in BENEFITS if c in benefits.columns]])
+    else:
+        st.caption("Exporting the scorecard (Excel, PDF board pack, CSV) is for PMO managers and admins.")
     st.subheader("Delivery")
     if not w.empty_scope(delivery, "projects"):
         w.measures_table(delivery, DELIVERY, ctx, key="score_delivery")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pmo_metrics import ui
+from pmo_metrics import access, ui
+from pmo_metrics.access import AccessDenied, User
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import StoreBusy, StoreError
 from pmo_metrics.template import build_template
-from pmo_metrics.ui import state
+from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import upload as logic
 
 PROBLEM_CONFIG = {"severity": "Severity", "file": "File", "sheet": "Sheet", "cell": "Cell", "column": "Column",
@@ -50,7 +51,16 @@ def _show_report(report: logic.Report) -> None:
         st.dataframe(report.problems, hide_index=True, column_config=PROBLEM_CONFIG, key=f"problems_{report.action}")
 
 
-def upload_section(store) -> None:
+def _audit_name_input(user: User, key: str, label: str) -> str:
+    """Ask for a name only in local mode (there is no identity); a signed-in user's e-mail is recorded."""
+    if user.local:
+        return st.text_input(label, key=key, placeholder=user.name,
+                             help=f"Local mode has no sign-in; left empty, the audit log records {user.name}.")
+    st.caption(f"Recorded in the audit log as {auth.escape_markdown(user.name)}.")
+    return ""
+
+
+def upload_section(store, user: User) -> None:
     """Render the uploader, the month and CSV sheet choices, Check and Load."""
     nonce = st.session_state.setdefault(state.UPLOADER_NONCE, 0)
     uploaded = st.file_uploader("Monthly workbooks or CSV files", type=["xlsx", "xlsm", "csv"],
@@ -68,7 +78,8 @@ def upload_section(store) -> None:
         "Reporting month (YYYY-MM)", value=logic.suggested_month([n for n, _ in files]),
         key=f"upload_month_{nonce}",
         help="Prefilled from the file names. Leave empty to take it from each file's About sheet or name.")
-    user = right.text_input("Your name (for the audit log)", key="upload_user")
+    with right:
+        typed = _audit_name_input(user, "upload_user", "Your name (for the audit log)")
     csv_sheets = {}
     for name, _ in files:
         if logic.csv_needs_sheet(name):
@@ -89,8 +100,13 @@ def upload_section(store) -> None:
                        disabled=not ready, help=None if ready else "Check the files first; Load unlocks when "
                                                                    "the check finds no errors."):
         bar, progress = _progress_bar("Loading")
-        report = logic.run_load(store, files, month_text, csv_sheets, user, progress)
-        bar.empty()
+        try:
+            report = logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed)
+        except AccessDenied as problem:
+            auth.refused(problem)
+            return
+        finally:
+            bar.empty()
         st.session_state.pop(state.UPLOAD_REPORT, None)
         if report.ok:
             _after_write(report.months)
@@ -107,10 +123,10 @@ def _cancel_void() -> None:
 
 
 @st.dialog("Void this upload?", on_dismiss=_cancel_void)
-def _confirm_void(store, upload_id: int, file_name: str) -> None:
+def _confirm_void(store, user: User, upload_id: int, file_name: str) -> None:
     st.write(f"Upload {upload_id} ({file_name}) will stop counting. Its data falls back to what was effective "
              "before it. Nothing is deleted and the audit log keeps the record.")
-    who = st.text_input("Your name", key="void_user")
+    typed = _audit_name_input(user, "void_user", "Your name")
     confirm, cancel = st.columns(2)
     if cancel.button("Cancel", width="stretch"):
         _cancel_void()
@@ -118,7 +134,10 @@ def _confirm_void(store, upload_id: int, file_name: str) -> None:
     if confirm.button("Void upload", type="primary", icon=":material/block:", width="stretch"):
         _cancel_void()
         try:
-            store.void(upload_id, who or None)
+            logic.void_upload(store, upload_id, user, typed)
+        except AccessDenied as problem:
+            auth.refused(problem)
+            return
         except (StoreBusy, StoreError) as problem:
             st.error(str(problem))
             return
@@ -127,8 +146,8 @@ def _confirm_void(store, upload_id: int, file_name: str) -> None:
         st.rerun()
 
 
-def history_section(store, ctx: ui.Context) -> None:
-    """Render the audit log with the void action and the stored problems of any upload."""
+def history_section(store, ctx: ui.Context, user: User) -> None:
+    """Render the audit log, the void action (PMO managers and admins) and the stored problems of any upload."""
     uploads = ui.data.uploads(ctx.path, store.data_version())
     if uploads.empty:
         st.info("No uploads yet.")
@@ -143,7 +162,7 @@ def history_section(store, ctx: ui.Context) -> None:
                  key="upload_history")
     loaded = uploads[uploads["status"] == "loaded"]
     names = dict(zip(loaded["upload_id"], loaded["file_name"], strict=True))
-    if names:
+    if names and user.can("void"):
         # Keyed on the newest upload, so after a load the choice starts at the newest again.
         chosen = st.selectbox("Upload to void", list(names), format_func=lambda i: f"{i} · {names[i]}",
                               key=f"void_choice_{max(names)}")
@@ -152,7 +171,9 @@ def history_section(store, ctx: ui.Context) -> None:
         # The dialog stays open across reruns until confirmed or dismissed (its buttons rerun the page).
         pending = st.session_state.get(state.VOID_PENDING)
         if pending in names:
-            _confirm_void(store, pending, names[pending])
+            _confirm_void(store, user, pending, names[pending])
+    elif names:
+        st.caption("Voiding an upload is for PMO managers and admins.")
     with_problems = logic.history_frame(uploads)
     with_problems = with_problems[with_problems["problems"] > 0]
     if not with_problems.empty:
@@ -166,15 +187,22 @@ def body() -> None:
     """Render the upload page."""
     ctx = ui.context()
     store = ui.get_store()
+    user = auth.current_user()
     st.title("Upload")
     st.caption("Load monthly returns. Files are checked first; a file with any error loads nothing.")
     st.download_button("Download the input template (.xlsx)", data=_template(), file_name="pmo-input-template.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="template_download")
     st.subheader("1 · Check and load")
-    upload_section(store)
+    try:
+        # The router hides this page from viewers; this covers the page script run some other way.
+        access.require(user, "upload")
+    except AccessDenied as problem:
+        auth.refused(problem)
+        return
+    upload_section(store, user)
     st.subheader("2 · Upload history")
-    history_section(store, ctx)
+    history_section(store, ctx, user)
 
 
 ui.guarded(body)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .. import access
+from ..access import User
 from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_month_argument
 from ..schema import SHEETS, sheet_for_file_stem
 from ..store import Store
@@ -106,16 +108,17 @@ def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = ""
 
 
 def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
-             csv_sheets: dict[str, str] | None = None, user: str | None = None,
-             progress: Callable[[float, str], None] | None = None) -> Report:
-    """Validate and store the files in one transaction; return the report (StoreBusy/StoreError propagate)."""
+             csv_sheets: dict[str, str] | None = None, user: User | None = None,
+             progress: Callable[[float, str], None] | None = None, typed_name: str = "") -> Report:
+    """Validate and store the files in one transaction as `user`; return the report (AccessDenied propagates)."""
+    access.require(user, "upload")  # checked here too, not only by hiding the page
     csv_sheets = csv_sheets or {}
     month, problem = parse_month(month_text)
     token = fingerprint(files, month_text, csv_sheets)
     if problem:
         return Report("load", False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
                       token, message=problem)
-    result = ingest(store, files, as_of=month, user=user or None, csv_sheets=csv_sheets,
+    result = ingest(store, files, as_of=month, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
                     progress=progress or (lambda f, t: None))
     summary, problems = _frames(result)
     loaded = [f for f in result.files if f.status == "loaded"]
@@ -128,6 +131,12 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
     else:
         message = "Nothing new: every file was identical to one already loaded."
     return Report("load", result.ok, summary, problems, token, months, message)
+
+
+def void_upload(store: Store, upload_id: int, user: User | None, typed_name: str = "") -> None:
+    """Void an upload as `user`, recorded in the audit log (AccessDenied unless a PMO manager or admin)."""
+    access.require(user, "void")
+    store.void(upload_id, user.audit_name(typed_name))
 
 
 def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from .. import measures
 from ..charts import RAG_LABELS
 from ..measures import Scope
 from ..store import StoreBusy, StoreError
-from . import data, state
+from . import auth, data, state
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,10 @@ def no_data(ctx: data.Context) -> bool:
     """Show what to do when there is nothing to show; return True when the page should stop."""
     if ctx.as_of is not None:
         return False
+    user = auth.current_user()
+    if user is None or not user.can("upload"):  # the Upload page is not in a viewer's navigation
+        st.info("There is no data yet. Ask your PMO to load this month's returns.")
+        return True
     st.info("There is no data yet. Go to **Upload** to load the sample portfolio or your own workbook, "
             "or run `pmo-metrics demo` from the command line.")
     st.page_link("pages/upload.py", label="Open the upload page", icon=":material/upload:")
