@@ -72,7 +72,8 @@ def role_map() -> access.RoleMap:
 
 def providers() -> list[str]:
     """Return the named providers of `[auth]` ([auth.google] → 'google'); [] when it configures one directly."""
-    return [name for name, value in auth_section().items() if isinstance(value, Mapping)]
+    # A provider section holds a client_id; other tables of [auth] (client_kwargs) are options.
+    return [name for name, value in auth_section().items() if isinstance(value, Mapping) and "client_id" in value]
 
 
 def current_user() -> User | None:

@@ -99,6 +99,28 @@ def test_signed_out_sees_only_the_sign_in_page(sample_store):
     assert not reachable(at, "pages/overview.py")
 
 
+def test_an_auth_section_with_one_provider_offers_one_sign_in_button(sample_store):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": "x", "client_id": "id",
+                          "client_secret": "s", "server_metadata_url": "https://idp.example.com/.well-known",
+                          "client_kwargs": {"scope": "openid email"}}  # a table, but options, not a provider
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_an_unreadable_secrets_file_stops_the_app_instead_of_opening_it_to_all(sample_store, tmp_path):
+    from streamlit.testing.v1.util import patch_config_options
+
+    bad = tmp_path / "secrets.toml"
+    bad.write_text("[auth\nredirect_uri = ", encoding="utf-8")
+    with patch_config_options({"secrets.files": [str(bad)]}):
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("secrets.toml exists but cannot be read" in e.value for e in at.error)
+    assert not at.dataframe and not at.sidebar.selectbox
+    assert not any(auth.LOCAL_BADGE in c for c in captions(at))
+
+
 def test_a_user_no_rule_names_is_refused(sample_store):
     at = signed_in("eve@elsewhere.org")
     assert_clean(at)
