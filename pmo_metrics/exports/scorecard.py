@@ -256,7 +256,7 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     as_of = as_of.replace(day=1)
     tables = {name: measure_table(store, name, as_of, scope, settings) for name in DETAIL_TABLES}
     rollups = {level: delivery_rollup(store, as_of, level, scope, settings) for level in ("programme", "portfolio")}
-    tiles = headline(store, as_of, scope, settings)
+    tiles = headline(store, as_of, scope, settings, tables=tables)  # RAG counts from the tables above
     table = scorecard_rows(tables, rollups, tiles, settings)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
