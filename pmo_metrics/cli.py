@@ -13,10 +13,13 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .ingest import IngestResult, ingest, load_sample, parse_month_argument
-from .problems import Problem
 from .store import Store, StoreBusy, StoreError
+
+if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
+    from .ingest import IngestResult
+    from .problems import Problem
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -27,6 +30,8 @@ class UsageError(Exception):
 
 def _month(text: str):
     try:
+        from .ingest import parse_month_argument
+
         return parse_month_argument(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
@@ -134,6 +139,8 @@ def cmd_template(args, store: Store) -> int:
 
 
 def cmd_demo(args, store: Store) -> int:
+    from .ingest import load_sample
+
     results = load_sample(store)
     for result in results:
         print_ingest(result)
@@ -150,6 +157,8 @@ def cmd_ingest(args, store: Store) -> int:
 
         result, _ = check(store, files, args.as_of, csv_sheets)
     else:
+        from .ingest import ingest
+
         result = ingest(store, files, as_of=args.as_of, user=args.user or os.environ.get("USER"),
                         csv_sheets=csv_sheets)
     print_ingest(result)
