@@ -5,8 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from pmo_metrics import ui
-from pmo_metrics.access import AccessDenied
-from pmo_metrics.store import StoreBusy, StoreError
 from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import widgets as w
 
@@ -34,16 +32,13 @@ def _build(ctx: ui.Context, fmt: str) -> None:
     """Build one export with a progress bar and keep its bytes for the download button."""
     bar = st.progress(0.0, text=f"Building the {LABELS[fmt]}")
     try:
-        data = auth.export_scorecard(ui.get_store(), auth.current_user(), ctx.as_of, ctx.scope, fmt,
-                                     progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t))
-    except AccessDenied as problem:
-        auth.refused(problem)
-        return
-    except (StoreBusy, StoreError) as problem:
-        st.error(str(problem))
-        return
+        done, data = auth.attempt(lambda: auth.export_scorecard(
+            ui.get_store(), auth.current_user(), ctx.as_of, ctx.scope, fmt,
+            progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t)))
     finally:
         bar.empty()
+    if not done:
+        return
     built = st.session_state.setdefault(state.BUILT_EXPORTS, {})
     built[(ctx.version, ctx.as_of, ctx.scope_args, fmt)] = data
 

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from pmo_metrics import access, ui
-from pmo_metrics.access import AccessDenied
 from pmo_metrics.settings import Settings
 from pmo_metrics.ui import auth
 
@@ -39,11 +38,8 @@ def body() -> None:
     user = auth.current_user()
     st.title("Settings")
     st.caption("Stored with the data, so the command line and every dashboard user see the same values.")
-    try:
-        # The router hides this page from everyone but admins; this covers the script run some other way.
-        access.require(user, "settings")
-    except AccessDenied as problem:
-        auth.refused(problem)
+    # The router hides this page from everyone but admins; this covers the script run some other way.
+    if not auth.attempt(lambda: access.require(user, "settings"))[0]:
         return
     saved = st.session_state.pop(SAVED, None)
     if saved:
@@ -58,13 +54,8 @@ def body() -> None:
     # Keyed per setting, so switching the choice shows that setting's stored value.
     text = st.text_input("New value", value=str(values[key]), key=f"setting_value_{key}")
     if st.button("Save", type="primary", icon=":material/save:", key="setting_save"):
-        try:
-            value = auth.change_setting(store, user, key, text)
-        except AccessDenied as problem:
-            auth.refused(problem)
-            return
-        except ValueError as problem:
-            st.error(f"Not saved: {problem}", icon=":material/error:")
+        done, value = auth.attempt(lambda: auth.change_setting(store, user, key, text), invalid="Not saved")
+        if not done:
             return
         ui.clear_caches()  # every measure and label reads the settings, so forget cached figures
         st.session_state[SAVED] = f"Saved {key} = {value}. Every page now uses it."

@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pmo_metrics import access, ui
-from pmo_metrics.access import AccessDenied, User
+from pmo_metrics.access import User
 from pmo_metrics.ingest import load_sample
-from pmo_metrics.store import StoreBusy, StoreError
 from pmo_metrics.template import build_template
 from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import upload as logic
@@ -101,12 +100,12 @@ def upload_section(store, user: User) -> None:
                                                                    "the check finds no errors."):
         bar, progress = _progress_bar("Loading")
         try:
-            report = logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed)
-        except AccessDenied as problem:
-            auth.refused(problem)
-            return
+            done, report = auth.attempt(
+                lambda: logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed))
         finally:
             bar.empty()
+        if not done:
+            return
         st.session_state.pop(state.UPLOAD_REPORT, None)
         if report.ok:
             _after_write(report.months)
@@ -133,13 +132,7 @@ def _confirm_void(store, user: User, upload_id: int, file_name: str) -> None:
         st.rerun()
     if confirm.button("Void upload", type="primary", icon=":material/block:", width="stretch"):
         _cancel_void()
-        try:
-            logic.void_upload(store, upload_id, user, typed)
-        except AccessDenied as problem:
-            auth.refused(problem)
-            return
-        except (StoreBusy, StoreError) as problem:
-            st.error(str(problem))
+        if not auth.attempt(lambda: logic.void_upload(store, upload_id, user, typed))[0]:
             return
         _after_write()
         st.session_state[state.UPLOAD_MESSAGE] = f"Upload {upload_id} voided."
@@ -194,11 +187,8 @@ def body() -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="template_download")
     st.subheader("1 · Check and load")
-    try:
-        # The router hides this page from viewers; this covers the page script run some other way.
-        access.require(user, "upload")
-    except AccessDenied as problem:
-        auth.refused(problem)
+    # The router hides this page from viewers; this covers the page script run some other way.
+    if not auth.attempt(lambda: access.require(user, "upload"))[0]:
         return
     upload_section(store, user)
     st.subheader("2 · Upload history")

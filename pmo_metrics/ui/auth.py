@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 from streamlit import config as st_config
@@ -18,10 +19,12 @@ from streamlit import config as st_config
 from .. import access
 from ..access import AccessDenied, RoleMapError, User
 from ..measures import Scope
-from ..store import Store
+from ..store import Store, StoreBusy, StoreError
 
 LOCAL_BADGE = "Local mode — no sign-in; everyone using this address has full rights"
 _MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+!|~:$"  # enough mid-line; "." and "-" only matter at line start
+
+T = TypeVar("T")
 
 
 def escape_markdown(text: str) -> str:
@@ -151,6 +154,25 @@ def sidebar(user: User) -> None:
 def refused(problem: AccessDenied) -> None:
     """Show a refused action as an error message."""
     st.error(str(problem), icon=":material/block:")
+
+
+def attempt(action: Callable[[], T], invalid: str | None = None) -> tuple[bool, T | None]:
+    """Run a guarded write; return (done, its result), showing why when it is not done.
+
+    Refused by role, store busy or unusable, and (when `invalid` names the prefix) a value the
+    store rejected are all shown as messages; every page's write goes through here.
+    """
+    try:
+        return True, action()
+    except AccessDenied as problem:
+        refused(problem)
+    except (StoreBusy, StoreError) as problem:
+        st.error(str(problem), icon=":material/error:")
+    except ValueError as problem:
+        if invalid is None:
+            raise
+        st.error(f"{invalid}: {problem}", icon=":material/error:")
+    return False, None
 
 
 # -- guarded writes (the pages call these, never the store directly) ---------------------------
