@@ -120,13 +120,17 @@ def print_ingest(result: IngestResult, out=None) -> None:
         print(format_problems(problems), file=out)
 
 
-def _read_inputs(paths: list[str]) -> list[tuple[str, bytes]]:
+def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
+    # Read no more than one byte past the upload limit: an oversized file is refused by ingest
+    # all the same, without a multi-gigabyte file ever being held in memory.
+    limit = int(store.settings().max_upload_mb * 1024 * 1024)
     files = []
     for path in paths:
         p = Path(path)
         if not p.is_file():
             raise UsageError(f"no such file: {path}")
-        files.append((p.name, p.read_bytes()))
+        with p.open("rb") as handle:
+            files.append((p.name, handle.read(limit + 1)))
     return files
 
 
@@ -150,7 +154,7 @@ def cmd_demo(args, store: Store) -> int:
 
 
 def cmd_ingest(args, store: Store) -> int:
-    files = _read_inputs(args.files)
+    files = _read_inputs(args.files, store)
     csv_sheets = {name: args.sheet for name, _ in files} if args.sheet else None
     if args.check:
         from .ingest import check

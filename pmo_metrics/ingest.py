@@ -95,7 +95,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
             outcome = FileOutcome(name, "checked")
             outcomes.append(outcome)
             if len(data) > limit:
-                outcome.problems.append(error(name, f"refused: {len(data) / 1e6:.1f} MB is over the "
+                outcome.problems.append(error(name, "refused: the file is over the "
                                                    f"{settings.max_upload_mb:g} MB upload limit"))
                 raws.append(RawFile(name, len(data)))
                 continue

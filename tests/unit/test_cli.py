@@ -125,3 +125,11 @@ def test_uploads_as_json(tmp_path, db, capsys):
     run(capsys, "ingest", str(path), "--db", db)
     code, out, _ = run(capsys, "uploads", "--format", "json", "--db", db)
     assert code == 0 and json.loads(out)[0]["status"] == "loaded"
+
+
+def test_an_oversized_file_is_refused_without_reading_it_whole(tmp_path, db, capsys):
+    assert run(capsys, "settings", "max_upload_mb", "0.01", "--db", db)[0] == 0
+    big = tmp_path / "2026-10 big.csv"
+    big.write_bytes(b"x" * 2_000_000)
+    code, out, _ = run(capsys, "ingest", str(big), "--db", db)
+    assert code == 1 and "over the 0.01 MB upload limit" in out

@@ -92,7 +92,7 @@ MEASURE = textwrap.dedent("""
         store.settings()  # open and migrate first: only the upload is measured
         peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         before, start = peak(), time.perf_counter()
-        files = _read_inputs([path])  # as the command line reads an upload: the whole file
+        files = _read_inputs([path], store)  # as the command line reads an upload
         result, _ = check(store, files)
         return {"seconds": time.perf_counter() - start, "extra_mb": peak() - before,
                 "errors": [str(p) for f in result.files for p in f.errors]}
