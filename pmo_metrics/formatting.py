@@ -23,6 +23,9 @@ import pyarrow as pa
 # 12 significant digits: float noise (around the 16th digit) is gone, and amounts keep their
 # pennies up to 10 billion.
 SIGNIFICANT_DIGITS = 12
+# Below this a figure is the residue of subtracting two equal amounts computed different ways
+# (ETC = EAC - AC when CPI makes EAC equal AC): printed as 0, never as 0.0000000000146.
+NOISE_FLOOR = 1e-9
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = re.compile('[,"\r\n]')  # what makes the csv writer quote a cell (QUOTE_MINIMAL)
 
@@ -31,6 +34,8 @@ def _round(value: float) -> float | None:
     """Return `value` rounded to SIGNIFICANT_DIGITS, or None when it is not a finite number."""
     if math.isnan(value) or math.isinf(value):
         return None
+    if abs(value) < NOISE_FLOOR:
+        return 0.0
     rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
     return 0.0 if rounded == 0 else rounded  # no "-0"
 

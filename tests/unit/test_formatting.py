@@ -71,3 +71,11 @@ def test_empty_table_keeps_its_header():
     table = pa.table({"a": pa.array([], pa.float64()), "b": pa.array([], pa.string())})
     assert to_csv(table) == "a,b\n"
     assert to_json(table) == "[]"
+
+
+def test_regression_cancellation_residue_prints_as_zero():
+    """ETC = EAC - AC gave 0.0000000000145519152284 for a project whose EAC equals its AC."""
+    eac = 450000 / (450000 / 95000)
+    table = pa.table({"etc": [eac - 95000, -1e-12, 0.05]})
+    assert to_csv(table).splitlines()[1:] == ["0", "0", "0.05"]
+    assert '"etc": 0.0' in to_json(table)
