@@ -8,6 +8,7 @@ or the action refused, 2 usage. Problems print as a table; a traceback is never 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -120,6 +121,14 @@ def print_ingest(result: IngestResult, out=None) -> None:
         print(format_problems(problems), file=out)
 
 
+def _os_user() -> str | None:
+    """Return the operating-system user name for the audit log, when it can be told."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
 def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
     # Read no more than one byte past the upload limit: an oversized file is refused by ingest
     # all the same, without a multi-gigabyte file ever being held in memory.
@@ -163,7 +172,7 @@ def cmd_ingest(args, store: Store) -> int:
     else:
         from .ingest import ingest
 
-        result = ingest(store, files, as_of=args.as_of, user=args.user or os.environ.get("USER"),
+        result = ingest(store, files, as_of=args.as_of, user=args.user or _os_user(),
                         csv_sheets=csv_sheets)
     print_ingest(result)
     return EXIT_OK if result.ok else EXIT_REJECTED
@@ -195,7 +204,7 @@ def cmd_uploads(args, store: Store) -> int:
 
 
 def cmd_void(args, store: Store) -> int:
-    store.void(args.upload_id, user=args.user or os.environ.get("USER"))
+    store.void(args.upload_id, user=args.user or _os_user())
     print(f"upload {args.upload_id} voided; its data no longer counts")
     return EXIT_OK
 

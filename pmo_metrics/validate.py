@@ -248,6 +248,8 @@ def _raw_ref(item: _Parsed) -> str:
     """Return SQL over `typed` giving a cell's text for messages."""
     if item.raw_text is not None:
         return _q("raw_" + item.column.name)
+    if item.column.type in (NUMBER, PERCENT):
+        return f"printf('%.15g', {_q(item.column.name)})"  # -5, as the cell shows, not -5.0
     return f"CAST({_q(item.column.name)} AS VARCHAR)"
 
 
