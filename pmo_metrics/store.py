@@ -24,14 +24,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import summaries
+from . import summaries, validity
 from .schema import SHEETS, SHEETS_BY_TABLE
 from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 2
-MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql"}
+SCHEMA_VERSION = 3
+MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
 MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
@@ -331,6 +331,8 @@ class Store:
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
                     ids.append(upload_id)
+                # The snapshot index first: the summaries read the snapshot through it.
+                validity.refresh(con, ids)
                 summaries.after_load(con, [item.as_of for item in files])  # in the same transaction
                 con.execute("COMMIT")
             except BaseException:
@@ -393,6 +395,7 @@ class Store:
                        WHERE upload_id = ?""",
                     [user, upload_id],
                 )
+                validity.refresh(con, [upload_id])  # before the summaries, which read through it
                 summaries.after_void(con, row[1])  # the summaries fall back with the data
                 con.execute("COMMIT")
             except BaseException:
