@@ -5,12 +5,12 @@
 -- the entity. "Latest" orders by as_of, then by upload id, so a corrective re-upload for the
 -- same month supersedes the earlier one for the entities it contains.
 
+-- The rule is kept as validity ranges in entity_validity (schema_v3.sql, pmo_metrics/validity.py,
+-- maintained by every load and void), so resolving a month is a range filter, not an arg_max.
 CREATE OR REPLACE MACRO effective_uploads(kind_name, m) AS TABLE
-    SELECT ev.entity_key, arg_max(ev.upload_id, (ev.as_of, ev.upload_id)) AS upload_id
-    FROM entity_versions AS ev
-    JOIN uploads AS u USING (upload_id)
-    WHERE ev.kind = kind_name AND ev.as_of <= m AND u.status = 'loaded'
-    GROUP BY ev.entity_key;
+    SELECT entity_key, upload_id
+    FROM entity_validity
+    WHERE kind = kind_name AND valid_from <= m AND (valid_to IS NULL OR valid_to > m);
 
 CREATE OR REPLACE MACRO effective_projects(m) AS TABLE
     SELECT t.* FROM projects AS t
