@@ -7,10 +7,16 @@
 
 -- The rule is kept as validity ranges in entity_validity (schema_v3.sql, pmo_metrics/validity.py,
 -- maintained by every load and void), so resolving a month is a range filter, not an arg_max.
+-- MATERIALIZED keeps the small resolved set a unit the planner joins to the data table first (as
+-- it did the arg_max): inlined, the planner may join the whole data table to the measure's
+-- other filters before it (value_timeline: 1.8 s instead of 0.08 s on the large store).
 CREATE OR REPLACE MACRO effective_uploads(kind_name, m) AS TABLE
-    SELECT entity_key, upload_id
-    FROM entity_validity
-    WHERE kind = kind_name AND valid_from <= m AND (valid_to IS NULL OR valid_to > m);
+    WITH e AS MATERIALIZED (
+        SELECT entity_key, upload_id
+        FROM entity_validity
+        WHERE kind = kind_name AND valid_from <= m AND (valid_to IS NULL OR valid_to > m)
+    )
+    SELECT entity_key, upload_id FROM e;
 
 CREATE OR REPLACE MACRO effective_projects(m) AS TABLE
     SELECT t.* FROM projects AS t
