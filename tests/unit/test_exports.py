@@ -11,14 +11,17 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import shutil
+import zipfile
 
+import pyarrow as pa
 import pypdf
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from pmo_metrics import measures
-from pmo_metrics.exports import FORMATS, build_scorecard, render_scorecard, write_scorecard
+from pmo_metrics.exports import FORMATS, build_scorecard, render_scorecard, write_scorecard, xlsx
 from pmo_metrics.exports.common import compact_money, display
 from pmo_metrics.exports.pdf import to_pdf
 from pmo_metrics.exports.scorecard import SCORECARD_COLUMNS, rag
@@ -267,6 +270,40 @@ def test_no_cell_of_the_workbook_is_a_formula(workbook):
     for ws in workbook:
         for row in ws.iter_rows():
             assert all(cell.data_type != "f" for cell in row), ws.title
+
+
+def test_workbook_rows_are_written_once_in_order_and_read_the_same_read_only(card):
+    """Data rows are written as XML after openpyxl's header row: no row may repeat or go backwards."""
+    data = render_scorecard(card, "xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 3 + len(DETAIL_SHEETS)  # summary, scorecard, details, value timeline
+        for name in sheets:
+            numbers = [int(r) for r in re.findall(r'<row r="(\d+)"', archive.read(name).decode())]
+            assert numbers == sorted(set(numbers)), name
+    full, fast = load_workbook(io.BytesIO(data)), load_workbook(io.BytesIO(data), read_only=True)
+    for sheet in ("Scorecard", *(name for name, _k, _t in DETAIL_SHEETS)):
+        assert list(full[sheet].iter_rows(values_only=True)) == \
+            [r for r in fast[sheet].iter_rows(values_only=True) if any(v is not None for v in r)], sheet
+
+
+def test_awkward_text_round_trips_as_text_cells():
+    texts = ["a & <b> > c", "\r=1+1", "  padded  ", "bell\x07 removed", "-5", "Green", "plain"]
+    table = pa.table({"name": texts, "rag": ["green", "amber", "red", None, "none", "green", None],
+                      "amount": [1.5, -2.0, None, 1e20, 0.1, 3.0, float("nan")]})
+    wb = Workbook()
+    ws = wb.active
+    data = xlsx._save(wb, {ws: xlsx.write_table(ws, table, "scorecard", "GBP")})
+    back = load_workbook(io.BytesIO(data)).active
+    rows = list(back.iter_rows(min_row=2))
+    assert [r[0].value for r in rows] == ["a & <b> > c", "\r=1+1", "  padded  ", "bell removed", "-5", "Green",
+                                          "plain"]
+    assert all(r[0].data_type == "s" for r in rows)
+    assert [r[0].quotePrefix for r in rows] == [False, True, False, False, True, False, False]
+    assert [r[1].value for r in rows] == ["Green", "Amber", "Red", None, "none", "Green", None]
+    assert rows[0][1].fill.fgColor.rgb.endswith(RAG_FILLS["Green"]) and rows[0][1].font.b
+    assert [r[2].value for r in rows] == [1.5, -2, None, 1e20, 0.1, 3, None]
+    assert rows[0][2].number_format == currency_format("GBP", decimals=True)
 
 
 # -- PDF -----------------------------------------------------------------------------------------
