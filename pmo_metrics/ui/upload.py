@@ -82,16 +82,26 @@ def _frames(result: IngestResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, problems.astype(str).replace({"None": ""})
 
 
+def _start(action: str, files: list[tuple[str, bytes]], month_text: str,
+           csv_sheets: dict[str, str]) -> tuple[dt.date | None, str, Report | None]:
+    """Return the month asked for, the files' fingerprint, and a refusal Report when the month is unreadable."""
+    month, problem = parse_month(month_text)
+    token = fingerprint(files, month_text, csv_sheets)
+    if not problem:
+        return month, token, None
+    empty = Report(action, False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
+                   token, message=problem)
+    return month, token, empty
+
+
 def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
               csv_sheets: dict[str, str] | None = None,
               progress: Callable[[float, str], None] | None = None) -> Report:
     """Validate the files without storing anything; return the report."""
     csv_sheets = csv_sheets or {}
-    month, problem = parse_month(month_text)
-    token = fingerprint(files, month_text, csv_sheets)
-    if problem:
-        return Report("check", False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
-                      token, message=problem)
+    month, token, refused = _start("check", files, month_text, csv_sheets)
+    if refused:
+        return refused
     result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
                            progress=progress or (lambda f, t: None))
     summary, problems = _frames(result)
@@ -113,11 +123,9 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
     """Validate and store the files in one transaction as `user`; return the report (AccessDenied propagates)."""
     access.require(user, "upload")  # checked here too, not only by hiding the page
     csv_sheets = csv_sheets or {}
-    month, problem = parse_month(month_text)
-    token = fingerprint(files, month_text, csv_sheets)
-    if problem:
-        return Report("load", False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
-                      token, message=problem)
+    month, token, refused = _start("load", files, month_text, csv_sheets)
+    if refused:
+        return refused
     result = ingest(store, files, as_of=month, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
                     progress=progress or (lambda f, t: None))
     summary, problems = _frames(result)
