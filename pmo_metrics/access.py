@@ -80,11 +80,6 @@ def can(role: str | None, action: str) -> bool:
     return role in RANK and needed is not None and RANK[role] >= RANK[needed]
 
 
-def least_role(action: str) -> str:
-    """Return the least role that may do `action`."""
-    return ACTIONS[action]
-
-
 def require(user: User | str | None, action: str) -> None:
     """Return when `user` (a User, a role name, or None for nobody) may do `action`; raise AccessDenied otherwise."""
     if action not in ACTIONS:

@@ -30,11 +30,6 @@ SERIES_COLOURS = {"Planned": "#555555", "Forecast": "#56B4E9", "Realised": "#007
 CHART_WIDTH = 640
 
 
-def rag_label(rag: object) -> str:
-    """Return the text label of a RAG value ('Not rated' when empty)."""
-    return RAG_LABELS.get(rag if isinstance(rag, str) else "none", RAG_LABELS["none"])
-
-
 def _rag_key(value: object) -> str:
     return value if isinstance(value, str) and value in RAG_COLOURS else "none"
 

@@ -81,7 +81,6 @@ DIRECTIONS = {
     "higher_is_better": ("higher", "up", "max", "maximise", "maximize", "increase"),
     "lower_is_better": ("lower", "down", "min", "minimise", "minimize", "decrease"),
 }
-CURRENCY_RE = r"^[A-Za-z]{3}$"
 
 
 def _direction(description: str) -> Column:
@@ -235,9 +234,8 @@ SHEETS_BY_TABLE = {s.table: s for s in SHEETS}
 ABOUT_SHEET = "About"
 ABOUT_AS_OF = ("as_of", "asof", "reporting_month", "reporting_period", "as_at")
 
-# SPEC §6 hostile-input limits; the size limit is also a setting.
+# SPEC §6 hostile-input limit on columns (the reader refuses cells beyond it); the size limit is a setting.
 MAX_HEADER_SEARCH_ROWS = 11  # the header may sit below up to 10 title/blank rows
-MAX_ROWS_PER_SHEET = 2_000_000
 MAX_COLUMNS_PER_SHEET = 500
 
 

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from . import summaries, validity
-from .schema import SHEETS, SHEETS_BY_TABLE
+from .schema import SHEETS_BY_TABLE
 from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -422,7 +422,3 @@ class Store:
             _checkpoint(con)
         return value
 
-
-def table_names() -> list[str]:
-    """Return the store table of every input sheet."""
-    return [s.table for s in SHEETS]

@@ -85,15 +85,6 @@ def _new_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def validate_files(raws: list[RawFile], known: dict[str, set[str]] | None = None) -> list[CheckedFile]:
-    """Return every file validated, with reference checks across the whole batch and the store."""
-    validator = Validator()
-    for raw in raws:
-        for sheet in raw.sheets:
-            validator.submit(sheet)
-    return validator.finish(raws, known)
-
-
 class Validator:
     """Validates sheets on a worker thread as they arrive, then checks references across the batch.
 
