@@ -35,6 +35,8 @@ class FileOutcome:
     problems: list[Problem] = field(default_factory=list)
     upload_id: int | None = None
     duplicate_of: int | None = None
+    sha256: str = ""  # of the bytes received, computed once
+    size: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -92,14 +94,14 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         for index, (name, data) in enumerate(files):
             name = safe_file_name(name)
             progress(0.1 + 0.5 * index / total, f"reading {name}")
-            outcome = FileOutcome(name, "checked")
+            outcome = FileOutcome(name, "checked", sha256=_sha256(data), size=len(data))
             outcomes.append(outcome)
             if len(data) > limit:
                 outcome.problems.append(error(name, "refused: the file is over the "
                                                    f"{settings.max_upload_mb:g} MB upload limit"))
                 raws.append(RawFile(name, len(data)))
                 continue
-            duplicate = store.find_loaded_duplicate(_sha256(data))
+            duplicate = store.find_loaded_duplicate(outcome.sha256)
             if duplicate is not None:
                 outcome.status, outcome.duplicate_of = "duplicate", duplicate
                 raws.append(RawFile(name, len(data)))
@@ -114,7 +116,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         raise
     by_name: dict[int, CheckedFile] = {id(o): c for (o, _), c in zip(live, checked, strict=True)}
     loads = []
-    for (_name, data), outcome, raw in zip(files, outcomes, raws, strict=True):
+    for outcome, raw in zip(outcomes, raws, strict=True):
         item = by_name.get(id(outcome))
         if item is None:
             continue
@@ -128,7 +130,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         if not item.sheets and not outcome.errors:
             outcome.problems.append(error(outcome.name, "no rows to load"))
         if not outcome.errors:
-            loads.append(FileLoad(outcome.name, _sha256(data), len(data), outcome.as_of,
+            loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
                                   [p.as_dict() for p in outcome.problems]))
     for outcome in outcomes:
@@ -148,7 +150,6 @@ def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None =
 def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
     result, loads = check(store, files, as_of, csv_sheets, progress)
     rejected = any(f.status == "rejected" for f in result.files)
-    data_by_name = {safe_file_name(n): d for n, d in files}
     if rejected:
         bad = ", ".join(f.name for f in result.files if f.status == "rejected")
         for outcome in result.files:
@@ -158,13 +159,12 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
                     error(outcome.name, f"not loaded: another file of this upload has errors ({bad})"))
     progress(0.8, "storing")
     for outcome in result.files:
-        data = data_by_name.get(outcome.name, b"")
         if outcome.status in ("rejected", "duplicate"):
             messages = [p.as_dict() for p in outcome.problems]
             if outcome.status == "duplicate":
                 messages.append({"severity": "info", "file": outcome.name,
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
-            outcome.upload_id = store.record(outcome.status, outcome.name, _sha256(data), len(data),
+            outcome.upload_id = store.record(outcome.status, outcome.name, outcome.sha256, outcome.size,
                                              outcome.as_of, user, messages, outcome.sheets)
     if not rejected and loads:
         ids = store.load(loads, user=user)

@@ -280,11 +280,12 @@ class Store:
 
     def known_keys(self) -> dict[str, set[str]]:
         """Return the project and benefit ids of every loaded upload (for reference checks)."""
+        # The validity index holds exactly one open-ended range per entity that has a loaded
+        # version, so this needs neither DISTINCT over every stored version nor the audit log.
         with self.connect() as con:
             rows = con.execute(
-                """SELECT DISTINCT ev.kind, ev.entity_key FROM entity_versions ev
-                   JOIN uploads u USING (upload_id)
-                   WHERE u.status = 'loaded' AND ev.kind IN ('projects', 'benefits')"""
+                """SELECT kind, entity_key FROM entity_validity
+                   WHERE valid_to IS NULL AND kind IN ('projects', 'benefits')"""
             ).fetchall()
         keys: dict[str, set[str]] = {"projects": set(), "benefits": set()}
         for kind, key in rows:

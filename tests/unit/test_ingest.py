@@ -315,3 +315,18 @@ def test_regression_a_text_cell_among_numbers_is_reported_not_silently_dropped(s
     rows[3] = {**rows[3], "actual_cost": "£5,200"}
     assert load(store, make_workbook(Financials=rows), name="2026-10 other.xlsx").ok
     assert stored(store, "SELECT sum(actual_cost) AS s FROM financials")[0]["s"] == 33_600
+
+
+def test_a_project_whose_only_upload_was_voided_is_unknown_again(store):
+    projects = load(store, make_workbook(sheets=["Projects"]))
+    store.void(projects.files[0].upload_id)
+    result = load(store, make_workbook(sheets=["Financials"]), name="2026-10 later.xlsx")
+    assert any("unknown project" in p.problem for p in errors_of(result))
+
+
+def test_two_files_with_one_name_in_a_batch_keep_their_own_hashes(store):
+    first, second = make_workbook(sheets=["Projects"]), make_workbook(sheets=["Projects"], about="2026-09")
+    result = ingest(store, [("2026-10 same.xlsx", first), ("2026-10 same.xlsx", second)])
+    assert result.ok
+    log = {r["upload_id"]: r["sha256"] for r in store.uploads().to_pylist()}
+    assert len(set(log.values())) == 2
