@@ -249,7 +249,9 @@ def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
         headers = dict(enumerate(rows[header_index]))
     columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
                for position, i in enumerate(infos)]
-    _add_sheet(raw, sheet_name, spec, header_index + 1, columns, table.num_rows)
+    first = header_index + 2  # data starts on the row below the header (1-based)
+    rows = pa.array(range(first, first + table.num_rows), pa.int64())
+    _add_sheet(raw, sheet_name, spec, header_index + 1, columns, rows)
 
 
 def _load(reader, sheet_name: str, header_index: int):
@@ -357,9 +359,11 @@ def _month_header(text: str) -> dt.date | None:
 
 
 def _add_sheet(raw: RawFile, sheet_name: str, spec: Sheet, header_row: int,
-               columns: list[tuple[str, str | None, pa.ChunkedArray | pa.Array]], num_rows: int) -> None:
-    """Map read columns to the contract, report unknown ones, and keep the sheet."""
-    row_numbers = pa.array(range(header_row + 1, header_row + 1 + num_rows), pa.int64())
+               columns: list[tuple[str, str | None, pa.ChunkedArray | pa.Array]], row_numbers: pa.Array) -> None:
+    """Map read columns to the contract, report unknown ones, and keep the sheet.
+
+    `row_numbers` are the row numbers the user sees for each data row (a CSV's line numbers).
+    """
     mapped: dict[str, tuple[str, object]] = {}
     months: list[tuple[str, dt.date, object]] = []
     unknown = []
@@ -482,10 +486,6 @@ def _read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
     if extra:
         raw.problems.append(warning(raw.name, f"{len(extra)} rows have more cells than the header "
                                     f"(first on line {extra[0]}); the extra cells are ignored", sheet=spec.name))
-    before = len(raw.sheets)
-    _add_sheet(raw, spec.name, spec, header_line, columns, len(body))
-    if len(raw.sheets) > before:
-        # CSV line numbers are the row numbers the user sees when opening the file in Excel.
-        sheet = raw.sheets[-1]
-        lines = pa.array([line for line, _ in body], pa.int64())
-        sheet.table = sheet.table.set_column(sheet.table.schema.get_field_index(ROW), ROW, lines)
+    # CSV line numbers are the row numbers the user sees when opening the file in Excel.
+    lines = pa.array([line for line, _ in body], pa.int64())
+    _add_sheet(raw, spec.name, spec, header_line, columns, lines)
