@@ -88,7 +88,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
     limit = int(settings.max_upload_mb * 1024 * 1024)
     outcomes: list[FileOutcome] = []
     raws: list[RawFile] = []
-    validator = Validator()  # checks each sheet on a worker thread while the next one is parsed
+    validator = Validator()  # checks each sheet on a worker thread while the next ones are parsed
     try:
         total = max(1, len(files))
         for index, (name, data) in enumerate(files):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from .schema import (
     normalise_name,
 )
 
+VALIDATE_THREADS = 2  # sheets checked at once (see Validator)
 MAX_PROBLEMS_PER_CHECK = 25  # cells listed per column and kind of problem; the rest are counted
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -86,25 +88,43 @@ def _new_connection() -> duckdb.DuckDBPyConnection:
 
 
 class Validator:
-    """Validates sheets on a worker thread as they arrive, then checks references across the batch.
+    """Validates sheets on worker threads as they arrive, then checks references across the batch.
 
     fastexcel and DuckDB both release the GIL, so while the reader parses the next sheet of a
-    workbook the worker is already checking the last one: a large upload costs little more than
-    its parse. One DuckDB connection, used by the worker thread only.
+    workbook a worker is already checking the last one: a large upload costs little more than
+    its parse. Each worker has its own DuckDB connection (temp tables and macros are per
+    connection); two workers, so the big sheets parsed together are also checked together.
     """
 
-    def __init__(self):
-        self._con = _new_connection()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate")
+    def __init__(self, workers: int = VALIDATE_THREADS):
+        self._local = threading.local()
+        self._connections: list[duckdb.DuckDBPyConnection] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
         self._jobs: dict[int, tuple[list[Problem], Future]] = {}
 
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """This worker thread's connection, opened on first use."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = _new_connection()
+            with self._lock:
+                self._connections.append(con)
+        return con
+
+    def _validate(self, sheet: RawSheet, problems: list[Problem]) -> TypedSheet | None:
+        return _validate_sheet(self._connection(), sheet, problems)
+
+    def _references(self, checked: list[CheckedFile], known: dict[str, set[str]]) -> None:
+        _check_references(self._connection(), checked, known)
+
     def submit(self, sheet: RawSheet) -> None:
-        """Start validating one sheet."""
+        """Start validating one sheet (from any thread)."""
         problems: list[Problem] = []
-        self._jobs[id(sheet)] = (problems, self._pool.submit(_validate_sheet, self._con, sheet, problems))
+        self._jobs[id(sheet)] = (problems, self._pool.submit(self._validate, sheet, problems))
 
     def finish(self, raws: list[RawFile], known: dict[str, set[str]] | None = None) -> list[CheckedFile]:
-        """Return every file validated (waiting for the worker), with the reference checks done."""
+        """Return every file validated (waiting for the workers), with the reference checks done."""
         known = known or {"projects": set(), "benefits": set()}
         try:
             checked = []
@@ -119,15 +139,17 @@ class Validator:
                     if typed is not None:
                         item.sheets.append(typed)
                 checked.append(item)
-            self._pool.submit(_check_references, self._con, checked, known).result()
+            self._pool.submit(self._references, checked, known).result()
             return checked
         finally:
             self.close()
 
     def close(self) -> None:
-        """Stop the worker and close its connection."""
+        """Stop the workers and close their connections."""
         self._pool.shutdown(wait=True)
-        self._con.close()
+        for con in self._connections:
+            con.close()
+        self._connections.clear()
 
 
 # -- one sheet -------------------------------------------------------------------------------
