@@ -58,6 +58,7 @@ PARSE_THREADS = min(2, os.cpu_count() or 1)
 # ...and only while the sheets being parsed hold at most this much XML between them: the parser
 # keeps every cell of a sheet in memory (about 3x its XML), and a 1M-row upload must stay < 1 GB.
 PARALLEL_PARSE_BYTES = 160_000_000
+WIDE_CHECK_WEIGHT = 1.5
 _DAMAGED_ZIP = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError)
 _CELL_WITH_FORMULA = re.compile(
     rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
@@ -202,9 +203,15 @@ def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) ->
         return False
     texts = pa.array(chunks, pa.binary())
     chunks.clear()
-    if member not in formula_sheets and pc.any(pc.match_substring_regex(texts, _FORMULA)).as_py():
+    if not _matches(texts, f"{_FAR_CELL}|{_FORMULA}"):
+        return False  # the usual case: one pass tells neither is there
+    if member not in formula_sheets and _matches(texts, _FORMULA):
         formula_sheets.add(member)
-    return bool(pc.any(pc.match_substring_regex(texts, _FAR_CELL)).as_py())
+    return _matches(texts, _FAR_CELL)
+
+
+def _matches(texts: pa.Array, pattern: str) -> bool:
+    return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 
 def _far_cell(name: str) -> Problem:
@@ -319,14 +326,15 @@ def _read_workbook(raw: RawFile, data: bytes, on_sheet: Callable[[RawSheet], Non
         raw.problems.append(error(raw.name, f"no sheet this product reads; expected one of {known}"))
 
 
-def _parse_priority(sheet_name: str, size: int) -> int:
-    """Sort key of the parse order: the largest sheet XML first.
+def _parse_priority(sheet_name: str, size: int) -> float:
+    """Sort key of the parse order: the most work first, measured in XML bytes.
 
     Each sheet is validated while the next ones are parsed, so the sheets parsed last are
-    checked alone at the end: leave the small ones for then. The largest first also keeps peak
-    memory down, as nothing else is held yet while the parser has all of its cells.
+    checked alone at the end: leave the small ones for then. Benefit values count 1.5x their
+    size, as melting the wide form takes about that much longer to check per byte. The largest
+    first also keeps peak memory down: nothing else is held yet while the parser has its cells.
     """
-    return -size
+    return -size * (WIDE_CHECK_WEIGHT if schema.sheet_for_name(sheet_name) is BENEFIT_VALUES else 1)
 
 
 def _parse_checked_sheets(raw: RawFile, data: bytes, guard: _ArchiveCheck, common: set[str],
