@@ -25,6 +25,7 @@ from pathlib import PurePath
 from xml.etree import ElementTree
 
 import fastexcel
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -435,7 +436,7 @@ def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
     columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
                for position, i in enumerate(infos)]
     first = header_index + 2  # data starts on the row below the header (1-based)
-    rows = pa.array(range(first, first + table.num_rows), pa.int64())
+    rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))  # not a Python loop
     _add_sheet(raw, sheet_name, spec, header_index + 1, columns, rows)
 
 
