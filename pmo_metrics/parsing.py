@@ -23,6 +23,9 @@ _MONTH_FORMATS = (
     "%b%y", "%b%Y", "%m/%Y", "%m-%Y", "%Y%m",
 )
 _SERIAL_RE = re.compile(r"^\d+(\.\d+)?$")
+# ISO months and dates, by far the most common, decided without trying every format in turn
+# (each failed strptime raises: ~0.3 ms a value, paid for each of a wide sheet's month headers).
+_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 _SPACES_RE = re.compile(r"\s+")
 
 
@@ -38,6 +41,11 @@ def parse_date_text(text: str) -> dt.date | None:
     cleaned = _SPACES_RE.sub(" ", str(text).strip())
     if not cleaned:
         return None
+    if iso := _ISO_RE.match(cleaned):
+        try:
+            return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3) or 1))
+        except ValueError:
+            return None
     if _SERIAL_RE.match(cleaned):
         if len(cleaned) == 6 and cleaned[:2] in ("19", "20"):  # 202610 means October 2026
             return _strptime(cleaned, ("%Y%m",))

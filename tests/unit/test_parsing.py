@@ -4,6 +4,8 @@ import datetime as dt
 
 import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pmo_metrics.parsing import PARSE_NUMBER_MACRO, parse_date_text, parse_period_text, serial_to_date
 
@@ -80,3 +82,11 @@ def test_excel_serials_follow_excels_epoch():
     assert serial_to_date(61) == dt.date(1900, 3, 1)  # Excel's first serial after its 1900 leap-day bug
     assert serial_to_date(45658) == dt.date(2025, 1, 1)
     assert serial_to_date(0) is None
+
+
+@given(st.integers(0, 10000), st.integers(0, 99), st.one_of(st.none(), st.integers(0, 99)))
+def test_the_iso_shortcut_agrees_with_trying_every_format(year, month, day):
+    from pmo_metrics.parsing import _DATE_FORMATS, _MONTH_FORMATS, _strptime
+
+    text = f"{year:04d}-{month}" + ("" if day is None else f"-{day}")
+    assert parse_date_text(text) == (_strptime(text, _DATE_FORMATS) or _strptime(text, _MONTH_FORMATS))
