@@ -53,8 +53,9 @@ _FAR_CELL = r' r="(?:[A-Z]{0,3}[0-9]{7}|[A-Z]{3}|(?:S[G-Z]|[T-Z][A-Z])[0-9])'
 _FORMULA = r"<f[ >/]"
 _INFLATE_CHUNK = 1 << 20
 _CHUNKS_PER_SEARCH = 16  # inflated chunks searched together: few calls, bounded memory
-# Sheets parsed at once. Two: on the two-core machines measured, the second thread takes a big
-# sheet's parse off the critical path; more would only hold more parsed sheets in memory at once.
+# Sheets parsed (and archive members checked) at once. Two: on the two-core machines measured,
+# the second thread takes a big sheet off the critical path; more would only hold more parsed
+# sheets in memory at once.
 PARSE_THREADS = min(2, os.cpu_count() or 1)
 # ...and only while the sheets being parsed hold at most this much XML between them: the parser
 # keeps every cell of a sheet in memory (about 3x its XML), and a 1M-row upload must stay < 1 GB.
@@ -131,12 +132,13 @@ def read_file(name: str, data: bytes, csv_sheet: str | None = None,
 
 
 def check_archive(name: str, data: bytes, formula_sheets: set[str] | None = None,
-                  order: list[str] | None = None,
-                  on_checked: Callable[[str], None] | None = None) -> Problem | None:
+                  order: list[str] | None = None, on_checked: Callable[[str], None] | None = None,
+                  threads: int = 1) -> Problem | None:
     """Return a problem when `data` is not a sane zip archive (corrupt, or a zip bomb).
 
-    Members are inflated in `order` (member names; any others after them) and `on_checked` is
-    called with each one found sane, so a parser may start on it while the rest are checked.
+    Members are inflated in `order` (member names; any others after them), `threads` at a time,
+    and `on_checked` is called with each one found sane, so a parser may start on it while the
+    rest are checked.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -150,52 +152,93 @@ def check_archive(name: str, data: bytes, formula_sheets: set[str] | None = None
                            f"({declared / compressed:.0f}× its size), which looks like a zip bomb")
     rank = {member: index for index, member in enumerate(order or [])}
     members.sort(key=lambda m: rank.get(m.filename, len(rank)))
-    return _inflate_check(name, data, members, compressed,
-                          formula_sheets if formula_sheets is not None else set(), on_checked)
+    if formula_sheets is None:
+        formula_sheets = set()
+    formula_sheets.clear()
+    return _InflateCheck(name, data, members, compressed, formula_sheets, on_checked).run(threads)
 
 
 def _damaged(name: str) -> Problem:
     return error(name, "not a valid Excel workbook (the file is damaged or is not .xlsx)")
 
 
-def _inflate_check(name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int,
-                   formula_sheets: set[str], on_checked: Callable[[str], None] | None) -> Problem | None:
-    """Return a problem when the members really inflate past the limits or hold far-away cells.
+class _InflateCheck:
+    """Inflate every member for real, on one or more threads, against one shared budget.
 
     Declared sizes are written by whoever made the file, so a bomb can claim to be small; count
-    what each member really inflates to, a chunk at a time, stopping as soon as a limit is passed.
-    Worksheets holding any formula are noted in `formula_sheets` on the way, for `_uncached_formulas`.
+    what each member really inflates to, a chunk at a time, stopping everywhere as soon as a
+    limit is passed or a far cell is found. Worksheets holding any formula are noted in
+    `formula_sheets` on the way, for `_uncached_formulas`.
     """
-    total = 0
-    formula_sheets.clear()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in members:
-                worksheet = member.filename.startswith("xl/worksheets/")
-                pending: list[bytes] = []
-                tail = b""
-                # Read past the declared size, so a member longer than it claims is counted.
-                unbounded = copy.copy(member)
-                unbounded.file_size = MAX_UNCOMPRESSED_BYTES + 1
-                with archive.open(unbounded) as stream:
-                    while chunk := stream.read(_INFLATE_CHUNK):
-                        total += len(chunk)
-                        if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
-                            return error(name, f"refused: the workbook expands to more than {total:,} bytes "
-                                               f"({total / compressed:.0f}× its size), which looks like a zip bomb")
-                        if worksheet:
-                            pending.append(tail + chunk)  # a reference cut across two chunks is seen whole
-                            tail = chunk[-16:]
-                            if len(pending) == _CHUNKS_PER_SEARCH and _search_sheet(member.filename, pending,
-                                                                                    formula_sheets):
-                                return _far_cell(name)
-                if worksheet and _search_sheet(member.filename, pending, formula_sheets):
-                    return _far_cell(name)
-                if on_checked:
-                    on_checked(member.filename)
-    except _DAMAGED_ZIP:
-        return _damaged(name)
-    return None
+
+    def __init__(self, name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int,
+                 formula_sheets: set[str], on_checked: Callable[[str], None] | None):
+        self.name, self.data, self.compressed = name, data, compressed
+        self.formula_sheets, self.on_checked = formula_sheets, on_checked
+        self.problem: Problem | None = None
+        self._waiting = collections.deque(members)
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def run(self, threads: int) -> Problem | None:
+        helpers = [threading.Thread(target=self._work, name=f"archive-check-{i}", daemon=True)
+                   for i in range(1, max(1, threads))]
+        for thread in helpers:
+            thread.start()
+        try:
+            self._work()
+        finally:
+            for thread in helpers:
+                thread.join()
+        return self.problem
+
+    def _work(self) -> None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:  # one per thread: not shareable
+                while True:
+                    with self._lock:
+                        if self.problem is not None or not self._waiting:
+                            return
+                        member = self._waiting.popleft()
+                    problem = self._member(archive, member)
+                    if problem is not None:
+                        self._fail(problem)
+                        return
+                    if self.on_checked:
+                        self.on_checked(member.filename)
+        except _DAMAGED_ZIP:
+            self._fail(_damaged(self.name))
+
+    def _fail(self, problem: Problem) -> None:
+        with self._lock:
+            self.problem = self.problem or problem
+
+    def _member(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Problem | None:
+        worksheet = member.filename.startswith("xl/worksheets/")
+        pending: list[bytes] = []
+        tail = b""
+        # Read past the declared size, so a member longer than it claims is counted.
+        unbounded = copy.copy(member)
+        unbounded.file_size = MAX_UNCOMPRESSED_BYTES + 1
+        with archive.open(unbounded) as stream:
+            while chunk := stream.read(_INFLATE_CHUNK):
+                with self._lock:
+                    if self.problem is not None:
+                        return None  # another thread refused the file already
+                    self._total += len(chunk)
+                    total = self._total
+                if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
+                    return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
+                                            f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
+                if worksheet:
+                    pending.append(tail + chunk)  # a reference cut across two chunks is seen whole
+                    tail = chunk[-16:]
+                    if len(pending) == _CHUNKS_PER_SEARCH and _search_sheet(member.filename, pending,
+                                                                            self.formula_sheets):
+                        return _far_cell(self.name)
+        if worksheet and _search_sheet(member.filename, pending, self.formula_sheets):
+            return _far_cell(self.name)
+        return None
 
 
 def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) -> bool:
@@ -272,7 +315,7 @@ class _ArchiveCheck:
 
     def _run(self, name: str, data: bytes, order: list[str]) -> None:
         try:
-            self.problem = check_archive(name, data, self.formula_sheets, order, self._mark)
+            self.problem = check_archive(name, data, self.formula_sheets, order, self._mark, PARSE_THREADS)
         except Exception:  # never let an unexpected failure pass a file as checked
             self.problem = _damaged(name)
         finally:
