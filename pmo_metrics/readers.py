@@ -359,6 +359,15 @@ def _read_workbook(raw: RawFile, data: bytes, on_sheet: Callable[[RawSheet], Non
         raw.sheets.clear()
         raw.problems[:] = [problem]
         return
+    # Two tabs that both mean one contract sheet ("Projects" and "Project Register"): loading
+    # either alone would silently drop the other's rows.
+    first_of: dict[str, str] = {}
+    for sheet in raw.sheets:
+        if sheet.spec.name in first_of:
+            raw.problems.append(error(raw.name, f"sheets '{first_of[sheet.spec.name]}' and '{sheet.sheet_name}' "
+                                                f"both hold {sheet.spec.name}: keep one (move the rows into it)",
+                                      sheet=sheet.sheet_name))
+        first_of.setdefault(sheet.spec.name, sheet.sheet_name)
     # fastexcel reads a formula Excel never calculated (openpyxl and many exports write them so)
     # as an empty cell: report it by cell instead of loading a silent blank.
     for sheet_name, cells in _uncached_formulas(data, guard.formula_sheets).items():

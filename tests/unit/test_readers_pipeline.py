@@ -6,6 +6,7 @@ import random
 import string
 import zipfile
 
+import openpyxl
 import pytest
 
 from pmo_metrics import readers, validate
@@ -101,3 +102,17 @@ def test_two_validation_workers_give_what_one_gives(tmp_path, monkeypatch, worke
     assert [p.as_dict() for p in got.problems] == [p.as_dict() for p in expected.problems]
     assert got.problems, "the workbook was meant to have errors"
     assert [sorted(item.tables) for item in loads] == [sorted(item.tables) for item in expected_loads]
+
+
+def test_two_tabs_meaning_the_same_sheet_are_refused_not_half_loaded(tmp_path):
+    book = openpyxl.load_workbook(io.BytesIO(make_workbook()))
+    register = book.create_sheet("Project Register")
+    for row in book["Projects"].iter_rows(values_only=True):
+        register.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result, loads = check(Store(tmp_path / "pmo.duckdb"), [("2026-10 two.xlsx", buffer.getvalue())])
+    assert not loads and not result.ok
+    [problem] = result.problems
+    assert problem.sheet == "Project Register"
+    assert "'Projects' and 'Project Register' both hold Projects" in problem.problem
