@@ -90,3 +90,12 @@ def test_the_iso_shortcut_agrees_with_trying_every_format(year, month, day):
 
     text = f"{year:04d}-{month}" + ("" if day is None else f"-{day}")
     assert parse_date_text(text) == (_strptime(text, _DATE_FORMATS) or _strptime(text, _MONTH_FORMATS))
+
+
+@given(st.one_of(st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{1,6})?\Z"),
+                 st.text(alphabet="0123456789.-,() %£$eE", max_size=12)))
+def test_the_plain_decimal_shortcut_agrees_with_the_full_rules(text):
+    con = duckdb.connect()
+    con.execute(PARSE_NUMBER_MACRO)
+    fast, full = con.execute("SELECT parse_number(?), parse_number_text(?)", [text, text]).fetchall()[0]
+    assert fast == full or (fast != fast and full != full)  # equal, or both NaN
