@@ -319,7 +319,7 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
     """Return the overview tiles (SPEC §5): portfolio totals of levels 1 and 3 and RAG counts per level.
 
     `tables` may hold measures tables the caller already built for the same month, scope and
-    settings (the scorecard does); the RAG counts are then read from them instead of recomputed.
+    settings (the scorecard does); they are then read instead of recomputed.
     """
     import pyarrow.compute as pc
 
@@ -327,26 +327,33 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
     params = _params(as_of, scope, settings)
     tables = dict(tables or {})
     with store.connect() as con:
-        tiles = _run(con, "headline", params).to_pylist()[0]
         if "delivery" in tables and "benefits" in tables:
-            counted = {}
-        else:  # count both in one query rather than build the two tables
-            counted = {"delivery": {"green": 0, "amber": 0, "red": 0, "none": 0},
-                       "benefits": {"green": 0, "amber": 0, "red": 0, "none": 0}}
-            for row in _run(con, "headline_rag", params).to_pylist():
-                counted[row["level"]][row["rag"] or "none"] += row["n"]
+            con.register("headline_delivery", tables["delivery"])
+            con.register("headline_benefits", tables["benefits"])
+            try:
+                tiles = _run(con, "headline_tables", params).to_pylist()[0]
+            finally:
+                con.unregister("headline_delivery")
+                con.unregister("headline_benefits")
+        else:  # both passes in one query, each feeding its totals and its RAG counts
+            tiles = _run(con, "headline", params).to_pylist()[0]
         for name in ("kpi", "benchmarks", "sustained"):
             if name not in tables:
                 tables[name] = _run(con, name, params)
+    counted = {}
+    for level in ("delivery", "benefits"):
+        counted[level] = {"green": 0, "amber": 0, "red": 0, "none": 0}
+        for item in tiles.pop(f"{level}_rag") or []:
+            counted[level][item["rag"] or "none"] += item["n"]
     kpi = tables["kpi"].filter(pc.equal(tables["kpi"]["grain"], "month"))
     position_rag = {"top quartile": "green", "above median": "amber", "below median": "red"}
     sustained_rag = {True: "green", False: "red"}
     tiles["currency"] = settings.currency
     tiles["as_of"] = params["as_of"]
     tiles["rag"] = {
-        "delivery": counted.get("delivery") or _rag_counts(tables["delivery"]["rag"]),
+        "delivery": counted["delivery"],
         "kpi": _rag_counts(kpi["rag"]),
-        "benefits": counted.get("benefits") or _rag_counts(tables["benefits"]["rag"]),
+        "benefits": counted["benefits"],
         "benchmarks": _rag_counts(pa.chunked_array(
             [pa.array([position_rag.get(p) for p in tables["benchmarks"]["position"].to_pylist()],
                       pa.string())])),

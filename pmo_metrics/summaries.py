@@ -1,17 +1,22 @@
-"""Per-month summaries kept next to the uploads, so forecast history is a read of a small table.
+"""Per-month summaries kept next to the uploads, so history, tiles and timelines read small tables.
 
-Forecast history (SPEC §3/§4) shows, for every stored reporting month, the level 3 totals of the
-financial flow benefits as that month's snapshot gave them. Computing it from the data means
-re-resolving and re-aggregating every month's snapshot on every view (seconds on an enterprise
-store). Instead `benefit_month_totals` holds, per stored month and financial flow benefit, the
-row `benefit_rows(month)` gives with no scope filter (the same macro the benefits table uses, so
-each number is the same). A month's snapshot depends only on uploads with as_of <= month, so:
+A stored reporting month's snapshot (SPEC §3) depends only on uploads with as_of <= month, so
+what it gives can be computed once, when it changes, instead of on every view:
 
+- `benefit_month_totals` (schema 2): per stored month and financial flow benefit, the row
+  `benefit_rows(month)` gives with no scope filter (the same macro the benefits table uses, so
+  each number is the same); forecast history is a sum over it.
+- `flow_month_totals` (schema 4): per stored month, scope group and calendar month, the summed
+  costs of the financials and values of the financial flow benefits (sql/schema_v4.sql). The
+  portfolio NPV and ROI of the overview, the value timeline and the portfolio spend KPIs sum a few
+  thousand of its rows instead of re-aggregating millions of stored ones.
+
+They are kept exact:
 - a load of uploads for month a recomputes the stored months >= a (normally only a itself);
 - a void of an upload for month a recomputes the stored months >= a (a month left with no
   loaded upload loses its rows);
-- when the snapshot or measure macros change (a new release) or the table is new (migration to
-  schema 2), every month is recomputed once, when the store is opened.
+- when the snapshot or measure macros change (a new release) or a table is new (a migration),
+  every month is recomputed once, when the store is opened.
 
 Every call runs inside the caller's transaction, so the summaries commit or roll back with the
 data they summarise. Nothing is cached in Python.
@@ -33,7 +38,66 @@ SELECT CAST($m AS DATE), benefit_id, project_id, portfolio, programme, strategic
 FROM benefit_rows(CAST($m AS DATE), NULL, NULL, NULL, NULL)
 WHERE category = 'financial' AND measure = 'flow'
 """
-_META_KEY = "benefit_month_totals_of"
+
+# One stored month's cash flows and financial flow value per scope group and calendar month; the
+# month is the only (bound) parameter. Rows are summed by small integers standing for the groups
+# and joined to the group's names afterwards: grouping ~1M rows by one integer costs a fraction
+# of grouping them by four or five strings, and this runs inside every load. The currency is
+# kept as the project gave it (upper case); the default is applied when the table is read.
+_INSERT_FLOWS = """
+INSERT INTO flow_month_totals
+WITH p AS MATERIALIZED (
+    SELECT project_id, portfolio, programme, strategic_objective, upper(currency) AS currency,
+           dense_rank() OVER (ORDER BY portfolio, programme, strategic_objective, upper(currency)) AS g
+    FROM effective_projects(CAST($m AS DATE))
+),
+groups AS (
+    SELECT DISTINCT g, portfolio, programme, strategic_objective, currency FROM p
+),
+b AS MATERIALIZED (
+    -- the financial flow benefits (the defaults of scoped_benefits), by group and own objective
+    SELECT b.benefit_id, p.g, coalesce(b.strategic_objective, p.strategic_objective) AS benefit_objective,
+           dense_rank() OVER (ORDER BY p.g, coalesce(b.strategic_objective, p.strategic_objective)) AS k,
+           coalesce(b.confidence, 1.0) AS confidence
+    FROM effective_benefits(CAST($m AS DATE)) AS b
+    JOIN p USING (project_id)
+    WHERE b.category = 'financial' AND coalesce(b.measure, 'flow') = 'flow'
+),
+costs AS (
+    SELECT p.g, f.period,
+           sum(f.planned_cost) AS planned_cost, sum(f.actual_cost) AS actual_cost,
+           sum(f.forecast_cost) AS forecast_cost, count(f.actual_cost) AS actual_cost_months
+    FROM effective_financials(CAST($m AS DATE)) AS f
+    JOIN p USING (project_id)
+    GROUP BY p.g, f.period
+),
+gains AS (
+    SELECT b.k, v.period,
+           sum(v.planned_value) AS planned_value, sum(v.realised_value) AS realised_value,
+           sum(v.forecast_value) AS forecast_value,
+           sum(b.confidence * v.realised_value) AS confident_realised,
+           sum(b.confidence * v.forecast_value) AS confident_forecast
+    FROM effective_benefit_values(CAST($m AS DATE)) AS v
+    JOIN b USING (benefit_id)
+    GROUP BY b.k, v.period
+)
+SELECT CAST($m AS DATE), 'financials', groups.portfolio, groups.programme, groups.strategic_objective,
+       groups.currency, NULL, costs.period, costs.planned_cost, costs.actual_cost, costs.forecast_cost,
+       costs.actual_cost_months, NULL, NULL, NULL, NULL, NULL
+FROM costs JOIN groups USING (g)
+UNION ALL
+SELECT CAST($m AS DATE), 'benefit_values', groups.portfolio, groups.programme, groups.strategic_objective,
+       groups.currency, keys.benefit_objective, gains.period, NULL, NULL, NULL, NULL,
+       gains.planned_value, gains.realised_value, gains.forecast_value, gains.confident_realised,
+       gains.confident_forecast
+FROM gains
+JOIN (SELECT DISTINCT k, g, benefit_objective FROM b) AS keys USING (k)
+JOIN groups USING (g)
+"""
+
+# Each summary table and the query that fills one stored month of it.
+_SUMMARIES = (("benefit_month_totals", _INSERT_MONTH), ("flow_month_totals", _INSERT_FLOWS))
+_META_KEY = "benefit_month_totals_of"  # the stamp of every summary (named after the first one)
 
 
 def _stored_months(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> list[dt.date]:
@@ -46,34 +110,39 @@ def _stored_months(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> lis
     return [r[0] for r in rows]
 
 
-def refresh_benefit_month_totals(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> None:
-    """Recompute the rows of every stored month >= `since` (every month when None)."""
-    con.execute("DELETE FROM benefit_month_totals WHERE $since IS NULL OR as_of >= $since", {"since": since})
-    for month in _stored_months(con, since):
-        con.execute(_INSERT_MONTH, {"m": month})
+def refresh(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> None:
+    """Recompute the rows of every summary for every stored month >= `since` (all when None)."""
+    months = _stored_months(con, since)
+    for table, insert in _SUMMARIES:
+        # Table names are the constants above, never user text; the month is bound.
+        con.execute(f"DELETE FROM {table} WHERE $since IS NULL OR as_of >= $since",  # noqa: S608
+                    {"since": since})
+        for month in months:
+            con.execute(insert, {"m": month})
 
 
 def after_load(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> None:
     """Bring the summaries up to date after uploads for `months` were stored (same transaction)."""
     if months:
-        refresh_benefit_month_totals(con, min(months))
+        refresh(con, min(months))
 
 
 def after_void(con: duckdb.DuckDBPyConnection, month: dt.date | None) -> None:
     """Bring the summaries up to date after an upload for `month` was voided (same transaction)."""
     if month is not None:
-        refresh_benefit_month_totals(con, month)
+        refresh(con, month)
 
 
 def ensure_current(con: duckdb.DuckDBPyConnection, macros: str) -> None:
     """Recompute every summary when they were made by other macro text, or never (a migrated store)."""
-    stamp = hashlib.sha256((macros + _INSERT_MONTH).encode("utf-8")).hexdigest()
+    stamp = hashlib.sha256("\n".join([macros, *(insert for _, insert in _SUMMARIES)]).encode("utf-8")
+                           ).hexdigest()
     row = con.execute("SELECT value FROM meta WHERE key = ?", [_META_KEY]).fetchall()
     if row and row[0][0] == stamp:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        refresh_benefit_month_totals(con)
+        refresh(con)
         con.execute("DELETE FROM meta WHERE key = ?", [_META_KEY])
         con.execute("INSERT INTO meta VALUES (?, ?)", [_META_KEY, stamp])
         con.execute("COMMIT")

@@ -8,9 +8,11 @@ WITH kpi AS (
     FROM kpi_rows($as_of, $objective, $fy_start)
 ),
 spend_financials AS (
-    SELECT p.portfolio, p.currency, f.period, f.planned_cost, f.actual_cost, f.forecast_cost
-    FROM effective_financials($as_of) AS f
-    JOIN scoped_projects($as_of, $portfolio, $programme, $objective, $currency) AS p USING (project_id)
+    -- the financials of the projects in scope, summed per portfolio, currency and month when they
+    -- were loaded (flow_rows); the projects' objective is the objective filter
+    SELECT portfolio, currency, period, planned_cost, actual_cost, forecast_cost, actual_cost_months
+    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    WHERE source = 'financials' AND ($objective IS NULL OR strategic_objective = $objective)
 ),
 spend AS (
     -- Portfolio spend as a KPI. Every window month is <= m, so the SPEC's forecast
@@ -31,7 +33,8 @@ spend AS (
            'Portfolio spend: ' || f.portfolio AS kpi_name,
            CAST(NULL AS VARCHAR) AS strategic_objective,
            f.currency AS unit, 'lower_is_better' AS direction, 'sum' AS aggregation,
-           count(f.actual_cost) FILTER (WHERE f.period BETWEEN w.period_start AND $as_of) AS months_with_actual,
+           CAST(coalesce(sum(f.actual_cost_months) FILTER (WHERE f.period BETWEEN w.period_start AND $as_of), 0)
+                AS BIGINT) AS months_with_actual,
            coalesce(sum(f.planned_cost) FILTER (WHERE f.period BETWEEN w.period_start AND w.fiscal_end), 0)
                AS outturn_budget,
            coalesce(sum(f.actual_cost) FILTER (WHERE f.period BETWEEN w.period_start AND $as_of), 0)

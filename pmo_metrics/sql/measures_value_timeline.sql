@@ -1,19 +1,16 @@
 -- SPEC §5 headline chart: planned, realised and forecast value per calendar month, cumulative,
 -- over the financial flow benefits in scope (reporting currency). Realised stops at m; the
--- forecast line is realised to m, then the forecast after it.
-WITH b AS (
-    SELECT benefit_id
-    FROM scoped_benefits($as_of, $portfolio, $programme, $objective, $currency)
-    WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
-),
-v AS (
-    SELECT v.period,
-           sum(v.planned_value) AS planned,
-           sum(v.realised_value) FILTER (WHERE v.period <= $as_of) AS realised,
-           sum(v.forecast_value) FILTER (WHERE v.period > $as_of) AS forecast
-    FROM effective_benefit_values($as_of) AS v
-    SEMI JOIN b USING (benefit_id)
-    GROUP BY v.period
+-- forecast line is realised to m, then the forecast after it. The month's sums come from
+-- flow_rows (the benefits' values summed per month when they were loaded), not the stored values.
+WITH v AS (
+    SELECT period,
+           sum(planned_value) AS planned,
+           sum(realised_value) FILTER (WHERE period <= $as_of) AS realised,
+           sum(forecast_value) FILTER (WHERE period > $as_of) AS forecast
+    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    WHERE source = 'benefit_values' AND currency = upper($currency)
+      AND ($objective IS NULL OR benefit_objective = $objective)
+    GROUP BY period
 ),
 months AS (
     SELECT CAST(g.period AS DATE) AS period

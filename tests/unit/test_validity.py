@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pmo_metrics import summaries
-from pmo_metrics.store import SQL_DIR, Store
+from pmo_metrics.store import SCHEMA_VERSION, SQL_DIR, Store
 from tests.factories_store import benchmark, benefit, file_load, financial, kpi, months, project, value
 
 KINDS = ["projects", "financials", "benefits", "benefit_values", "kpis", "benchmarks"]
@@ -154,7 +154,7 @@ def test_the_migration_fills_the_index_of_a_schema_2_database(tmp_path, seed):
     make_v2_database(path, random.Random(seed))
     store = Store(path)
     with store.connect() as con:
-        assert Store.schema_version(con) == 3
+        assert Store.schema_version(con) == SCHEMA_VERSION
     old, new = rules(store)
     assert old and new == old
     assert_same_rule(store)
