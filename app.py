@@ -5,6 +5,10 @@ a fresh clone opens on real-looking numbers; set PMO_METRICS_NO_SAMPLE=1 to star
 (the app tests do). PMO_METRICS_DB chooses the database file (default data/pmo.duckdb).
 With an [auth] section in .streamlit/secrets.toml users sign in and see the pages their role
 allows (docs/access.md); without it the app runs in local mode with full rights and says so.
+
+The page scripts live in views/, not pages/: with a pages/ folder next to this file, Streamlit
+starts in its older folder-based mode, and a link straight to a page (/delivery) opened first
+after a restart ran that script alone — no router, no filters, "no data yet".
 """
 
 import streamlit as st
@@ -18,24 +22,24 @@ user = auth.gate()  # shows sign-in (or why not) and stops when nobody may look
 # Pages a role may not use are left out, so they are neither listed nor reachable by URL.
 DATA = []
 if user.can("upload"):
-    DATA.append(st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"))
+    DATA.append(st.Page("views/upload.py", title="Upload", icon=":material/upload_file:"))
 if user.can("settings"):
-    DATA.append(st.Page("pages/settings.py", title="Settings", icon=":material/settings:"))
+    DATA.append(st.Page("views/settings.py", title="Settings", icon=":material/settings:"))
 
 PAGES = {
     "Overview": [
-        st.Page("pages/overview.py", title="Executive overview", icon=":material/dashboard:", default=True),
+        st.Page("views/overview.py", title="Executive overview", icon=":material/dashboard:", default=True),
     ],
     "Value levels": [
-        st.Page("pages/delivery.py", title="1 · Delivery", icon=":material/engineering:"),
-        st.Page("pages/kpis.py", title="2 · KPIs", icon=":material/speed:"),
-        st.Page("pages/performance.py", title="3 · Performance", icon=":material/trending_up:"),
-        st.Page("pages/advantage.py", title="4 · Competitive advantage", icon=":material/emoji_events:"),
-        st.Page("pages/drilldown.py", title="Drill-down", icon=":material/account_tree:"),
+        st.Page("views/delivery.py", title="1 · Delivery", icon=":material/engineering:"),
+        st.Page("views/kpis.py", title="2 · KPIs", icon=":material/speed:"),
+        st.Page("views/performance.py", title="3 · Performance", icon=":material/trending_up:"),
+        st.Page("views/advantage.py", title="4 · Competitive advantage", icon=":material/emoji_events:"),
+        st.Page("views/drilldown.py", title="Drill-down", icon=":material/account_tree:"),
     ],
     **({"Data": DATA} if DATA else {}),
     "Reports": [
-        st.Page("pages/scorecards.py", title="Scorecards", icon=":material/summarize:"),
+        st.Page("views/scorecards.py", title="Scorecards", icon=":material/summarize:"),
     ],
 }
 

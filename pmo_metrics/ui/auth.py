@@ -96,8 +96,8 @@ def current_user() -> User | None:
 
 
 def _only_page(body: Callable[[], None], title: str) -> None:
-    # Always call st.navigation, even for the sign-in screen: without it Streamlit would fall back
-    # to listing pages/ in the sidebar, and those scripts would run without the router.
+    # Always call st.navigation, even for the sign-in screen: without it Streamlit lists the
+    # app's scripts in the sidebar itself, and they would run without the router.
     st.navigation([st.Page(body, title=title, icon=":material/lock:")], position="hidden").run()
     st.stop()
 

@@ -7,6 +7,8 @@ PORTFOLIO = "filter_portfolio"
 PROGRAMME = "filter_programme"
 OBJECTIVE = "filter_objective"
 FILTER_KEYS = (MONTH, PORTFOLIO, PROGRAMME, OBJECTIVE)
+# Set once the filters have been seeded from the address bar (?month=…&portfolio=…).
+URL_READ = "filters_from_url"
 
 # Drill-down choices (portfolio → programme → project → benefit) live on the drill-down page.
 DRILL_PORTFOLIO = "drill_portfolio"

@@ -73,6 +73,36 @@ def _keep_valid(key: str, options: list) -> None:
         st.session_state[key] = options[0]
 
 
+# The filters as they appear in the address bar, so a view can be shared as a link:
+# ?month=2026-09&portfolio=Digital&programme=…&objective=…
+URL_KEYS = {state.MONTH: "month", state.PORTFOLIO: "portfolio", state.PROGRAMME: "programme",
+            state.OBJECTIVE: "objective"}
+
+
+def _filters_from_url(months: list[dt.date]) -> None:
+    """Seed the filters from the link a session was opened with (once; the widgets own them after)."""
+    if st.session_state.get(state.URL_READ):
+        return
+    st.session_state[state.URL_READ] = True
+    params = st.query_params
+    wanted = {key: params.get(name) for key, name in URL_KEYS.items() if params.get(name)}
+    month_text = wanted.pop(state.MONTH, None)
+    month = next((m for m in months if f"{m:%Y-%m}" == month_text), None)
+    if month is not None:
+        st.session_state[state.MONTH] = month
+    # Names are checked against the options when the widgets are drawn (_keep_valid): a link
+    # naming a portfolio this database does not have falls back to "All".
+    st.session_state.update(wanted)
+
+
+def _filters_to_url(as_of: dt.date, scope: Scope) -> None:
+    chosen = {"month": f"{as_of:%Y-%m}", "portfolio": scope.portfolio, "programme": scope.programme,
+              "objective": scope.objective}
+    current = {name: value for name, value in chosen.items() if value is not None}
+    if dict(st.query_params) != current:
+        st.query_params.from_dict(current)
+
+
 def sidebar_filters() -> data.Context:
     """Render the shared filters in the sidebar and return the page context they define."""
     store = data.get_store()
@@ -84,6 +114,7 @@ def sidebar_filters() -> data.Context:
     if not months:
         sidebar.info("No data yet. Open **Upload** to load a workbook or the sample portfolio.")
         return data.Context(path, version, None, Scope(), currency)
+    _filters_from_url(months)
     pending = st.session_state.pop(state.PENDING_MONTH, None)
     if pending in months:
         st.session_state[state.MONTH] = pending
@@ -108,6 +139,7 @@ def sidebar_filters() -> data.Context:
     objective = sidebar.selectbox("Strategic objective", objectives, key=state.OBJECTIVE,
                                   format_func=lambda v: "All objectives" if v is None else v)
     scope = Scope(portfolio, programme, objective)
+    _filters_to_url(as_of, scope)
     sidebar.caption(f"As of **{month_label(as_of)}** · {scope_label(scope)}")
     return data.Context(path, version, as_of, scope, currency)
 
@@ -136,7 +168,7 @@ def no_data(ctx: data.Context) -> bool:
         return True
     st.info("There is no data yet. Go to **Upload** to load the sample portfolio or your own workbook, "
             "or run `pmo-metrics demo` from the command line.")
-    st.page_link("pages/upload.py", label="Open the upload page", icon=":material/upload:")
+    st.page_link("views/upload.py", label="Open the upload page", icon=":material/upload:")
     return True
 
 

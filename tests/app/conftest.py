@@ -7,28 +7,13 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import Store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
-
-
-class _NavigationPagesManager(PagesManager):
-    """PagesManager that forgets the legacy pages/ directory mode, as `st.navigation` does in a real server.
-
-    AppTest resets `PagesManager.uses_pages_directory` before every run, and with a pages/ folder next
-    to app.py a rerun then executes the page file alone, skipping the router (no sidebar filters).
-    A real server sets the flag to False for good on the first `st.navigation` call.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +26,8 @@ def sample_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch):
-    """Never load the sample automatically, use the navigation-aware pages manager, and start with empty caches."""
+    """Never load the sample automatically, and start with empty caches."""
     monkeypatch.setenv("PMO_METRICS_NO_SAMPLE", "1")
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
@@ -69,7 +53,7 @@ def empty_store(tmp_path, monkeypatch) -> Store:
 
 
 def open_app(page: str | None = None) -> AppTest:
-    """Return an AppTest of the router that has run once, switched to `page` (e.g. 'pages/kpis.py') if given."""
+    """Return an AppTest of the router that has run once, switched to `page` (e.g. 'views/kpis.py') if given."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     if page:
         at.switch_page(page).run()

@@ -30,8 +30,8 @@ ROLES = {"admin": ["ada@example.com"], "pmo_manager": ["PMO Office"], "submitter
 VIEWER, SUBMITTER, MANAGER, ADMIN = ("vic@example.com", "sue@programmes.example.com", "max@example.com",
                                      "ada@example.com")
 GROUPS = {MANAGER: ["PMO Office"]}
-DASHBOARD = ["pages/overview.py", "pages/delivery.py", "pages/kpis.py", "pages/performance.py",
-             "pages/advantage.py", "pages/drilldown.py", "pages/scorecards.py"]
+DASHBOARD = ["views/overview.py", "views/delivery.py", "views/kpis.py", "views/performance.py",
+             "views/advantage.py", "views/drilldown.py", "views/scorecards.py"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -71,7 +71,7 @@ def count(store, sql: str, params=None) -> int:
 
 def test_local_mode_says_so_on_every_page_and_offers_everything(sample_store):
     at = open_app()
-    for page in [*DASHBOARD, "pages/upload.py", "pages/settings.py"]:
+    for page in [*DASHBOARD, "views/upload.py", "views/settings.py"]:
         at.switch_page(page).run()
         assert_clean(at)
         assert any(auth.LOCAL_BADGE in c for c in captions(at)), page
@@ -80,7 +80,7 @@ def test_local_mode_says_so_on_every_page_and_offers_everything(sample_store):
 
 def test_local_mode_records_the_os_user_in_the_audit_log(sample_store, monkeypatch):
     monkeypatch.setattr(access.getpass, "getuser", lambda: "pat")
-    at = open_app("pages/upload.py")
+    at = open_app("views/upload.py")
     at.file_uploader[0].set_value([("2026-10 Local.xlsx", make_workbook(), XLSX)]).run()
     [b for b in at.button if b.label == "Check"][0].click().run()
     [b for b in at.button if b.label == "Load"][0].click().run()
@@ -96,7 +96,7 @@ def test_signed_out_sees_only_the_sign_in_page(sample_store):
     assert_clean(at)
     assert [b.label for b in at.button] == ["Sign in with Google"]
     assert not at.sidebar.selectbox and not at.dataframe  # no filters, no figures
-    assert not reachable(at, "pages/overview.py")
+    assert not reachable(at, "views/overview.py")
 
 
 def test_an_auth_section_with_one_provider_offers_one_sign_in_button(sample_store):
@@ -146,9 +146,9 @@ def test_a_viewer_sees_every_dashboard_page_but_no_upload_void_export_or_setting
         assert reachable(at, page), page
         at.run()
         assert_clean(at)
-    assert not reachable(at, "pages/upload.py")
-    assert not reachable(at, "pages/settings.py")
-    at.switch_page("pages/scorecards.py").run()
+    assert not reachable(at, "views/upload.py")
+    assert not reachable(at, "views/settings.py")
+    at.switch_page("views/scorecards.py").run()
     assert not [b for b in at.button if b.label.startswith("Build")]
     assert not at.get("download_button")
     assert any("for PMO managers and admins" in c.value for c in at.caption)
@@ -161,7 +161,7 @@ def test_a_viewer_on_an_empty_database_is_not_sent_to_upload(empty_store):
 
 
 def test_a_submitter_can_load_but_not_void_or_export(sample_store):
-    at = signed_in(SUBMITTER, "pages/upload.py")
+    at = signed_in(SUBMITTER, "views/upload.py")
     assert_clean(at)
     assert not [b for b in at.button if b.label == "Void…"]
     assert any("Voiding an upload is for PMO managers" in c.value for c in at.caption)
@@ -172,13 +172,13 @@ def test_a_submitter_can_load_but_not_void_or_export(sample_store):
     assert_clean(at)
     newest = sample_store.query("SELECT user_name, status FROM uploads ORDER BY upload_id DESC LIMIT 1").to_pylist()
     assert newest == [{"user_name": SUBMITTER, "status": "loaded"}]
-    assert not reachable(at, "pages/settings.py")
-    at.switch_page("pages/scorecards.py").run()
+    assert not reachable(at, "views/settings.py")
+    at.switch_page("views/scorecards.py").run()
     assert not [b for b in at.button if b.label.startswith("Build")]
 
 
 def test_a_pmo_manager_can_void_and_export(sample_store):
-    at = signed_in(MANAGER, "pages/upload.py")
+    at = signed_in(MANAGER, "views/upload.py")
     assert any("PMO manager" in c for c in captions(at))  # the role comes from the group
     newest = int([b for b in at.selectbox if b.label == "Upload to void"][0].value)
     [b for b in at.button if b.label == "Void…"][0].click().run()
@@ -186,15 +186,15 @@ def test_a_pmo_manager_can_void_and_export(sample_store):
     assert_clean(at)
     row = sample_store.query("SELECT status, voided_by FROM uploads WHERE upload_id = ?", [newest]).to_pylist()
     assert row == [{"status": "voided", "voided_by": MANAGER}]
-    assert not reachable(at, "pages/settings.py")
-    at.switch_page("pages/scorecards.py").run()
+    assert not reachable(at, "views/settings.py")
+    at.switch_page("views/scorecards.py").run()
     at.button(key="build_csv").click().run()
     assert_clean(at)
     assert "Download CSV" in [b.label for b in at.get("download_button")]
 
 
 def test_an_admin_changes_a_setting_and_a_bad_value_is_refused(sample_store):
-    at = signed_in(ADMIN, "pages/settings.py")
+    at = signed_in(ADMIN, "views/settings.py")
     assert_clean(at)
     assert at.selectbox(key="setting_key").value == "currency"
     at.text_input(key="setting_value_currency").set_value("eur").run()
@@ -202,9 +202,9 @@ def test_an_admin_changes_a_setting_and_a_bad_value_is_refused(sample_store):
     assert_clean(at)
     assert sample_store.settings().currency == "EUR"
     assert any("Saved currency = EUR" in s.value for s in at.success)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert_clean(at)
-    at.switch_page("pages/settings.py").run()
+    at.switch_page("views/settings.py").run()
     at.selectbox(key="setting_key").set_value("fiscal_year_start_month").run()
     at.text_input(key="setting_value_fiscal_year_start_month").set_value("13").run()
     at.button(key="setting_save").click().run()
@@ -250,8 +250,8 @@ def test_a_submitter_is_refused_void_and_export_by_the_functions(sample_store):
         auth.change_setting(sample_store, User(MANAGER, "pmo_manager"), "currency", "EUR")
 
 
-@pytest.mark.parametrize("page, words", [("pages/upload.py", "can check and load uploads"),
-                                         ("pages/settings.py", "can change settings")])
+@pytest.mark.parametrize("page, words", [("views/upload.py", "can check and load uploads"),
+                                         ("views/settings.py", "can change settings")])
 def test_a_page_script_run_without_the_router_still_refuses_a_viewer(sample_store, page, words):
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
@@ -265,8 +265,10 @@ def test_a_page_script_run_without_the_router_still_refuses_a_viewer(sample_stor
 def test_pages_write_only_through_the_guarded_functions():
     """Regression guard: a page calling the store or exporter directly would skip the role check."""
     direct = re.compile(r"\.void\(|\.set_setting\(|write_scorecard\(|\bingest\(|run_load\(")
-    allowed = {"pages/upload.py": {"run_load("}}
-    for path in sorted((ROOT / "pages").glob("*.py")):
-        name = f"pages/{path.name}"
+    allowed = {"views/upload.py": {"run_load("}}
+    views = sorted((ROOT / "views").glob("*.py"))
+    assert len(views) >= 9, views
+    for path in views:
+        name = f"views/{path.name}"
         found = {m.group(0) for m in direct.finditer(path.read_text(encoding="utf-8"))}
         assert found <= allowed.get(name, set()), (name, found)

@@ -4,7 +4,7 @@ from tests.app.conftest import assert_clean, open_app
 
 
 def test_delivery_on_the_sample(sample_store):
-    at = open_app("pages/delivery.py")
+    at = open_app("views/delivery.py")
     assert_clean(at)
     assert len(at.get("vega_lite_chart")) == 3  # roll-up, quadrant, S-curve
     table = at.dataframe[0].value
@@ -16,7 +16,7 @@ def test_delivery_on_the_sample(sample_store):
 
 
 def test_delivery_follows_the_portfolio_filter(sample_store):
-    at = open_app("pages/delivery.py")
+    at = open_app("views/delivery.py")
     everything = len(at.dataframe[0].value)
     at.sidebar.selectbox[1].select_index(1).run()
     assert_clean(at)
@@ -24,6 +24,6 @@ def test_delivery_follows_the_portfolio_filter(sample_store):
 
 
 def test_delivery_on_an_empty_database(empty_store):
-    at = open_app("pages/delivery.py")
+    at = open_app("views/delivery.py")
     assert_clean(at)
     assert at.info and not at.dataframe

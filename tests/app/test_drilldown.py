@@ -4,7 +4,7 @@ from tests.app.conftest import assert_clean, open_app
 
 
 def test_drill_down_to_a_benefit(sample_store):
-    at = open_app("pages/drilldown.py")
+    at = open_app("views/drilldown.py")
     assert_clean(at)
     assert at.selectbox(key="drill_portfolio").value
     at.selectbox(key="drill_programme").select_index(1).run()
@@ -22,7 +22,7 @@ def test_drill_down_to_a_benefit(sample_store):
 
 
 def test_a_new_portfolio_resets_the_lower_levels(sample_store):
-    at = open_app("pages/drilldown.py")
+    at = open_app("views/drilldown.py")
     at.selectbox(key="drill_project").select_index(1).run()
     at.selectbox(key="drill_portfolio").select_index(1).run()
     assert_clean(at)
@@ -30,6 +30,6 @@ def test_a_new_portfolio_resets_the_lower_levels(sample_store):
 
 
 def test_drilldown_on_an_empty_database(empty_store):
-    at = open_app("pages/drilldown.py")
+    at = open_app("views/drilldown.py")
     assert_clean(at)
     assert at.info

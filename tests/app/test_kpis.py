@@ -4,7 +4,7 @@ from tests.app.conftest import assert_clean, open_app
 
 
 def test_kpis_on_the_sample(sample_store):
-    at = open_app("pages/kpis.py")
+    at = open_app("views/kpis.py")
     assert_clean(at)
     month = at.dataframe[0].value
     assert {"var_budget", "var_target_pct", "attainment"} <= set(month.columns)
@@ -15,6 +15,6 @@ def test_kpis_on_the_sample(sample_store):
 
 
 def test_kpis_on_an_empty_database(empty_store):
-    at = open_app("pages/kpis.py")
+    at = open_app("views/kpis.py")
     assert_clean(at)
     assert at.info

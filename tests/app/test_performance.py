@@ -4,7 +4,7 @@ from tests.app.conftest import assert_clean, frame_with, open_app
 
 
 def test_performance_on_the_sample(sample_store):
-    at = open_app("pages/performance.py")
+    at = open_app("views/performance.py")
     assert_clean(at)
     assert len(at.get("vega_lite_chart")) == 4
     frame_with(at, "benefit_id", "erosion")
@@ -13,7 +13,7 @@ def test_performance_on_the_sample(sample_store):
 
 
 def test_objective_filter_narrows_the_benefits(sample_store):
-    at = open_app("pages/performance.py")
+    at = open_app("views/performance.py")
     everything = len(frame_with(at, "benefit_id", "erosion"))
     at.sidebar.selectbox[3].select_index(1).run()
     assert_clean(at)
@@ -21,6 +21,6 @@ def test_objective_filter_narrows_the_benefits(sample_store):
 
 
 def test_performance_on_an_empty_database(empty_store):
-    at = open_app("pages/performance.py")
+    at = open_app("views/performance.py")
     assert_clean(at)
     assert at.info

@@ -3,8 +3,8 @@
 from pmo_metrics.ui import data as ui_data
 from tests.app.conftest import assert_clean, open_app
 
-PAGES = ["pages/delivery.py", "pages/kpis.py", "pages/performance.py", "pages/advantage.py",
-         "pages/drilldown.py", "pages/upload.py", "pages/scorecards.py", "pages/overview.py"]
+PAGES = ["views/delivery.py", "views/kpis.py", "views/performance.py", "views/advantage.py",
+         "views/drilldown.py", "views/upload.py", "views/scorecards.py", "views/overview.py"]
 
 
 def test_filters_persist_across_pages(sample_store):
@@ -44,3 +44,41 @@ def test_a_store_error_is_a_message_not_a_traceback(sample_store, monkeypatch):
     at = open_app()
     assert not at.exception
     assert any("busy" in e.value for e in at.error)
+
+
+def test_a_shared_link_opens_the_view_it_names_and_the_address_follows_the_filters(sample_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["month"] = "2026-08"
+    at.query_params["portfolio"] = "Operational Excellence"
+    at.run()
+    assert_clean(at)
+    month, portfolio = at.sidebar.selectbox[0], at.sidebar.selectbox[1]
+    assert (f"{month.value:%Y-%m}", portfolio.value) == ("2026-08", "Operational Excellence")
+    portfolio.select_index(0).run()  # back to all portfolios
+    assert dict(at.query_params) == {"month": "2026-08"}
+
+
+def test_a_link_naming_something_this_database_lacks_falls_back_to_all(sample_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["month"] = "1999-01"
+    at.query_params["portfolio"] = "'; DROP TABLE projects; --"
+    at.run()
+    assert_clean(at)
+    assert at.sidebar.selectbox[1].value is None
+    assert f"{at.sidebar.selectbox[0].value:%Y-%m}" == "2026-10"  # the latest month, as without a link
+
+
+def test_there_is_no_pages_folder_for_streamlit_to_run_pages_from_without_the_router():
+    # A pages/ folder next to app.py puts a fresh server in Streamlit's folder-based mode: the first
+    # visitor arriving by a page link (/delivery) got that script alone, with no filters or data.
+    from pathlib import Path
+
+    assert not (Path(__file__).resolve().parents[2] / "pages").exists()

@@ -21,7 +21,7 @@ def _loaded(store) -> int:
 
 def test_a_good_workbook_checks_then_loads(sample_store):
     before = _loaded(sample_store)
-    at = _upload(open_app("pages/upload.py"), "2026-10 Test return.xlsx", make_workbook())
+    at = _upload(open_app("views/upload.py"), "2026-10 Test return.xlsx", make_workbook())
     assert at.text_input(key="upload_month_0").value == "2026-10"  # from the file name
     load = [b for b in at.button if b.label == "Load"][0]
     assert load.disabled  # nothing to load before a clean check
@@ -35,14 +35,14 @@ def test_a_good_workbook_checks_then_loads(sample_store):
     assert any("Loaded 1 file" in s.value for s in at.success)
     assert not at.file_uploader[0].value  # a fresh uploader after the load
     # The new project is visible at once: caches were cleared.
-    at.switch_page("pages/drilldown.py").run()
+    at.switch_page("views/drilldown.py").run()
     assert "Digital" in at.selectbox(key="drill_portfolio").options
 
 
 def test_a_bad_workbook_shows_the_cell_and_stores_nothing(sample_store):
     before = sample_store.query("SELECT count(*) AS n FROM uploads")["n"][0].as_py()
     bad = make_workbook(cell=("Financials", "D3", "twelve thousand"))
-    at = _upload(open_app("pages/upload.py"), "2026-10 Bad return.xlsx", bad)
+    at = _upload(open_app("views/upload.py"), "2026-10 Bad return.xlsx", bad)
     [b for b in at.button if b.label == "Check"][0].click().run()
     assert not at.exception
     assert any("Nothing has been stored" in e.value for e in at.error)
@@ -54,7 +54,7 @@ def test_a_bad_workbook_shows_the_cell_and_stores_nothing(sample_store):
 
 
 def test_void_from_the_history(sample_store):
-    at = open_app("pages/upload.py")
+    at = open_app("views/upload.py")
     newest = int([b for b in at.selectbox if b.label == "Upload to void"][0].value)
     [b for b in at.button if b.label == "Void…"][0].click().run()
     assert_clean(at)
@@ -65,7 +65,7 @@ def test_void_from_the_history(sample_store):
 
 
 def test_upload_page_on_an_empty_database(empty_store):
-    at = open_app("pages/upload.py")
+    at = open_app("views/upload.py")
     assert_clean(at)
     assert any("No uploads yet" in i.value for i in at.info)
     assert at.get("download_button")  # the template

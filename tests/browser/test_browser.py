@@ -133,6 +133,28 @@ def _pick(tab, label: str, option: str | None = None, index: int | None = None) 
     _settle(tab)
 
 
+def test_a_shared_link_opens_that_view_and_the_address_follows_the_filters(server, page):
+    # First in this file, so the link is the server's very first request (as after a restart),
+    # in a new browser context: a new session, as when a colleague opens the link.
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    try:
+        tab.goto(f"{server['url']}/delivery?month=2026-08&portfolio=Operational+Excellence")
+        tab.get_by_text("As of Aug 2026").first.wait_for()
+        _settle(tab)
+        assert tab.get_by_text("Operational Excellence").first.is_visible()
+        assert tab.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().startswith("1")
+        tab.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Reporting month").click()
+        tab.locator('[role="option"]').filter(has_text="Sep 2026").first.click()
+        tab.get_by_text("As of Sep 2026").first.wait_for()
+        _settle(tab)
+        tab.wait_for_function("() => location.search.includes('month=2026-09')")
+        assert "portfolio=Operational" in tab.url
+    finally:
+        context.close()
+
+
 def test_overview_draws_the_headline_chart(server, page):
     page.goto(server["url"])
     page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(state="visible", timeout=30_000)

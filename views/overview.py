@@ -6,10 +6,10 @@ from pmo_metrics import charts, ui
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
-    "delivery": ("1 · Delivery", "pages/delivery.py", "projects by min(CPI, SPI)", "Open delivery"),
-    "kpi": ("2 · KPIs", "pages/kpis.py", "KPIs by attainment this month", "Open KPIs"),
-    "benefits": ("3 · Performance", "pages/performance.py", "benefits by realisation rate", "Open performance"),
-    "advantage": ("4 · Competitive advantage", "pages/advantage.py", "benchmarks by position; benefits sustained",
+    "delivery": ("1 · Delivery", "views/delivery.py", "projects by min(CPI, SPI)", "Open delivery"),
+    "kpi": ("2 · KPIs", "views/kpis.py", "KPIs by attainment this month", "Open KPIs"),
+    "benefits": ("3 · Performance", "views/performance.py", "benefits by realisation rate", "Open performance"),
+    "advantage": ("4 · Competitive advantage", "views/advantage.py", "benchmarks by position; benefits sustained",
                   "Open level 4"),
 }
 
