@@ -90,12 +90,13 @@ def risks(ctx: ui.Context) -> None:
         st.info("No financial benefits in this scope, so there is no value at risk to rank.")
         return
     flow["value_at_risk"] = flow["planned_total"] - flow["risk_adjusted_forecast"]
+    # RAG right after the name: at half the page width the last columns scroll out of view.
     left, right = st.columns(2)
     with left:
         st.markdown("**Benefits with the most value at risk**")
         top = flow.nlargest(5, "value_at_risk")
         st.dataframe(
-            w._display_frame(top[["benefit_name", "value_at_risk", "realisation_rate", "rag", "project_name"]]),
+            w._display_frame(top[["benefit_name", "rag", "value_at_risk", "realisation_rate", "project_name"]]),
             hide_index=True, placeholder="—", column_config={
                 "benefit_name": "Benefit", "project_name": "Project",
                 "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
@@ -108,7 +109,7 @@ def risks(ctx: ui.Context) -> None:
         delivery = ui.data.table(ctx, "delivery")[["project_id", "rag"]]
         projects = projects.merge(delivery, on="project_id", how="left").nlargest(5, "value_at_risk")
         st.dataframe(
-            w._display_frame(projects[["project_name", "value_at_risk", "planned_total", "rag", "project_id"]]),
+            w._display_frame(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]]),
             hide_index=True, placeholder="—", column_config={
                 "project_id": "Code", "project_name": "Project",
                 "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
