@@ -8,8 +8,8 @@ what it gives can be computed once, when it changes, instead of on every view:
   each number is the same); forecast history is a sum over it.
 - `flow_month_totals` (schema 4): per stored month, scope group and calendar month, the summed
   costs of the financials and values of the financial flow benefits (sql/schema_v4.sql). The
-  portfolio NPV and ROI of the overview, the value timeline and the portfolio spend KPIs sum a few
-  thousand of its rows instead of re-aggregating millions of stored ones.
+  portfolio NPV and ROI of the overview, the value timeline and the portfolio spend KPIs sum tens
+  of thousands of its rows instead of re-aggregating millions of stored ones.
 
 They are kept exact:
 - a load of uploads for month a recomputes the stored months >= a (normally only a itself);
@@ -40,12 +40,17 @@ WHERE category = 'financial' AND measure = 'flow'
 """
 
 # One stored month's cash flows and financial flow value per scope group and calendar month; the
-# month is the only (bound) parameter. Rows are summed by small integers standing for the groups
-# and joined to the group's names afterwards: grouping ~1M rows by one integer costs a fraction
-# of grouping them by four or five strings, and this runs inside every load. The currency is
-# kept as the project gave it (upper case); the default is applied when the table is read.
+# month is the only (bound) parameter. This runs inside every load, so it is written for speed:
+# rows are summed by small integers standing for the groups and joined to the groups' names
+# afterwards (grouping ~1M rows by one integer costs a fraction of grouping them by four or five
+# strings). The data rows come through the effective_* macros, whose plan joins the resolved
+# versions to the data first (joining the data to the groups directly scans every stored
+# version). The currency is kept as the project gave it (upper case); the default is applied
+# when the table is read.
 _INSERT_FLOWS = """
-INSERT INTO flow_month_totals
+INSERT INTO flow_month_totals (as_of, source, portfolio, programme, strategic_objective, currency,
+                               benefit_objective, period, planned_cost, actual_cost, forecast_cost,
+                               actual_cost_months, planned_value, realised_value, forecast_value)
 WITH p AS MATERIALIZED (
     SELECT project_id, portfolio, programme, strategic_objective, upper(currency) AS currency,
            dense_rank() OVER (ORDER BY portfolio, programme, strategic_objective, upper(currency)) AS g
@@ -57,8 +62,7 @@ groups AS (
 b AS MATERIALIZED (
     -- the financial flow benefits (the defaults of scoped_benefits), by group and own objective
     SELECT b.benefit_id, p.g, coalesce(b.strategic_objective, p.strategic_objective) AS benefit_objective,
-           dense_rank() OVER (ORDER BY p.g, coalesce(b.strategic_objective, p.strategic_objective)) AS k,
-           coalesce(b.confidence, 1.0) AS confidence
+           dense_rank() OVER (ORDER BY p.g, coalesce(b.strategic_objective, p.strategic_objective)) AS k
     FROM effective_benefits(CAST($m AS DATE)) AS b
     JOIN p USING (project_id)
     WHERE b.category = 'financial' AND coalesce(b.measure, 'flow') = 'flow'
@@ -74,22 +78,19 @@ costs AS (
 gains AS (
     SELECT b.k, v.period,
            sum(v.planned_value) AS planned_value, sum(v.realised_value) AS realised_value,
-           sum(v.forecast_value) AS forecast_value,
-           sum(b.confidence * v.realised_value) AS confident_realised,
-           sum(b.confidence * v.forecast_value) AS confident_forecast
+           sum(v.forecast_value) AS forecast_value
     FROM effective_benefit_values(CAST($m AS DATE)) AS v
     JOIN b USING (benefit_id)
     GROUP BY b.k, v.period
 )
 SELECT CAST($m AS DATE), 'financials', groups.portfolio, groups.programme, groups.strategic_objective,
        groups.currency, NULL, costs.period, costs.planned_cost, costs.actual_cost, costs.forecast_cost,
-       costs.actual_cost_months, NULL, NULL, NULL, NULL, NULL
+       costs.actual_cost_months, NULL, NULL, NULL
 FROM costs JOIN groups USING (g)
 UNION ALL
 SELECT CAST($m AS DATE), 'benefit_values', groups.portfolio, groups.programme, groups.strategic_objective,
        groups.currency, keys.benefit_objective, gains.period, NULL, NULL, NULL, NULL,
-       gains.planned_value, gains.realised_value, gains.forecast_value, gains.confident_realised,
-       gains.confident_forecast
+       gains.planned_value, gains.realised_value, gains.forecast_value
 FROM gains
 JOIN (SELECT DISTINCT k, g, benefit_objective FROM b) AS keys USING (k)
 JOIN groups USING (g)

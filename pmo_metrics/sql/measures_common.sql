@@ -265,43 +265,25 @@ CREATE OR REPLACE MACRO flow_rows(m, pf, pg, ccy) AS TABLE
     SELECT f.source, f.portfolio, f.programme, f.strategic_objective,
            upper(coalesce(f.currency, ccy)) AS currency, f.benefit_objective, f.period,
            f.planned_cost, f.actual_cost, f.forecast_cost, f.actual_cost_months,
-           f.planned_value, f.realised_value, f.forecast_value, f.confident_realised, f.confident_forecast
+           f.planned_value, f.realised_value, f.forecast_value
     FROM flow_month_totals AS f
     WHERE f.as_of = (SELECT max(u.as_of) FROM uploads AS u WHERE u.status = 'loaded' AND u.as_of <= m)
       AND (pf IS NULL OR f.portfolio = pf)
       AND (pg IS NULL OR f.programme = pg);
 
--- SPEC §5 overview tiles from the flows of the scope, in the reporting currency, one row:
--- - the Σ over the financial flow benefits in scope of benefit_rows' planned_to_date,
---   realised_to_date, planned_total, forecast_total and risk_adjusted_forecast. Each is linear in
---   the benefits' monthly values, so it is the same sum taken per month; like benefit_rows, a
---   benefit with values adds 0 for months it has none in, and with no values at all it is empty;
--- - the portfolio NPV (SPEC §4 financial return): the monthly cash flows of every project in
---   scope (project_cashflows' benefit − cost, added up per month), discounted from the
---   portfolio's own first month; ROI to date from the same flows.
-CREATE OR REPLACE MACRO flow_tiles(m, pf, pg, obj, ccy, rate) AS TABLE
-    WITH f AS MATERIALIZED (
-        SELECT * FROM flow_rows(m, pf, pg, ccy) WHERE currency = upper(ccy)
-    ),
-    b AS (
-        SELECT count(*) > 0 AS has_values,
-               coalesce(sum(planned_value) FILTER (WHERE period <= m), 0) AS planned_to_date,
-               coalesce(sum(realised_value) FILTER (WHERE period <= m), 0) AS realised_to_date,
-               coalesce(sum(planned_value), 0) AS planned_total,
-               coalesce(sum(forecast_value) FILTER (WHERE period > m), 0) AS forecast_after,
-               coalesce(sum(confident_realised) FILTER (WHERE period <= m), 0)
-                 + coalesce(sum(confident_forecast) FILTER (WHERE period > m), 0) AS risk_adjusted_forecast
-        FROM f
-        WHERE source = 'benefit_values' AND (obj IS NULL OR benefit_objective = obj)
-    ),
-    monthly AS (
-        -- a project's month counts its benefits realised to date and forecast after m, less its
-        -- costs actual to date and forecast after m (project_cashflows)
+-- Portfolio NPV and ROI to date of the projects in scope, in the reporting currency (SPEC §4
+-- financial return; the headline tiles): their monthly cash flows (project_cashflows' benefit −
+-- cost, added up per month) discounted from the portfolio's own first month, not the sum of
+-- project NPVs, which are each valued at a different date. One row; empty without cash flows.
+CREATE OR REPLACE MACRO portfolio_return(m, pf, pg, obj, ccy, rate) AS TABLE
+    WITH monthly AS (
+        -- a month counts the benefits realised to date and forecast after m, less the costs
+        -- actual to date and forecast after m
         SELECT period AS month,
                coalesce(sum(CASE WHEN period <= m THEN realised_value ELSE forecast_value END), 0) AS benefit,
                coalesce(sum(CASE WHEN period <= m THEN actual_cost ELSE forecast_cost END), 0) AS cost
-        FROM f
-        WHERE obj IS NULL OR strategic_objective = obj
+        FROM flow_rows(m, pf, pg, ccy)
+        WHERE currency = upper(ccy) AND (obj IS NULL OR strategic_objective = obj)
         GROUP BY period
     ),
     r AS (
@@ -310,10 +292,4 @@ CREATE OR REPLACE MACRO flow_tiles(m, pf, pg, obj, ccy, rate) AS TABLE
                sum(cost) FILTER (WHERE month <= m) AS spent
         FROM monthly, (SELECT min(month) AS first FROM monthly)
     )
-    SELECT CASE WHEN b.has_values THEN b.planned_to_date END AS planned_to_date,
-           CASE WHEN b.has_values THEN b.realised_to_date END AS realised_to_date,
-           CASE WHEN b.has_values THEN b.planned_total END AS planned_total,
-           CASE WHEN b.has_values THEN b.realised_to_date + b.forecast_after END AS forecast_total,
-           CASE WHEN b.has_values THEN b.risk_adjusted_forecast END AS risk_adjusted_forecast,
-           r.npv, ratio(r.realised - r.spent, r.spent) AS roi
-    FROM b, r;
+    SELECT npv, ratio(realised - spent, spent) AS roi FROM r;

@@ -12,15 +12,25 @@ d AS (
     WHERE currency = upper($currency)
 ),
 benefit_rags AS (
-    SELECT rag FROM headline_benefits
+    SELECT category, measure, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
+           risk_adjusted_forecast, rag
+    FROM headline_benefits
 ),
-tiles AS (
-    SELECT * FROM flow_tiles($as_of, $portfolio, $programme, $objective, $currency, $rate)
+b AS (
+    -- the financial flow benefits of the reporting currency summed
+    SELECT sum(planned_to_date) AS planned_to_date, sum(realised_to_date) AS realised_to_date,
+           sum(planned_total) AS planned_total, sum(forecast_total) AS forecast_total,
+           sum(risk_adjusted_forecast) AS risk_adjusted_forecast
+    FROM benefit_rags
+    WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
+),
+r AS (
+    SELECT * FROM portfolio_return($as_of, $portfolio, $programme, $objective, $currency, $rate)
 )
-SELECT t.planned_to_date, t.realised_to_date, ratio(t.realised_to_date, t.planned_to_date) AS realisation_rate,
-       t.planned_total, t.forecast_total, ratio(t.forecast_total - t.planned_total, t.planned_total) AS erosion,
-       t.risk_adjusted_forecast,
-       ratio(d.ev, d.ac) AS cpi, ratio(d.ev, d.pv) AS spi, t.npv, t.roi,
+SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planned_to_date) AS realisation_rate,
+       b.planned_total, b.forecast_total, ratio(b.forecast_total - b.planned_total, b.planned_total) AS erosion,
+       b.risk_adjusted_forecast,
+       ratio(d.ev, d.ac) AS cpi, ratio(d.ev, d.pv) AS spi, r.npv, r.roi,
        d.bac, d.ac, d.ev, d.pv, d.fac, ratio(d.bac, ratio(d.ev, d.ac)) AS eac,
        (SELECT count(*) FROM project_rags) AS projects,
        (SELECT count(*) FROM benefit_rags) AS benefits,
@@ -29,4 +39,4 @@ SELECT t.planned_to_date, t.realised_to_date, ratio(t.realised_to_date, t.planne
            AS delivery_rag,
        (SELECT list({'rag': rag, 'n': n}) FROM (SELECT rag, count(*) AS n FROM benefit_rags GROUP BY rag))
            AS benefits_rag
-FROM tiles AS t, d;
+FROM b, r, d;

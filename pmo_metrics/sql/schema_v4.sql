@@ -1,12 +1,12 @@
 -- Schema version 4: the portfolio's monthly cash flows and value without re-aggregating millions
--- of stored rows on every view.
+-- of stored rows on every view (the portfolio NPV and ROI, the value timeline, the spend KPIs).
 --
 -- One row per stored reporting month (as_of), scope group and calendar month (period), summed
 -- over that month's snapshot (effective_* at as_of), in two kinds (`source`):
 -- - 'financials': the financials of the group's projects: Σ planned_cost, Σ actual_cost,
 --   Σ forecast_cost and the number of actual_cost figures;
 -- - 'benefit_values': the values of the group's financial `flow` benefits: Σ planned_value,
---   Σ realised_value, Σ forecast_value and the same two weighted by each benefit's confidence.
+--   Σ realised_value and Σ forecast_value.
 -- The group is what the scope filters select on: the project's portfolio, programme, objective
 -- and currency, plus, for benefit values, the benefit's objective (its own, else its project's).
 -- Periods are kept apart from the reporting month, so the split "to date" / "after m" is made
@@ -32,9 +32,7 @@ CREATE OR REPLACE TABLE flow_month_totals (
     actual_cost_months INTEGER,          -- actual_cost figures summed (projects x months)
     planned_value DOUBLE,
     realised_value DOUBLE,
-    forecast_value DOUBLE,
-    confident_realised DOUBLE,           -- Σ confidence x realised_value
-    confident_forecast DOUBLE            -- Σ confidence x forecast_value
+    forecast_value DOUBLE
 );
 
 DELETE FROM meta WHERE key = 'benefit_month_totals_of';

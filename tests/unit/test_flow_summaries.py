@@ -1,5 +1,5 @@
-"""flow_month_totals (schema 4, pmo_metrics/summaries.py): the overview's benefit totals, portfolio
-NPV and ROI, the value timeline and the portfolio spend KPIs read from the per-month summary equal
+"""flow_month_totals (schema 4, pmo_metrics/summaries.py): the overview's portfolio NPV and ROI,
+the value timeline and the portfolio spend KPIs read from the per-month summary equal
 the same figures computed directly from the stored rows (the queries used before the summary),
 for every scope and for stored months, months between them, before the first and after the last,
 through out-of-order loads, a benefit and a project moving, a corrective re-upload, voids, a
@@ -15,17 +15,10 @@ from pmo_metrics.measures import Scope, headline, measure_table, value_timeline
 from pmo_metrics.store import SCHEMA_VERSION, Store
 from tests.factories_store import benefit, financial, months, project, upload, value
 
-# The overview's totals, NPV and ROI before the summary: benefit_rows and project_cashflows of the
-# month's snapshot (measures_headline.sql of schema 3).
-DIRECT_TILES = """
-WITH b AS (
-    SELECT sum(planned_to_date) AS planned_to_date, sum(realised_to_date) AS realised_to_date,
-           sum(planned_total) AS planned_total, sum(forecast_total) AS forecast_total,
-           sum(risk_adjusted_forecast) AS risk_adjusted_forecast
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
-    WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
-),
-monthly AS (
+# The overview's NPV and ROI before the summary: project_cashflows of the month's snapshot
+# (measures_headline.sql of schema 3).
+DIRECT_RETURN = """
+WITH monthly AS (
     SELECT month, sum(cash_flow) AS cash_flow, sum(benefit) AS benefit, sum(cost) AS cost
     FROM project_cashflows($as_of, $portfolio, $programme, $objective, $currency)
     WHERE currency = upper($currency)
@@ -37,12 +30,11 @@ r AS (
            sum(cost) FILTER (WHERE month <= $as_of) AS spent
     FROM monthly, (SELECT min(month) AS first FROM monthly)
 )
-SELECT b.planned_to_date, b.realised_to_date, b.planned_total, b.forecast_total, b.risk_adjusted_forecast,
-       r.npv, ratio(r.realised - r.spent, r.spent) AS roi
-FROM b, r
+SELECT r.npv, ratio(r.realised - r.spent, r.spent) AS roi
+FROM r
 """
 
-SUMMARY_TILES = "SELECT * FROM flow_tiles($as_of, $portfolio, $programme, $objective, $currency, $rate)"
+SUMMARY_RETURN = "SELECT * FROM portfolio_return($as_of, $portfolio, $programme, $objective, $currency, $rate)"
 
 # The value timeline's monthly sums before the summary (measures_value_timeline.sql of schema 3).
 DIRECT_TIMELINE = """
@@ -139,8 +131,8 @@ def assert_flows_exact(store, settings=None):
     for as_of in MONTHS:
         for scope in SCOPES:
             where = f"{as_of} {scope}"
-            assert_same(run(store, SUMMARY_TILES, as_of, scope, settings),
-                        run(store, DIRECT_TILES, as_of, scope, settings), f"tiles {where}")
+            assert_same(run(store, SUMMARY_RETURN, as_of, scope, settings),
+                        run(store, DIRECT_RETURN, as_of, scope, settings), f"return {where}")
             assert_same(value_timeline(store, as_of, scope, settings).to_pylist(),
                         run(store, DIRECT_TIMELINE, as_of, scope, settings), f"timeline {where}")
             spend = [{k: r[k] for k in SPEND_COLUMNS}
@@ -295,7 +287,7 @@ def test_a_failed_load_leaves_the_flow_summary_as_it_was(portfolio_store, monkey
 
 def test_a_schema_3_database_gets_the_summary_when_it_is_opened(portfolio_store):
     store, _ = portfolio_store
-    expected = {(a, s): run(store, SUMMARY_TILES, a, s) for a in MONTHS for s in SCOPES}
+    expected = {(a, s): run(store, SUMMARY_RETURN, a, s) for a in MONTHS for s in SCOPES}
     store.close()
     # Turn it back into what schema 3 left: no flow summary, version 3, the old summaries' stamp.
     con = duckdb.connect(str(store.path))
@@ -307,7 +299,7 @@ def test_a_schema_3_database_gets_the_summary_when_it_is_opened(portfolio_store)
     with reopened.connect() as con:
         assert Store.schema_version(con) == SCHEMA_VERSION == 4
     for (as_of, scope), rows in expected.items():
-        assert_same(run(reopened, SUMMARY_TILES, as_of, scope), rows)
+        assert_same(run(reopened, SUMMARY_RETURN, as_of, scope), rows)
     assert_flows_exact(reopened)
     assert_incremental_equals_full(reopened)
 
@@ -327,7 +319,7 @@ def test_the_flow_summary_is_recomputed_when_the_macros_change(portfolio_store):
     store, _ = portfolio_store
     store.close()
     con = duckdb.connect(str(store.path))
-    con.execute("UPDATE flow_month_totals SET actual_cost = -1, realised_value = -1")
+    con.execute("UPDATE flow_month_totals SET actual_cost = -1, realised_value = -1, planned_cost = -1")
     con.execute("UPDATE meta SET value = 'older macros' WHERE key = 'benefit_month_totals_of'")
     con.close()
     assert_flows_exact(Store(store.path))
