@@ -268,25 +268,36 @@ def _raw_ref(item: _Parsed) -> str:
 
 
 def _materialise(con, parsed: list[_Parsed], extra: list[str]) -> None:
-    """Create temp table `typed`: parsed values, row numbers, and the raw text of fallible cells.
+    """Create temp table `typed`: parsed values, row numbers, and the raw text of failing cells.
 
-    Only columns whose parsing can fail keep their text (casting every number to text for a
-    message that is never shown was the slowest step of a large load). Blank rows — every
-    contract column empty — are dropped here, as SPEC §2 asks.
+    Text is kept only where a message may quote it: a cell of a fallible column that did not
+    parse or is out of range. (Keeping every cell's text — or casting every number to text — for
+    messages that are never shown was the slowest step of a large load: a sheet of amounts
+    stored as text kept 4M strings.) Blank rows — every contract column empty — are dropped
+    here, as SPEC §2 asks.
     """
-    items = [f"raw.{_q(e)} AS {_q(e)}" for e in extra]
+    inner = [f"raw.{_q(e)} AS {_q(e)}" for e in extra]
+    outer = [_q(e) for e in extra]
     any_present = []
     for p in parsed:
-        items.append(f"{p.expression} AS {_q(p.column.name)}")
-        if p.raw_text is not None:
-            items.append(f"{p.raw_text} AS {_q('raw_' + p.column.name)}")
-            any_present.append(f"{p.raw_text} IS NOT NULL")
-        else:
-            any_present.append(f"({p.expression}) IS NOT NULL")
+        name, text = _q(p.column.name), _q("raw_" + p.column.name)
+        inner.append(f"{p.expression} AS {name}")
+        outer.append(name)
+        if p.raw_text is None:
+            any_present.append(f"{name} IS NOT NULL")
+            continue
+        inner.append(f"{p.raw_text} AS {text}")
+        quoted = [f"{name} IS NULL"]
+        if p.column.minimum is not None:
+            quoted.append(f"{name} < {float(p.column.minimum)!r}")
+        if p.column.maximum is not None:
+            quoted.append(f"{name} > {float(p.column.maximum)!r}")
+        outer.append(f"CASE WHEN {' OR '.join(quoted)} THEN {text} END AS {text}")
+        any_present.append(f"{text} IS NOT NULL")
     joins = " ".join(p.join for p in parsed if p.join)
     where = " OR ".join(any_present) or "TRUE"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(items)} FROM raw {joins} "  # noqa: S608
-                f"WHERE {where}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} "  # noqa: S608
+                f"FROM (SELECT {', '.join(inner)} FROM raw {joins}) WHERE {where}")
     for p in parsed:
         if p.join:
             con.unregister(f"map_{p.column.name}")
@@ -351,7 +362,8 @@ def _column_checks(item: _Parsed) -> list[_Check]:
         checks.append(_Check(column.name, f"{text} IS NOT NULL AND {name} IS NULL", text,
                              f"cannot read this value; expected {expected}"))
     if column.required:
-        missing = f"{text} IS NULL" if item.raw_text is not None else f"{name} IS NULL"
+        # A parsed value means the cell was there, even though its text was not kept.
+        missing = f"{text} IS NULL AND {name} IS NULL" if item.raw_text is not None else f"{name} IS NULL"
         checks.append(_Check(column.name, missing, "''", "required value missing"))
     if column.type in (NUMBER, PERCENT):
         low, high = column.minimum, column.maximum
