@@ -254,6 +254,17 @@ def _run(con, name: str, params: dict) -> pa.Table:
     return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
 
 
+def _run_over(con, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
+    """Run a measures query that reads tables the caller already has, registered under fixed names."""
+    for view, table in views.items():
+        con.register(view, table)
+    try:
+        return _run(con, name, params)
+    finally:
+        for view in views:
+            con.unregister(view)
+
+
 def _query(store, name: str, params: dict) -> pa.Table:
     with store.connect() as con:
         return _run(con, name, params)
@@ -267,22 +278,39 @@ def reporting_months(store) -> list[dt.date]:
     return store.reporting_months()
 
 
-def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None
-                  ) -> pa.Table:
-    """Return one SPEC §5 measures table (SPEC §4) for reporting month `as_of` and `scope`."""
+def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None,
+                  tables: dict[str, pa.Table] | None = None) -> pa.Table:
+    """Return one SPEC §5 measures table (SPEC §4) for reporting month `as_of` and `scope`.
+
+    `tables` may hold measures tables the caller already built for the same month, scope and
+    settings (the scorecard does): `objectives` is then summed from its benefits and kpi tables.
+    """
     if name not in TABLES:
         raise ValueError(f"unknown measures table {name!r}; choose one of {', '.join(TABLES)}")
     settings = settings or store.settings()
-    return _query(store, name, _params(as_of, scope, settings))
+    params = _params(as_of, scope, settings)
+    if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
+        with store.connect() as con:
+            return _run_over(con, "objectives_tables", params,
+                             {"objective_benefits": tables["benefits"], "objective_kpis": tables["kpi"]})
+    return _query(store, name, params)
 
 
 def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
-                    settings: Settings | None = None) -> pa.Table:
-    """Return level 1 delivery summed per programme or portfolio, ratios recomputed (SPEC §4 level 1)."""
+                    settings: Settings | None = None, delivery: pa.Table | None = None) -> pa.Table:
+    """Return level 1 delivery summed per programme or portfolio, ratios recomputed (SPEC §4 level 1).
+
+    `delivery` may be the delivery table the caller already built for the same month, scope and
+    settings (the scorecard does); the roll-up is then summed from its rows.
+    """
     if level not in ROLLUP_LEVELS:
         raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
     settings = settings or store.settings()
-    return _query(store, "delivery_rollup", {**_params(as_of, scope, settings), "level": level})
+    params = {**_params(as_of, scope, settings), "level": level}
+    if delivery is not None:
+        with store.connect() as con:
+            return _run_over(con, "delivery_rollup_tables", params, {"rollup_delivery": delivery})
+    return _query(store, "delivery_rollup", params)
 
 
 def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,
@@ -328,13 +356,9 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
     tables = dict(tables or {})
     with store.connect() as con:
         if "delivery" in tables and "benefits" in tables:
-            con.register("headline_delivery", tables["delivery"])
-            con.register("headline_benefits", tables["benefits"])
-            try:
-                tiles = _run(con, "headline_tables", params).to_pylist()[0]
-            finally:
-                con.unregister("headline_delivery")
-                con.unregister("headline_benefits")
+            tiles = _run_over(con, "headline_tables", params, {"headline_delivery": tables["delivery"],
+                                                               "headline_benefits": tables["benefits"]}
+                              ).to_pylist()[0]
         else:  # both passes in one query, each feeding its totals and its RAG counts
             tiles = _run(con, "headline", params).to_pylist()[0]
         for name in ("kpi", "benchmarks", "sustained"):

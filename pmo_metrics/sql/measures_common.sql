@@ -118,6 +118,23 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
     LEFT JOIN f USING (project_id)
     LEFT JOIN b USING (project_id);
 
+-- The earned-value measures of summed BAC, PV, EV, AC (SPEC §4 level 1), as one struct so a
+-- project, a roll-up and a roll-up summed from the delivery table (the scorecard) all compute
+-- them from this one definition; unnest() makes its fields columns.
+CREATE OR REPLACE MACRO evm_measures(bac, pv, ev, ac, benefits_owned, benefits) AS {
+    'cv': ev - ac,
+    'sv': ev - pv,
+    'cpi': ratio(ev, ac),
+    'spi': ratio(ev, pv),
+    'eac': ratio(bac, ratio(ev, ac)),
+    'etc': ratio(bac, ratio(ev, ac)) - ac,
+    'vac': bac - ratio(bac, ratio(ev, ac)),
+    'tcpi': ratio(bac - ev, bac - ac),
+    'benefit_ownership': ratio(benefits_owned, benefits),
+    -- least() skips an empty argument, so one empty ratio leaves the other to decide.
+    'rag_basis': least(ratio(ev, ac), ratio(ev, pv))
+};
+
 -- Earned-value measures at a level: 'project', 'programme', 'portfolio' or 'all'. Roll-ups sum
 -- BAC, PV, EV, AC and FAC (per currency: amounts in different currencies are never added) and
 -- recompute every ratio from the sums (SPEC §4 level 1).
@@ -135,18 +152,7 @@ CREATE OR REPLACE MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
         FROM delivery_base(m, pf, pg, obj, ccy)
         GROUP BY ALL
     )
-    SELECT *,
-           ev - ac AS cv,
-           ev - pv AS sv,
-           ratio(ev, ac) AS cpi,
-           ratio(ev, pv) AS spi,
-           ratio(bac, ratio(ev, ac)) AS eac,
-           ratio(bac, ratio(ev, ac)) - ac AS etc,
-           bac - ratio(bac, ratio(ev, ac)) AS vac,
-           ratio(bac - ev, bac - ac) AS tcpi,
-           ratio(benefits_owned, benefits) AS benefit_ownership,
-           -- least() skips an empty argument, so one empty ratio leaves the other to decide.
-           least(ratio(ev, ac), ratio(ev, pv)) AS rag_basis
+    SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits))
     FROM sums;
 
 -- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and

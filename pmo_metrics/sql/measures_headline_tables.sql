@@ -1,7 +1,7 @@
 -- SPEC §5 overview tiles as measures_headline.sql computes them, when the caller already has the
 -- delivery and benefits tables of the same month, scope and settings (the scorecard): their rows
 -- are registered as headline_delivery and headline_benefits, so neither pass is made again.
--- Keep the two files' tile expressions the same (tests/unit/test_measures_headline_paths.py).
+-- Keep the two files' tile expressions the same (tests/unit/test_scorecard_reuse.py).
 WITH project_rags AS (
     SELECT currency, bac, pv, ev, ac, fac, rag FROM headline_delivery
 ),

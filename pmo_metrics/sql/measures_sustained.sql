@@ -15,9 +15,7 @@ ended AS (
 ),
 after_end AS (
     -- months after the end month, to date
-    SELECT e.benefit_id, v.period, v.planned_value, v.realised_value,
-           row_number() OVER (PARTITION BY e.benefit_id
-                              ORDER BY (v.planned_value IS NOT NULL) DESC, v.period DESC) AS recency
+    SELECT e.benefit_id, v.period, v.planned_value, v.realised_value
     FROM ended AS e
     JOIN effective_benefit_values($as_of) AS v
       ON v.benefit_id = e.benefit_id AND v.period > e.end_month AND v.period <= $as_of
@@ -26,8 +24,8 @@ judged AS (
     SELECT benefit_id,
            count(*) FILTER (WHERE planned_value IS NOT NULL) AS planned_months,
            -- the last N planned months; a month with a plan but no realised figure fails
-           bool_and(coalesce(realised_value >= $sustained_threshold * planned_value, false))
-               FILTER (WHERE planned_value IS NOT NULL AND recency <= $sustained_window) AS all_met,
+           list_bool_and(arg_max(coalesce(realised_value >= $sustained_threshold * planned_value, false),
+                                 period, $sustained_window) FILTER (WHERE planned_value IS NOT NULL)) AS all_met,
            sum(realised_value) AS realised_after_end
     FROM after_end
     GROUP BY benefit_id

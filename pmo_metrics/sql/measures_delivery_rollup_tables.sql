@@ -1,0 +1,25 @@
+-- SPEC §4 level 1 roll-up as measures_delivery_rollup.sql gives it, summed from the delivery table
+-- the caller already has for the same month, scope and settings (the scorecard; registered as
+-- rollup_delivery): each project row carries that project's amounts, so summing them per
+-- programme or portfolio (and currency) is summing delivery_base, without a second pass over the
+-- stored financials. The ratios come from the same evm_measures as every other level.
+WITH sums AS (
+    SELECT portfolio,
+           CASE WHEN $level = 'programme' THEN programme END AS programme,
+           currency,
+           count(*) AS projects,
+           count(*) FILTER (WHERE ev IS NULL) AS projects_without_ev,
+           sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac,
+           avg(quality_score) AS quality_score,
+           sum(benefits) AS benefits, sum(benefits_owned) AS benefits_owned
+    FROM rollup_delivery
+    GROUP BY ALL
+),
+e AS (
+    SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits)) FROM sums
+)
+SELECT portfolio, programme, currency, projects, projects_without_ev,
+       bac, pv, ev, ac, cv, sv, cpi, spi, eac, fac, etc, vac, tcpi, quality_score, benefit_ownership,
+       rag(rag_basis, $delivery_green, $delivery_amber) AS rag
+FROM e
+ORDER BY portfolio, programme NULLS LAST, currency;
