@@ -17,15 +17,16 @@ def body() -> None:
     ui.page_header("4 · Competitive advantage", ctx, "is the value sustained, and better than peers?")
     if w.no_data(ctx):
         return
+    shown_tables = ui.data.tables(ctx, "advantage")
     st.subheader("Against peers")
-    bench = ui.data.table(ctx, "benchmarks")
+    bench = shown_tables["benchmarks"]
     if not w.empty_scope(bench, "benchmarks"):
         st.altair_chart(charts.benchmark_gap_chart(bench), width="stretch", key="adv_bench")
         st.caption("Bars show how far our latest value is from the peer median, with the sign turned so that "
                    "right is always better; the label gives the position (top quartile, above or below median).")
         w.measures_table(bench, BENCH_COLUMNS, ctx, key="adv_bench_table")
     st.subheader("Value sustained after closure")
-    sustained = ui.data.table(ctx, "sustained")
+    sustained = shown_tables["sustained"]
     if not w.empty_scope(sustained, "benefits of ended projects"):
         st.altair_chart(charts.sustained_chart(sustained, ctx.currency), width="stretch", key="adv_sustained")
         st.caption("A benefit is sustained when realised value stays at or above the threshold share of plan in "

@@ -10,7 +10,6 @@ from pmo_metrics.measures import Scope
 from pmo_metrics.ui import state
 from pmo_metrics.ui import widgets as w
 
-ALL_KINDS = ("projects", "financials", "benefits", "benefit_values")
 UPLOAD_COLUMNS = {"upload_id": "Upload", "file_name": "File", "as_of": "Reporting month", "sheet": "Data",
                   "entities": st.column_config.NumberColumn("Entities supplied", format="%d"),
                   "user_name": "Loaded by", "created_at": st.column_config.DatetimeColumn("Loaded at")}
@@ -109,8 +108,8 @@ def body() -> None:
                           all_label="All projects")
     scope = Scope(portfolio, programme, ctx.scope.objective)
     scoped = ui.Context(ctx.path, ctx.version, ctx.as_of, scope, ctx.currency)
-    delivery = ui.data.table(scoped, "delivery")
-    benefits = ui.data.table(scoped, "benefits")
+    shown_tables = ui.data.tables(scoped, "drilldown")
+    delivery, benefits = shown_tables["delivery"], shown_tables["benefits"]
     with cols[3]:
         mine = benefits if project is None else benefits[benefits["project_id"] == project]
         benefit_names = dict(zip(mine["benefit_id"], mine["benefit_name"], strict=False))
@@ -134,7 +133,7 @@ def body() -> None:
                            key="drill_realisation")
         w.measures_table(delivery, ["project_id", "project_name", "programme", "stage", "bac", "cpi", "spi", "eac",
                                     "vac", "rag"], ctx, key="drill_projects")
-        _uploads(ctx, ALL_KINDS, delivery["project_id"].tolist() + benefits["benefit_id"].tolist())
+        _uploads(ctx, ui.data.SOURCE_KINDS, delivery["project_id"].tolist() + benefits["benefit_id"].tolist())
         return
 
     # Project level
@@ -159,7 +158,7 @@ def body() -> None:
                             "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag"], ctx,
                      key="drill_benefits")
     if benefit is None:
-        _uploads(ctx, ALL_KINDS, [project, *mine["benefit_id"].tolist()])
+        _uploads(ctx, ui.data.SOURCE_KINDS, [project, *mine["benefit_id"].tolist()])
         return
 
     # Benefit level

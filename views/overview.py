@@ -33,11 +33,9 @@ def _delta(now, before, kind: str, currency: str):
     return f"{change:+.3f}"
 
 
-def tiles(ctx: ui.Context) -> None:
+def tiles(ctx: ui.Context, figures: dict, previous) -> None:
     """Render the headline tiles, each with its change since the previous stored month."""
-    now = ui.data.headline(ctx)
-    previous = _previous_month(ctx)
-    before = ui.data.headline(ctx, previous) if previous else {}
+    now, before = figures["tiles"], figures["previous"]
     since = f"vs {w.month_label(previous)}" if previous else "no earlier month stored"
     cur = now.get("currency") or ctx.currency
     rows = [
@@ -67,9 +65,9 @@ def tiles(ctx: ui.Context) -> None:
                    f"of the {cur} totals.")
 
 
-def levels(ctx: ui.Context) -> None:
+def levels(figures: dict) -> None:
     """Render RAG counts per level with a link to each level's page."""
-    rag = ui.data.headline(ctx)["rag"]
+    rag = figures["tiles"]["rag"]
     counts = {"delivery": rag["delivery"], "kpi": rag["kpi"], "benefits": rag["benefits"],
               "advantage": {k: rag["benchmarks"].get(k, 0) + rag["sustained"].get(k, 0)
                             for k in ("green", "amber", "red", "none")}}
@@ -82,9 +80,9 @@ def levels(ctx: ui.Context) -> None:
         box.page_link(page, label=link, icon=":material/arrow_forward:")
 
 
-def risks(ctx: ui.Context) -> None:
+def risks(ctx: ui.Context, figures: dict) -> None:
     """Render the benefits and projects with the most value at risk (planned total − risk-adjusted forecast)."""
-    benefits = ui.data.table(ctx, "benefits")
+    benefits = figures["benefits"]
     flow = benefits[(benefits["category"] == "financial") & (benefits["measure"] == "flow")].copy()
     if flow.empty:
         st.info("No financial benefits in this scope, so there is no value at risk to rank.")
@@ -106,7 +104,7 @@ def risks(ctx: ui.Context) -> None:
         st.markdown("**Projects with the most value at risk**")
         projects = (flow.groupby(["project_id", "project_name"], as_index=False)
                     .agg(value_at_risk=("value_at_risk", "sum"), planned_total=("planned_total", "sum")))
-        delivery = ui.data.table(ctx, "delivery")[["project_id", "rag"]]
+        delivery = figures["delivery"][["project_id", "rag"]]
         projects = projects.merge(delivery, on="project_id", how="left").nlargest(5, "value_at_risk")
         st.dataframe(
             w._display_frame(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]]),
@@ -125,17 +123,19 @@ def body() -> None:
     ui.page_header("Executive overview", ctx, "planned against realised value across the four levels")
     if w.no_data(ctx):
         return
-    tiles(ctx)
+    previous = _previous_month(ctx)
+    figures = ui.data.overview(ctx, previous)
+    tiles(ctx, figures, previous)
     st.subheader("Planned, forecast and realised value")
-    frame = ui.data.timeline(ctx)
+    frame = figures["timeline"]
     st.altair_chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), width="stretch",
                     key="overview_timeline")
     st.caption("Cumulative value of financial benefits. Realised runs to the reporting month; the forecast "
                "continues it. Click a legend entry to highlight one line.")
     st.subheader("The four levels at a glance")
-    levels(ctx)
+    levels(figures)
     st.subheader("Top value at risk")
-    risks(ctx)
+    risks(ctx, figures)
 
 
 ui.guarded(body)

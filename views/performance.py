@@ -20,7 +20,8 @@ def body() -> None:
     ui.page_header("3 · Performance", ctx, "are benefits delivered against the organisation's goals?")
     if w.no_data(ctx):
         return
-    benefits = ui.data.table(ctx, "benefits")
+    shown_tables = ui.data.tables(ctx, "performance")
+    benefits = shown_tables["benefits"]
     if w.empty_scope(benefits, "benefits"):
         return
     left, right = st.columns(2)
@@ -49,7 +50,7 @@ def body() -> None:
         st.caption("Each point is a stored snapshot: how the forecast total stood against the plan at that month.")
 
     st.subheader("Objectives")
-    w.measures_table(ui.data.table(ctx, "objectives"), OBJECTIVE_COLUMNS, ctx, key="perf_objective_table")
+    w.measures_table(shown_tables["objectives"], OBJECTIVE_COLUMNS, ctx, key="perf_objective_table")
     st.subheader("Benefits")
     shown = benefits
     if picked_objectives:
@@ -62,7 +63,7 @@ def body() -> None:
     w.csv_download(shown[[c for c in BENEFIT_COLUMNS if c in shown.columns]], f"benefits-{ctx.as_of:%Y-%m}.csv",
                    key="perf_csv")
     st.subheader("Financial return per project")
-    w.measures_table(ui.data.table(ctx, "returns"), RETURN_COLUMNS, ctx, key="perf_returns")
+    w.measures_table(shown_tables["returns"], RETURN_COLUMNS, ctx, key="perf_returns")
 
 
 ui.guarded(body)

@@ -68,9 +68,8 @@ def body() -> None:
     ui.page_header("Scorecards", ctx, "the board scorecard for this month and scope")
     if w.no_data(ctx):
         return
-    delivery = ui.data.table(ctx, "delivery")
-    benefits = ui.data.table(ctx, "benefits")
-    kpis = ui.data.table(ctx, "kpi")
+    shown_tables = ui.data.tables(ctx, "scorecards")
+    delivery, benefits, kpis = shown_tables["delivery"], shown_tables["benefits"], shown_tables["kpi"]
     kpis = kpis[kpis["grain"] == "month"]
     st.subheader("Downloads")
     user = auth.current_user()

@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from ..measures import MEASURES, Measure, Scope, delivery_rollup, headline, measure_table, value_timeline
+from ..measures import MEASURES, Measure, Scope, delivery_rollup, headline, measure_tables, value_timeline
 from ..settings import Settings
 from .common import scope_text
 
 # The measures tables an export carries behind the scorecard (SPEC §5), in sheet order.
 DETAIL_TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
 ROW_KINDS = ("project", "programme", "portfolio", "total")
-# The detail tables read from the store, the longest first; objectives is summed from two of them.
-_STORE_TABLES = ("returns", "delivery", "benefits", "sustained", "kpi", "benchmarks")
-# Side-by-side queries: more than the cores only queue (measured on 2 cores: 2 threads 448 ms,
-# 6 threads 428 ms, one at a time 539 ms for the six tables).
-SCORECARD_THREADS = max(2, min(4, os.cpu_count() or 2))
 
 
 def _own(name: str, label: str, unit: str, description: str, spec: str) -> Measure:
@@ -300,21 +293,14 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     """Return the scorecard of reporting month `as_of` and `scope`, with the tables behind it."""
     settings, scope = settings or store.settings(), scope or Scope()
     as_of = as_of.replace(day=1)
-    # The tables that read the store do not depend on each other, so they run side by side, each
-    # on its own connection (DuckDB runs one query per connection at a time), longest first.
-    # Nothing is computed twice: objectives, the roll-ups and the headline tiles are then summed
-    # from those tables (only the portfolio NPV reads its own small summary).
-    with ThreadPoolExecutor(max_workers=SCORECARD_THREADS, thread_name_prefix="scorecard") as pool:
-        pending = {name: pool.submit(measure_table, store, name, as_of, scope, settings)
-                   for name in _STORE_TABLES}
-        timeline = pool.submit(value_timeline, store, as_of, scope, settings)
-        tables = {name: job.result() for name, job in pending.items()}
-    tables["objectives"] = measure_table(store, "objectives", as_of, scope, settings, tables=tables)
-    tables = {name: tables[name] for name in DETAIL_TABLES}
+    # Read side by side; nothing is computed twice: objectives, the roll-ups and the headline tiles
+    # are summed from the tables already built (only the portfolio NPV reads its own small summary).
+    tables = measure_tables(store, DETAIL_TABLES, as_of, scope, settings)
     rollups = {level: delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
                for level in ("programme", "portfolio")}
     tiles = headline(store, as_of, scope, settings, tables=tables)
     table = scorecard_rows(tables, rollups, tiles, settings)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
-                     headline=tiles, table=table, tables=tables, timeline=timeline.result())
+                     headline=tiles, table=table, tables=tables,
+                     timeline=value_timeline(store, as_of, scope, settings))

@@ -114,6 +114,29 @@ def table(ctx: Context, name: str, as_of: dt.date | None = None) -> pd.DataFrame
     return _table(ctx.path, ctx.version, name, as_of or ctx.as_of, ctx.scope_args)
 
 
+# The measures tables each page shows (read together by `tables`); bench/run_bench.py times the
+# same reads, so a page and its benchmark line cannot drift apart.
+PAGE_TABLES = {
+    "performance": ("returns", "benefits", "objectives"),
+    "advantage": ("sustained", "benchmarks"),
+    "scorecards": ("delivery", "benefits", "kpi"),
+    "drilldown": ("delivery", "benefits"),
+}
+SOURCE_KINDS = ("projects", "financials", "benefits", "benefit_values")  # what the drill-down's figures read
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _tables(path: str, version: tuple, names: tuple[str, ...], as_of: dt.date, scope: tuple) -> dict[str, pd.DataFrame]:
+    found = measures.measure_tables(_store_at(path), names, as_of, Scope(*scope))
+    return {name: found[name].to_pandas() for name in names}
+
+
+def tables(ctx: Context, page: str) -> dict[str, pd.DataFrame]:
+    """Return the measures tables `page` shows (PAGE_TABLES), read side by side: its first view
+    waits for the longest of them rather than for their sum."""
+    return _tables(ctx.path, ctx.version, PAGE_TABLES[page], ctx.as_of, ctx.scope_args)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _rollup(path: str, version: tuple, as_of: dt.date, scope: tuple, level: str) -> pd.DataFrame:
     return measures.delivery_rollup(_store_at(path), as_of, level, Scope(*scope)).to_pandas()
@@ -125,23 +148,15 @@ def rollup(ctx: Context, level: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _timeline(path: str, version: tuple, as_of: dt.date, scope: tuple) -> pd.DataFrame:
-    return measures.value_timeline(_store_at(path), as_of, Scope(*scope)).to_pandas()
+def _overview(path: str, version: tuple, as_of: dt.date, previous: dt.date | None, scope: tuple) -> dict:
+    figures = measures.overview(_store_at(path), as_of, previous, Scope(*scope))
+    return {"tiles": figures.tiles, "previous": figures.previous, "delivery": figures.delivery.to_pandas(),
+            "benefits": figures.benefits.to_pandas(), "timeline": figures.timeline.to_pandas()}
 
 
-def timeline(ctx: Context) -> pd.DataFrame:
-    """Return cumulative planned / realised / forecast value per month."""
-    return _timeline(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _headline(path: str, version: tuple, as_of: dt.date, scope: tuple) -> dict:
-    return measures.headline(_store_at(path), as_of, Scope(*scope))
-
-
-def headline(ctx: Context, as_of: dt.date | None = None) -> dict:
-    """Return the overview tiles for the context's month (or `as_of`)."""
-    return _headline(ctx.path, ctx.version, as_of or ctx.as_of, ctx.scope_args)
+def overview(ctx: Context, previous: dt.date | None) -> dict:
+    """Return the overview's tiles, the previous month's totals and its delivery, benefits and timeline."""
+    return _overview(ctx.path, ctx.version, ctx.as_of, previous, ctx.scope_args)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

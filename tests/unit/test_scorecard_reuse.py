@@ -116,3 +116,21 @@ def test_the_scorecard_carries_the_figures_of_its_own_queries(store):
     same(card.headline, headline(store, as_of, Scope(portfolio="Core")), "headline")
     total = card.table.to_pylist()[-1]
     assert total["row"] == "total" and total["npv"] == pytest.approx(card.headline["npv"])
+
+
+@pytest.mark.parametrize("scope", SCOPES[:4], ids=str)
+def test_the_overview_carries_the_figures_of_its_own_queries(store, scope):
+    """measures.overview reads each table once and feeds the tiles from them; the previous month
+    gives the totals only. Everything equals the queries run on their own."""
+    from pmo_metrics.measures import overview, value_timeline
+
+    as_of, previous = dt.date(2026, 3, 1), dt.date(2026, 2, 1)
+    figures = overview(store, as_of, previous, scope)
+    same(figures.tiles, headline(store, as_of, scope), "tiles")
+    before = headline(store, previous, scope)
+    del before["rag"]
+    same(figures.previous, before, "previous")
+    for name in ("delivery", "benefits"):
+        same(getattr(figures, name).to_pylist(), measure_table(store, name, as_of, scope).to_pylist(), name)
+    same(figures.timeline.to_pylist(), value_timeline(store, as_of, scope).to_pylist(), "timeline")
+    assert overview(store, as_of, None, scope).previous == {}
