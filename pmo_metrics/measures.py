@@ -219,8 +219,13 @@ _COMMENT = re.compile(r"--[^\n]*")
 def _sql(name: str) -> tuple[str, frozenset[str]]:
     """Return the text of a measures query and the parameter names it uses."""
     text = (SQL_DIR / name).read_text(encoding="utf-8")
+    return text, _parameters(text)
+
+
+@functools.cache
+def _parameters(text: str) -> frozenset[str]:
     # DuckDB refuses parameters a query does not use, so bind only those it names.
-    return text, frozenset(_PARAMETER.findall(_COMMENT.sub("", text)))
+    return frozenset(_PARAMETER.findall(_COMMENT.sub("", text)))
 
 
 def _month(value: dt.date | str) -> dt.date:
@@ -252,17 +257,36 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
     }
 
 
-def _run(con, name: str, params: dict) -> pa.Table:
+# The per-project and per-benefit rows the queries start from, and the macros reading a stored
+# month's copy of them, which summaries.py keeps at load time (schema_v5.sql). Only a stored month
+# has one; any other month derives them live.
+_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows)\(")
+READ_KEPT_ROWS = True  # tests switch it off to compare both ways
+
+
+def _is_stored_month(con, month: dt.date) -> bool:
+    found = con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded' AND as_of = ?", [month])
+    return found.fetchall()[0][0] > 0
+
+
+def _run(con, name: str, params: dict, source: tuple[str, str] | None = None) -> pa.Table:
+    """Run measures_<name>.sql; `source` swaps one row source of its text for a registered table."""
     text, used = _sql(f"measures_{name}.sql")
+    if source:
+        text = text.replace(*source)
+        used = _parameters(text)
+    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _is_stored_month(con, params["as_of"]):
+        text = _ROW_SOURCE.sub(r"stored_\1(", text)
     return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
 
 
-def _run_over(con, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
+def _run_over(con, name: str, params: dict, views: dict[str, pa.Table], source: tuple[str, str] | None = None
+              ) -> pa.Table:
     """Run a measures query that reads tables the caller already has, registered under fixed names."""
     for view, table in views.items():
         con.register(view, table)
     try:
-        return _run(con, name, params)
+        return _run(con, name, params, source)
     finally:
         for view in views:
             con.unregister(view)
@@ -310,9 +334,10 @@ def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
         raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
     settings = settings or store.settings()
     params = {**_params(as_of, scope, settings), "level": level}
-    if delivery is not None:
+    if delivery is not None:  # its rows carry the amounts delivery_base gives
+        source = ("delivery_base($as_of, $portfolio, $programme, $objective, $currency)", "rollup_delivery")
         with store.connect() as con:
-            return _run_over(con, "delivery_rollup_tables", params, {"rollup_delivery": delivery})
+            return _run_over(con, "delivery_rollup", params, {"rollup_delivery": delivery}, source)
     return _query(store, "delivery_rollup", params)
 
 

@@ -10,6 +10,9 @@ what it gives can be computed once, when it changes, instead of on every view:
   costs of the financials and values of the financial flow benefits (sql/schema_v4.sql). The
   portfolio NPV and ROI of the overview, the value timeline and the portfolio spend KPIs sum tens
   of thousands of its rows instead of re-aggregating millions of stored ones.
+- `project_month_rows` and `benefit_month_rows` (schema 5): per stored month, the rows
+  `delivery_base(month)` and `benefit_rows(month)` give with no scope filter; the measures of a
+  stored month read them instead of deriving them (measures.py, stored_* macros).
 
 They are kept exact:
 - a load of uploads for month a recomputes the stored months >= a (normally only a itself);
@@ -96,8 +99,20 @@ JOIN (SELECT DISTINCT k, g, benefit_objective FROM b) AS keys USING (k)
 JOIN groups USING (g)
 """
 
+# One stored month's per-project and per-benefit rows, as the measures start from them, with no
+# scope filter and the projects' own currencies (schema 5; the measures apply scope and currency).
+_INSERT_PROJECT_ROWS = """
+INSERT INTO project_month_rows BY NAME
+SELECT CAST($m AS DATE) AS as_of, * FROM delivery_base(CAST($m AS DATE), NULL, NULL, NULL, NULL)
+"""
+_INSERT_BENEFIT_ROWS = """
+INSERT INTO benefit_month_rows BY NAME
+SELECT CAST($m AS DATE) AS as_of, * FROM benefit_rows(CAST($m AS DATE), NULL, NULL, NULL, NULL)
+"""
+
 # Each summary table and the query that fills one stored month of it.
-_SUMMARIES = (("benefit_month_totals", _INSERT_MONTH), ("flow_month_totals", _INSERT_FLOWS))
+_SUMMARIES = (("benefit_month_totals", _INSERT_MONTH), ("flow_month_totals", _INSERT_FLOWS),
+              ("project_month_rows", _INSERT_PROJECT_ROWS), ("benefit_month_rows", _INSERT_BENEFIT_ROWS))
 _META_KEY = "benefit_month_totals_of"  # the stamp of every summary (named after the first one)
 
 

@@ -118,9 +118,10 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
     LEFT JOIN f USING (project_id)
     LEFT JOIN b USING (project_id);
 
--- The earned-value measures of summed BAC, PV, EV, AC (SPEC §4 level 1), as one struct so a
--- project, a roll-up and a roll-up summed from the delivery table (the scorecard) all compute
--- them from this one definition; unnest() makes its fields columns.
+-- The earned-value measures of BAC, PV, EV and AC (SPEC §4 level 1), as one struct so a project
+-- and a roll-up (which sums BAC, PV, EV, AC and FAC per currency, amounts in different currencies
+-- never being added, and recomputes every ratio from the sums) compute them from this one
+-- definition; unnest() makes its fields columns.
 CREATE OR REPLACE MACRO evm_measures(bac, pv, ev, ac, benefits_owned, benefits) AS {
     'cv': ev - ac,
     'sv': ev - pv,
@@ -135,25 +136,25 @@ CREATE OR REPLACE MACRO evm_measures(bac, pv, ev, ac, benefits_owned, benefits) 
     'rag_basis': least(ratio(ev, ac), ratio(ev, pv))
 };
 
--- Earned-value measures at a level: 'project', 'programme', 'portfolio' or 'all'. Roll-ups sum
--- BAC, PV, EV, AC and FAC (per currency: amounts in different currencies are never added) and
--- recompute every ratio from the sums (SPEC §4 level 1).
-CREATE OR REPLACE MACRO evm(m, pf, pg, obj, ccy, lvl) AS TABLE
-    WITH sums AS (
-        SELECT CASE WHEN lvl = 'project' THEN project_id END AS project_id,
-               CASE WHEN lvl IN ('project', 'programme') THEN programme END AS programme,
-               CASE WHEN lvl <> 'all' THEN portfolio END AS portfolio,
-               currency,
-               count(*) AS projects,
-               count(*) FILTER (WHERE ev IS NULL) AS projects_without_ev,
-               sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac,
-               avg(quality_score) AS quality_score,
-               sum(benefits) AS benefits, sum(benefits_owned) AS benefits_owned
-        FROM delivery_base(m, pf, pg, obj, ccy)
-        GROUP BY ALL
-    )
-    SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits))
-    FROM sums;
+-- A stored month's rows of delivery_base and benefit_rows, as summaries.py keeps them at load time
+-- (project_month_rows, benefit_month_rows: schema_v5.sql) with the currency setting applied here.
+-- measures.py reads these instead of the live macros when m is a stored reporting month; the
+-- columns are the live macros' own (tests/unit/test_month_rows.py).
+CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
+    SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
+    FROM project_month_rows
+    WHERE as_of = m
+      AND (pf IS NULL OR portfolio = pf)
+      AND (pg IS NULL OR programme = pg)
+      AND (obj IS NULL OR strategic_objective = obj);
+
+CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
+    SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
+    FROM benefit_month_rows
+    WHERE as_of = m
+      AND (pf IS NULL OR portfolio = pf)
+      AND (pg IS NULL OR programme = pg)
+      AND (obj IS NULL OR strategic_objective = obj);
 
 -- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and
 -- the fiscal year to date; fiscal_end is the last month of the whole fiscal period.

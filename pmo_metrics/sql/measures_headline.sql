@@ -3,11 +3,13 @@
 -- made once and feeds both its totals and its counts.
 WITH project_rags AS MATERIALIZED (
     -- one row per project: the rows and RAG expression of measures_delivery.sql
-    SELECT currency, bac, pv, ev, ac, fac, rag(rag_basis, $delivery_green, $delivery_amber) AS rag
-    FROM evm($as_of, $portfolio, $programme, $objective, $currency, 'project')
+    SELECT currency, bac, pv, ev, ac, fac,
+           rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, $delivery_green, $delivery_amber)
+               AS rag
+    FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
 ),
 d AS (
-    -- the reporting currency's projects summed and the ratios recomputed, as evm(..., 'all')
+    -- the reporting currency's projects summed (the ratios are recomputed below)
     SELECT sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac
     FROM project_rags
     WHERE currency = upper($currency)

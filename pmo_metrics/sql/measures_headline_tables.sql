@@ -6,7 +6,7 @@ WITH project_rags AS (
     SELECT currency, bac, pv, ev, ac, fac, rag FROM headline_delivery
 ),
 d AS (
-    -- the reporting currency's projects summed and the ratios recomputed, as evm(..., 'all')
+    -- the reporting currency's projects summed (the ratios are recomputed below)
     SELECT sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac
     FROM project_rags
     WHERE currency = upper($currency)

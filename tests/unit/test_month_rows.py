@@ -1,0 +1,116 @@
+"""project_month_rows and benefit_month_rows (schema 5, pmo_metrics/summaries.py): a stored month's
+measures read the rows kept at load time instead of deriving them; every table, roll-up and tile
+must equal the same figures derived live (measures.READ_KEPT_ROWS off), for every scope and
+settings, at stored months and between them, through out-of-order loads, moves, a corrective
+re-upload and voids."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from pmo_metrics import measures
+from pmo_metrics.measures import ROLLUP_LEVELS, Scope, delivery_rollup, measure_table
+from pmo_metrics.settings import Settings
+from tests.factories_store import benefit, project, upload
+from tests.unit.test_flow_summaries import costs, flow, portfolio_store  # noqa: F401 (a fixture)
+
+SCOPES = [Scope(), Scope(portfolio="Other"), Scope(programme="Alpha"), Scope(objective="Grow"),
+          Scope(portfolio="Nowhere")]
+SETTINGS = [Settings(), Settings(currency="USD", delivery_green=1.0, benefit_amber=0.5)]
+MONTHS = [dt.date(2025, 12, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1),
+          dt.date(2026, 6, 1)]
+KEPT = ("delivery", "benefits", "objectives")
+
+
+def figures(store, as_of, scope, settings):
+    out = {name: measure_table(store, name, as_of, scope, settings).to_pylist() for name in KEPT}
+    out.update({level: delivery_rollup(store, as_of, level, scope, settings).to_pylist() for level in ROLLUP_LEVELS})
+    # the headline query itself (its KPI, benchmark and sustained tables read no kept rows)
+    tiles = measures._query(store, "headline", measures._params(as_of, scope, settings)).to_pylist()[0]
+    for counts in ("delivery_rag", "benefits_rag"):  # (rag, n) pairs in no fixed order
+        tiles[counts] = sorted(tiles[counts] or [], key=lambda pair: str(pair["rag"]))
+    out["headline"] = tiles
+    return out
+
+
+def same(got, want, where):
+    if isinstance(want, dict):
+        assert got.keys() == want.keys(), where
+        for key in want:
+            same(got[key], want[key], f"{where}.{key}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            same(g, w, f"{where}[{i}]")
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-9), where
+    else:
+        assert got == want, where
+
+
+def assert_kept_rows_exact(store, monkeypatch, settings_list=SETTINGS):
+    with store.connect():  # one cursor for the whole comparison
+        for settings in settings_list:
+            for as_of in MONTHS:
+                for scope in SCOPES:
+                    kept = figures(store, as_of, scope, settings)
+                    with monkeypatch.context() as patch:
+                        patch.setattr(measures, "READ_KEPT_ROWS", False)
+                        live = figures(store, as_of, scope, settings)
+                    same(kept, live, f"{as_of} {scope} {settings.currency}")
+
+
+def test_kept_rows_give_the_live_figures_through_loads_moves_and_voids(portfolio_store, monkeypatch):  # noqa: F811
+    store, ids = portfolio_store
+    fix = upload(store, "2026-02", projects=[project(project_id="P2", portfolio="Core", currency=None)],
+                 benefits=[benefit(benefit_id="B2", project_id="P2", owner="")],
+                 financials=costs("P1", "2025-11", 9, "2026-02", actual=1.0),
+                 benefit_values=flow("B1", "2026-01", 6, realised_upto="2026-02", realised=10))
+    assert_kept_rows_exact(store, monkeypatch)
+    store.void(fix)
+    store.void(ids["mar"])  # March is no longer a stored month: it derives February's snapshot live
+    assert_kept_rows_exact(store, monkeypatch, SETTINGS[:1])
+    with store.connect() as con:
+        kept = con.execute("SELECT DISTINCT as_of FROM project_month_rows ORDER BY 1").fetchall()
+        assert [r[0] for r in kept] == [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 4, 1)]
+
+
+def test_a_stored_month_reads_the_kept_rows(portfolio_store, monkeypatch):  # noqa: F811
+    """Guard the test above against comparing the live path with itself."""
+    store, _ = portfolio_store
+    with store.connect() as con:
+        con.execute("UPDATE benefit_month_rows SET realised_to_date = -1 WHERE as_of = '2026-02-01'")
+    feb = measure_table(store, "benefits", dt.date(2026, 2, 1)).to_pylist()
+    assert feb and all(row["realised_to_date"] == -1 for row in feb)
+    monkeypatch.setattr(measures, "READ_KEPT_ROWS", False)
+    assert all(row["realised_to_date"] != -1 for row in measure_table(store, "benefits", dt.date(2026, 2, 1))
+               .to_pylist())
+
+
+@pytest.mark.parametrize(("kept", "live"), [("stored_delivery_base", "delivery_base"),
+                                            ("stored_benefit_rows", "benefit_rows")])
+def test_the_kept_rows_have_the_live_columns(portfolio_store, kept, live):  # noqa: F811
+    store, _ = portfolio_store
+    with store.connect() as con:
+        def columns(macro):
+            return con.execute(f"DESCRIBE SELECT * FROM {macro}(DATE '2026-02-01', NULL, NULL, NULL, 'GBP')"
+                               ).fetchall()
+        assert [c[:2] for c in columns(kept)] == [c[:2] for c in columns(live)]
+
+
+def test_opening_an_older_database_fills_the_kept_rows(portfolio_store):  # noqa: F811
+    store, _ = portfolio_store
+    from pmo_metrics.store import Store
+
+    with store.connect() as con:
+        expected = con.execute("SELECT * FROM benefit_month_rows ORDER BY ALL").fetchall()
+    store.close()
+    con = duckdb.connect(str(store.path))
+    con.execute("DROP TABLE benefit_month_rows")
+    con.execute("DROP TABLE project_month_rows")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    with Store(store.path).connect() as con:
+        assert con.execute("SELECT * FROM benefit_month_rows ORDER BY ALL").fetchall() == expected
+        assert con.execute("SELECT count(DISTINCT as_of) FROM project_month_rows").fetchall() == [(4,)]
