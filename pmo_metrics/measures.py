@@ -258,15 +258,14 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
 
 
 # The per-project and per-benefit rows the queries start from, and the macros reading a stored
-# month's copy of them, which summaries.py keeps at load time (schema_v5.sql). Only a stored month
-# has one; any other month derives them live.
-_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows)\(")
+# month's copy of them, which summaries.py keeps after each load (schema_v5.sql). A month listed
+# in kept_months has one; any other month derives them live.
+_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows|project_flows)\(")
 READ_KEPT_ROWS = True  # tests switch it off to compare both ways
 
 
-def _is_stored_month(con, month: dt.date) -> bool:
-    found = con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded' AND as_of = ?", [month])
-    return found.fetchall()[0][0] > 0
+def _has_kept_rows(con, month: dt.date) -> bool:
+    return con.execute("SELECT count(*) FROM kept_months WHERE as_of = ?", [month]).fetchall()[0][0] > 0
 
 
 def _run(con, name: str, params: dict, source: tuple[str, str] | None = None) -> pa.Table:
@@ -275,7 +274,7 @@ def _run(con, name: str, params: dict, source: tuple[str, str] | None = None) ->
     if source:
         text = text.replace(*source)
         used = _parameters(text)
-    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _is_stored_month(con, params["as_of"]):
+    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _has_kept_rows(con, params["as_of"]):
         text = _ROW_SOURCE.sub(r"stored_\1(", text)
     return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
 
@@ -339,6 +338,14 @@ def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
         with store.connect() as con:
             return _run_over(con, "delivery_rollup", params, {"rollup_delivery": delivery}, source)
     return _query(store, "delivery_rollup", params)
+
+
+def over_tables(store, name: str, as_of: dt.date, scope: Scope, settings: Settings,
+                views: dict[str, pa.Table]) -> pa.Table:
+    """Run measures_<name>.sql over tables the caller built for this month, scope and settings,
+    registered under the names the query reads (the scorecard's rows)."""
+    with store.connect() as con:
+        return _run_over(con, name, _params(as_of, scope, settings), views)
 
 
 def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,

@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import threading
 import time
@@ -37,6 +38,7 @@ IDLE_CLOSE_SECONDS = 2.0
 MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
 
 _write_lock = threading.RLock()
+_log = logging.getLogger(__name__)
 _open_stores: weakref.WeakSet = weakref.WeakSet()
 
 
@@ -113,6 +115,7 @@ class Store:
         self._db: duckdb.DuckDBPyConnection | None = None
         self._users = 0
         self._idle_timer: threading.Timer | None = None
+        self._fillers: list[threading.Thread] = []
 
     # -- connections -------------------------------------------------------------------------
 
@@ -166,7 +169,8 @@ class Store:
                 self._db = None
 
     def close(self) -> None:
-        """Close the shared handle now (it reopens on the next call)."""
+        """Close the shared handle now (it reopens on the next call), once kept rows are made."""
+        self.wait_for_kept_rows()
         with self._guard:
             if self._idle_timer is not None:
                 self._idle_timer.cancel()
@@ -192,10 +196,13 @@ class Store:
                 time.sleep(0.2)
         try:
             self._migrate(con)
+            behind = bool(summaries.months_to_keep(con))
         except BaseException:
             con.close()
             raise
         _open_stores.add(self)
+        if behind:  # a migrated store, new macros, or a process that stopped before making them
+            self._fill_kept_rows_later()
         return con
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -340,6 +347,7 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
             _checkpoint(con)
+        self._fill_kept_rows_later()
         return ids
 
     @staticmethod
@@ -403,6 +411,38 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
             _checkpoint(con)
+        self._fill_kept_rows_later()
+
+    # -- rows kept for the pages -------------------------------------------------------------
+
+    def fill_kept_rows(self) -> list[dt.date]:
+        """Make the per-month rows the pages read (summaries.fill_kept) for every stored month without
+        them; return those months. Until a month has them its measures are derived live (the same
+        figures, slower)."""
+        with _write_lock, self.connect() as con:
+            months = summaries.fill_kept(con)
+            if months:
+                _checkpoint(con)
+        return months
+
+    def wait_for_kept_rows(self) -> None:
+        """Wait until the kept rows started after a load, void or migration are made."""
+        for thread in list(self._fillers):
+            thread.join()
+
+    def _fill_kept_rows_later(self) -> None:
+        # On a thread, so a load returns once its data is committed. Not a daemon: a command-line
+        # process makes them before it exits, and the next process reads them.
+        self._fillers = [t for t in self._fillers if t.is_alive()]
+        thread = threading.Thread(target=self._fill_quietly, name="kept-rows")
+        self._fillers.append(thread)
+        thread.start()
+
+    def _fill_quietly(self) -> None:
+        try:
+            self.fill_kept_rows()
+        except Exception as error:  # noqa: BLE001 (the pages derive the rows live meanwhile)
+            _log.warning("could not make the kept rows of %s: %s", self.path.name, error)
 
     # -- settings ----------------------------------------------------------------------------
 

@@ -250,6 +250,29 @@ CREATE OR REPLACE MACRO project_cashflows(m, pf, pg, obj, ccy) AS TABLE
            realised_max
     FROM costs FULL OUTER JOIN gains USING (project_id, month);
 
+-- What the financial return needs of each month of project_cashflows (SPEC §4 level 3): t = months
+-- since the project's first month (the NPV exponent), the cumulative cash flow to that month and the
+-- next month with figures (payback is the first month from which the cumulative stays >= 0: the
+-- next month after the last one below 0), and whether any benefit realised something positive
+-- (time to value). One window, so the sort by project and month is made once.
+CREATE OR REPLACE MACRO project_flows(m, pf, pg, obj, ccy) AS TABLE
+    SELECT project_id, month,
+           datediff('month', first_value(month) OVER w, month) AS t,
+           cost, benefit,
+           sum(cash_flow) OVER w AS cumulative,
+           lead(month) OVER w AS next_month,
+           coalesce(realised_max > 0, false) AS realised_positive
+    FROM project_cashflows(m, pf, pg, obj, ccy)
+    WINDOW w AS (PARTITION BY project_id ORDER BY month);
+
+-- A stored month's project_flows as summaries.py keeps them at load time (project_month_flows,
+-- schema_v5.sql), for the projects in scope.
+CREATE OR REPLACE MACRO stored_project_flows(m, pf, pg, obj, ccy) AS TABLE
+    SELECT f.* EXCLUDE (as_of)
+    FROM project_month_flows AS f
+    SEMI JOIN scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
+    WHERE f.as_of = m;
+
 -- The cash flows and financial flow value of month m's snapshot, per scope group and calendar
 -- month, as flow_month_totals holds them (schema_v4.sql; kept exact by pmo_metrics/summaries.py
 -- on every load and void), with the currency default applied. Month m sees the snapshot of the

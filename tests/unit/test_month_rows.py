@@ -1,4 +1,4 @@
-"""project_month_rows and benefit_month_rows (schema 5, pmo_metrics/summaries.py): a stored month's
+"""project_month_rows, benefit_month_rows and project_month_flows (schema 5, pmo_metrics/summaries.py): a stored month's
 measures read the rows kept at load time instead of deriving them; every table, roll-up and tile
 must equal the same figures derived live (measures.READ_KEPT_ROWS off), for every scope and
 settings, at stored months and between them, through out-of-order loads, moves, a corrective
@@ -20,7 +20,7 @@ SCOPES = [Scope(), Scope(portfolio="Other"), Scope(programme="Alpha"), Scope(obj
 SETTINGS = [Settings(), Settings(currency="USD", delivery_green=1.0, benefit_amber=0.5)]
 MONTHS = [dt.date(2025, 12, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1),
           dt.date(2026, 6, 1)]
-KEPT = ("delivery", "benefits", "objectives")
+KEPT = ("delivery", "benefits", "objectives", "returns")
 
 
 def figures(store, as_of, scope, settings):
@@ -50,7 +50,9 @@ def same(got, want, where):
 
 
 def assert_kept_rows_exact(store, monkeypatch, settings_list=SETTINGS):
-    with store.connect():  # one cursor for the whole comparison
+    store.fill_kept_rows()
+    with store.connect() as con:  # one cursor for the whole comparison
+        assert con.execute("SELECT count(*) FROM kept_months").fetchall()[0][0] > 0
         for settings in settings_list:
             for as_of in MONTHS:
                 for scope in SCOPES:
@@ -79,6 +81,7 @@ def test_kept_rows_give_the_live_figures_through_loads_moves_and_voids(portfolio
 def test_a_stored_month_reads_the_kept_rows(portfolio_store, monkeypatch):  # noqa: F811
     """Guard the test above against comparing the live path with itself."""
     store, _ = portfolio_store
+    store.fill_kept_rows()
     with store.connect() as con:
         con.execute("UPDATE benefit_month_rows SET realised_to_date = -1 WHERE as_of = '2026-02-01'")
     feb = measure_table(store, "benefits", dt.date(2026, 2, 1)).to_pylist()
@@ -89,9 +92,11 @@ def test_a_stored_month_reads_the_kept_rows(portfolio_store, monkeypatch):  # no
 
 
 @pytest.mark.parametrize(("kept", "live"), [("stored_delivery_base", "delivery_base"),
-                                            ("stored_benefit_rows", "benefit_rows")])
+                                            ("stored_benefit_rows", "benefit_rows"),
+                                            ("stored_project_flows", "project_flows")])
 def test_the_kept_rows_have_the_live_columns(portfolio_store, kept, live):  # noqa: F811
     store, _ = portfolio_store
+    store.fill_kept_rows()
     with store.connect() as con:
         def columns(macro):
             return con.execute(f"DESCRIBE SELECT * FROM {macro}(DATE '2026-02-01', NULL, NULL, NULL, 'GBP')"
@@ -103,14 +108,37 @@ def test_opening_an_older_database_fills_the_kept_rows(portfolio_store):  # noqa
     store, _ = portfolio_store
     from pmo_metrics.store import Store
 
+    store.fill_kept_rows()
     with store.connect() as con:
         expected = con.execute("SELECT * FROM benefit_month_rows ORDER BY ALL").fetchall()
     store.close()
     con = duckdb.connect(str(store.path))
     con.execute("DROP TABLE benefit_month_rows")
     con.execute("DROP TABLE project_month_rows")
+    con.execute("DROP TABLE project_month_flows")
     con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     con.close()
-    with Store(store.path).connect() as con:
+    reopened = Store(store.path)
+    with reopened.connect() as con:  # opening finds months without kept rows and makes them
+        pass
+    reopened.wait_for_kept_rows()
+    with reopened.connect() as con:
         assert con.execute("SELECT * FROM benefit_month_rows ORDER BY ALL").fetchall() == expected
         assert con.execute("SELECT count(DISTINCT as_of) FROM project_month_rows").fetchall() == [(4,)]
+        assert con.execute("SELECT count(DISTINCT as_of) FROM project_month_flows").fetchall() == [(4,)]
+
+
+def test_a_load_or_void_forgets_the_kept_rows_of_the_months_it_changes(portfolio_store):  # noqa: F811
+    """Until fill_kept makes them again, those months are derived live, never read stale."""
+    from pmo_metrics import summaries
+
+    store, _ = portfolio_store
+    store.fill_kept_rows()
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        summaries.after_load(con, [dt.date(2026, 3, 1)])
+        kept = [r[0] for r in con.execute("SELECT as_of FROM kept_months ORDER BY 1").fetchall()]
+        assert kept == [dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+        assert con.execute("SELECT count(*) FROM project_month_flows WHERE as_of >= '2026-03-01'").fetchall() == [(0,)]
+        assert summaries.months_to_keep(con) == [dt.date(2026, 3, 1), dt.date(2026, 4, 1)]
+        con.execute("ROLLBACK")
