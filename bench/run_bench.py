@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 projects, 6 months (a smoke run)")
     parser.add_argument("--rebuild", action="store_true", help="regenerate workbooks and the large store")
-    parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per median (default 5)")
     parser.add_argument("--skip-1m", action="store_true", help="skip the 1M-row memory check")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)

@@ -260,7 +260,7 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
 # The per-project and per-benefit rows the queries start from, and the macros reading a stored
 # month's copy of them, which summaries.py keeps after each load (schema_v5.sql). A month listed
 # in kept_months has one; any other month derives them live.
-_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows|project_flows)\(")
+_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows|project_flows|scoped_projects|scoped_benefits)\(")
 READ_KEPT_ROWS = True  # tests switch it off to compare both ways
 
 

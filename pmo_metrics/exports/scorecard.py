@@ -15,12 +15,23 @@ The total row is `headline` for the scope (money in the reporting currency only)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from ..measures import MEASURES, Measure, Scope, delivery_rollup, headline, measure_tables, over_tables, value_timeline
+from ..measures import (
+    MEASURES,
+    Measure,
+    Scope,
+    delivery_rollup,
+    headline,
+    measure_tables,
+    over_tables,
+    side_by_side,
+    value_timeline,
+)
 from ..settings import Settings
 from .common import scope_text
 
@@ -173,11 +184,17 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     # Read side by side; nothing is computed twice: objectives, the roll-ups and the headline tiles
     # are summed from the tables already built (only the portfolio NPV reads its own small summary).
     tables = measure_tables(store, DETAIL_TABLES, as_of, scope, settings)
-    rollups = {level: delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
-               for level in ("programme", "portfolio")}
-    tiles = headline(store, as_of, scope, settings, tables=tables)
-    table = scorecard_rows(store, tables, rollups, tiles, as_of, scope, settings)
+    # What is summed from those tables (and the timeline) does not depend on each other either.
+    summed = side_by_side({
+        "programme": functools.partial(delivery_rollup, store, as_of, "programme", scope, settings,
+                                       delivery=tables["delivery"]),
+        "portfolio": functools.partial(delivery_rollup, store, as_of, "portfolio", scope, settings,
+                                       delivery=tables["delivery"]),
+        "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables),
+        "timeline": functools.partial(value_timeline, store, as_of, scope, settings),
+    })
+    rollups = {level: summed[level] for level in ("programme", "portfolio")}
+    table = scorecard_rows(store, tables, rollups, summed["tiles"], as_of, scope, settings)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
-                     headline=tiles, table=table, tables=tables,
-                     timeline=value_timeline(store, as_of, scope, settings))
+                     headline=summed["tiles"], table=table, tables=tables, timeline=summed["timeline"])

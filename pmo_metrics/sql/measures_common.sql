@@ -148,6 +148,12 @@ CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
       AND (pg IS NULL OR programme = pg)
       AND (obj IS NULL OR strategic_objective = obj);
 
+-- scoped_projects of a kept month, from the project columns of its kept delivery_base rows.
+CREATE OR REPLACE MACRO stored_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
+    SELECT project_id, project_name, portfolio, programme, strategic_objective, stage,
+           start_date, end_date, budget_at_completion, currency
+    FROM stored_delivery_base(m, pf, pg, obj, ccy);
+
 CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
     SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
     FROM benefit_month_rows
@@ -155,6 +161,13 @@ CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
       AND (pf IS NULL OR portfolio = pf)
       AND (pg IS NULL OR programme = pg)
       AND (obj IS NULL OR strategic_objective = obj);
+
+-- scoped_benefits of a kept month, from the benefit columns of its kept benefit_rows.
+CREATE OR REPLACE MACRO stored_scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
+    SELECT benefit_id, project_id, benefit_name, category, benefit_type, owner, unit, measure,
+           baseline_value, target_value, strategic_objective, confidence,
+           project_name, portfolio, programme, currency, stage, end_date
+    FROM stored_benefit_rows(m, pf, pg, obj, ccy);
 
 -- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and
 -- the fiscal year to date; fiscal_end is the last month of the whole fiscal period.
@@ -270,7 +283,7 @@ CREATE OR REPLACE MACRO project_flows(m, pf, pg, obj, ccy) AS TABLE
 CREATE OR REPLACE MACRO stored_project_flows(m, pf, pg, obj, ccy) AS TABLE
     SELECT f.* EXCLUDE (as_of)
     FROM project_month_flows AS f
-    SEMI JOIN scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
+    SEMI JOIN stored_scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
     WHERE f.as_of = m;
 
 -- The cash flows and financial flow value of month m's snapshot, per scope group and calendar

@@ -20,7 +20,7 @@ SCOPES = [Scope(), Scope(portfolio="Other"), Scope(programme="Alpha"), Scope(obj
 SETTINGS = [Settings(), Settings(currency="USD", delivery_green=1.0, benefit_amber=0.5)]
 MONTHS = [dt.date(2025, 12, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1),
           dt.date(2026, 6, 1)]
-KEPT = ("delivery", "benefits", "objectives", "returns")
+KEPT = ("delivery", "benefits", "objectives", "returns", "sustained")
 
 
 def figures(store, as_of, scope, settings):
@@ -93,7 +93,9 @@ def test_a_stored_month_reads_the_kept_rows(portfolio_store, monkeypatch):  # no
 
 @pytest.mark.parametrize(("kept", "live"), [("stored_delivery_base", "delivery_base"),
                                             ("stored_benefit_rows", "benefit_rows"),
-                                            ("stored_project_flows", "project_flows")])
+                                            ("stored_project_flows", "project_flows"),
+                                            ("stored_scoped_projects", "scoped_projects"),
+                                            ("stored_scoped_benefits", "scoped_benefits")])
 def test_the_kept_rows_have_the_live_columns(portfolio_store, kept, live):  # noqa: F811
     store, _ = portfolio_store
     store.fill_kept_rows()
