@@ -147,33 +147,32 @@ def _to_table(rows: pa.Table, total: dict | None) -> pa.Table:
     return pa.table(arrays)
 
 
-def scorecard_rows(store, tables: dict[str, pa.Table], rollups: dict[str, pa.Table], tiles: dict,
-                   as_of: dt.date, scope: Scope, settings: Settings) -> pa.Table:
-    """Return the scorecard table from measures tables, delivery roll-ups and headline tiles.
-
-    The project, programme and portfolio rows come from measures_scorecard_rows.sql over the tables
-    already built; the total row is the headline of the scope.
-    """
-    rows = over_tables(store, "scorecard_rows", as_of, scope, settings, {
+def _group_rows(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> pa.Table:
+    """Return the project, programme and portfolio rows: measures_scorecard_rows.sql over the tables
+    already built and the delivery roll-ups summed from their delivery table."""
+    rollups = {level: delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
+               for level in ("programme", "portfolio")}
+    return over_tables(store, "scorecard_rows", as_of, scope, settings, {
         "scorecard_delivery": tables["delivery"], "scorecard_benefits": tables["benefits"],
         "scorecard_returns": tables["returns"], "scorecard_programmes": rollups["programme"],
         "scorecard_portfolios": rollups["portfolio"]})
-    total = None
-    if rows.num_rows:
-        cpi, spi = _finite(tiles.get("cpi")), _finite(tiles.get("spi"))
-        rate = _finite(tiles.get("realisation_rate"))
-        basis = None if cpi is None or spi is None else min(cpi, spi)
-        total = {
-            "row": "total", "currency": settings.currency,
-            "bac": tiles.get("bac"), "ac": tiles.get("ac"), "ev": tiles.get("ev"), "cpi": cpi, "spi": spi,
-            "eac": tiles.get("eac"), "delivery_rag": rag(basis, settings.delivery_green, settings.delivery_amber),
-            "planned_to_date": tiles.get("planned_to_date"), "realised_to_date": tiles.get("realised_to_date"),
-            "realisation_rate": rate, "forecast_total": tiles.get("forecast_total"),
-            "erosion": tiles.get("erosion"),
-            "benefits_rag": rag(rate, settings.benefit_green, settings.benefit_amber),
-            "npv": tiles.get("npv"), "roi": tiles.get("roi"),
-        }
-    return _to_table(rows, total)
+
+
+def _total_row(tiles: dict, settings: Settings) -> dict:
+    """Return the total row: the headline of the scope (money in the reporting currency only)."""
+    cpi, spi = _finite(tiles.get("cpi")), _finite(tiles.get("spi"))
+    rate = _finite(tiles.get("realisation_rate"))
+    basis = None if cpi is None or spi is None else min(cpi, spi)
+    return {
+        "row": "total", "currency": settings.currency,
+        "bac": tiles.get("bac"), "ac": tiles.get("ac"), "ev": tiles.get("ev"), "cpi": cpi, "spi": spi,
+        "eac": tiles.get("eac"), "delivery_rag": rag(basis, settings.delivery_green, settings.delivery_amber),
+        "planned_to_date": tiles.get("planned_to_date"), "realised_to_date": tiles.get("realised_to_date"),
+        "realisation_rate": rate, "forecast_total": tiles.get("forecast_total"),
+        "erosion": tiles.get("erosion"),
+        "benefits_rag": rag(rate, settings.benefit_green, settings.benefit_amber),
+        "npv": tiles.get("npv"), "roi": tiles.get("roi"),
+    }
 
 
 def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings: Settings | None = None,
@@ -181,20 +180,16 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     """Return the scorecard of reporting month `as_of` and `scope`, with the tables behind it."""
     settings, scope = settings or store.settings(), scope or Scope()
     as_of = as_of.replace(day=1)
-    # Read side by side; nothing is computed twice: objectives, the roll-ups and the headline tiles
-    # are summed from the tables already built (only the portfolio NPV reads its own small summary).
-    tables = measure_tables(store, DETAIL_TABLES, as_of, scope, settings)
-    # What is summed from those tables (and the timeline) does not depend on each other either.
-    summed = side_by_side({
-        "programme": functools.partial(delivery_rollup, store, as_of, "programme", scope, settings,
-                                       delivery=tables["delivery"]),
-        "portfolio": functools.partial(delivery_rollup, store, as_of, "portfolio", scope, settings,
-                                       delivery=tables["delivery"]),
-        "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables),
-        "timeline": functools.partial(value_timeline, store, as_of, scope, settings),
-    })
-    rollups = {level: summed[level] for level in ("programme", "portfolio")}
-    table = scorecard_rows(store, tables, rollups, summed["tiles"], as_of, scope, settings)
+    # Read side by side; nothing is computed twice: objectives, the roll-ups, the rows and the
+    # headline tiles are summed from the tables already built (only the portfolio NPV reads its own
+    # small summary). The timeline needs none of them, nor the rows the tiles.
+    read = side_by_side({"tables": functools.partial(measure_tables, store, DETAIL_TABLES, as_of, scope, settings),
+                         "timeline": functools.partial(value_timeline, store, as_of, scope, settings)})
+    tables = read["tables"]
+    summed = side_by_side({"rows": functools.partial(_group_rows, store, tables, as_of, scope, settings),
+                           "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables)})
+    rows, tiles = summed["rows"], summed["tiles"]
+    table = _to_table(rows, _total_row(tiles, settings) if rows.num_rows else None)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
-                     headline=summed["tiles"], table=table, tables=tables, timeline=summed["timeline"])
+                     headline=tiles, table=table, tables=tables, timeline=read["timeline"])
