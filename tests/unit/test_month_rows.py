@@ -144,3 +144,21 @@ def test_a_load_or_void_forgets_the_kept_rows_of_the_months_it_changes(portfolio
         assert con.execute("SELECT count(*) FROM project_month_flows WHERE as_of >= '2026-03-01'").fetchall() == [(0,)]
         assert summaries.months_to_keep(con) == [dt.date(2026, 3, 1), dt.date(2026, 4, 1)]
         con.execute("ROLLBACK")
+
+
+def test_opening_the_store_makes_kept_rows_a_stopped_process_left_unmade(portfolio_store):  # noqa: F811
+    from pmo_metrics.store import Store
+
+    store, _ = portfolio_store
+    store.fill_kept_rows()
+    with store.connect() as con:  # as if the process stopped after the load committed
+        con.execute("DELETE FROM kept_months WHERE as_of = '2026-04-01'")
+        con.execute("DELETE FROM project_month_flows WHERE as_of = '2026-04-01'")
+    store.close()
+    reopened = Store(store.path)
+    with reopened.connect() as con:
+        pass
+    reopened.wait_for_kept_rows()
+    with reopened.connect() as con:
+        assert con.execute("SELECT count(*) FROM kept_months WHERE as_of = '2026-04-01'").fetchall() == [(1,)]
+        assert con.execute("SELECT count(*) FROM project_month_flows WHERE as_of = '2026-04-01'").fetchall()[0][0] > 0
