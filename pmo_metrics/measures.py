@@ -9,6 +9,7 @@ Decisions where the SPEC is silent are listed in docs/measures.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -268,27 +269,36 @@ def _has_kept_rows(con, month: dt.date) -> bool:
     return con.execute("SELECT count(*) FROM kept_months WHERE as_of = ?", [month]).fetchall()[0][0] > 0
 
 
-def _run(con, name: str, params: dict, source: tuple[str, str] | None = None) -> pa.Table:
-    """Run measures_<name>.sql; `source` swaps one row source of its text for a registered table."""
-    text, used = _sql(f"measures_{name}.sql")
-    if source:
-        text = text.replace(*source)
-        used = _parameters(text)
-    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _has_kept_rows(con, params["as_of"]):
-        text = _ROW_SOURCE.sub(r"stored_\1(", text)
-    return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
-
-
-def _run_over(con, name: str, params: dict, views: dict[str, pa.Table], source: tuple[str, str] | None = None
-              ) -> pa.Table:
-    """Run a measures query that reads tables the caller already has, registered under fixed names."""
+@contextlib.contextmanager
+def _registered(con, views: dict[str, pa.Table]):
+    """Register Arrow tables under the names a query reads, for the duration of one query."""
     for view, table in views.items():
         con.register(view, table)
     try:
-        return _run(con, name, params, source)
+        yield
     finally:
         for view in views:
             con.unregister(view)
+
+
+def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None) -> pa.Table:
+    """Run measures_<name>.sql.
+
+    `given` maps row-source macros the query calls (delivery_base, benefit_rows, kpi_rows) to the
+    measures tables the caller already built for the same month, scope and settings, whose rows
+    carry every column the query reads of them: the query reads those rows instead of deriving
+    them again (the scorecard and the overview do), so one query text serves both ways.
+    """
+    text, used = _sql(f"measures_{name}.sql")
+    given = given or {}
+    if given:
+        for macro in given:
+            text = re.sub(rf"\b{macro}\([^)]*\)", f"given_{macro}", text)
+        used = _parameters(text)
+    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _has_kept_rows(con, params["as_of"]):
+        text = _ROW_SOURCE.sub(r"stored_\1(", text)
+    with _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
+        return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
 
 
 def _query(store, name: str, params: dict) -> pa.Table:
@@ -317,8 +327,7 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
     params = _params(as_of, scope, settings)
     if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
         with store.connect() as con:
-            return _run_over(con, "objectives_tables", params,
-                             {"objective_benefits": tables["benefits"], "objective_kpis": tables["kpi"]})
+            return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]})
     return _query(store, name, params)
 
 
@@ -334,9 +343,8 @@ def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
     settings = settings or store.settings()
     params = {**_params(as_of, scope, settings), "level": level}
     if delivery is not None:  # its rows carry the amounts delivery_base gives
-        source = ("delivery_base($as_of, $portfolio, $programme, $objective, $currency)", "rollup_delivery")
         with store.connect() as con:
-            return _run_over(con, "delivery_rollup", params, {"rollup_delivery": delivery}, source)
+            return _run(con, "delivery_rollup", params, {"delivery_base": delivery})
     return _query(store, "delivery_rollup", params)
 
 
@@ -344,8 +352,8 @@ def over_tables(store, name: str, as_of: dt.date, scope: Scope, settings: Settin
                 views: dict[str, pa.Table]) -> pa.Table:
     """Run measures_<name>.sql over tables the caller built for this month, scope and settings,
     registered under the names the query reads (the scorecard's rows)."""
-    with store.connect() as con:
-        return _run_over(con, name, _params(as_of, scope, settings), views)
+    with store.connect() as con, _registered(con, views):
+        return _run(con, name, _params(as_of, scope, settings))
 
 
 def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,
@@ -392,12 +400,11 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
     params = _params(as_of, scope, settings)
     tables = dict(tables or {})
     with store.connect() as con:
-        if "delivery" in tables and "benefits" in tables:
-            tiles = _run_over(con, "headline_tables", params, {"headline_delivery": tables["delivery"],
-                                                               "headline_benefits": tables["benefits"]}
-                              ).to_pylist()[0]
-        else:  # both passes in one query, each feeding its totals and its RAG counts
-            tiles = _run(con, "headline", params).to_pylist()[0]
+        # both passes in one query, each feeding its totals and its RAG counts, read from the
+        # delivery and benefits tables when the caller has them
+        given = ({"delivery_base": tables["delivery"], "benefit_rows": tables["benefits"]}
+                 if "delivery" in tables and "benefits" in tables else None)
+        tiles = _run(con, "headline", params, given).to_pylist()[0]
         for name in ("kpi", "benchmarks", "sustained") if counts else ():
             if name not in tables:
                 tables[name] = _run(con, name, params)

@@ -1,6 +1,7 @@
 -- SPEC §5 overview tiles: portfolio-level totals for the scope (money in the reporting currency)
 -- and the RAG counts of delivery and benefits, in one query: each of the two per-entity passes is
--- made once and feeds both its totals and its counts.
+-- made once and feeds both its totals and its counts. When the caller already has the delivery and
+-- benefits tables (the overview, the scorecard), measures.py has it read their rows instead.
 WITH project_rags AS MATERIALIZED (
     -- one row per project: the rows and RAG expression of measures_delivery.sql
     SELECT currency, bac, pv, ev, ac, fac,

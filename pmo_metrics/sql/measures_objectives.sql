@@ -1,6 +1,8 @@
 -- SPEC §4 objective attainment / §5 `objectives`: one row per strategic objective that has a
 -- financial flow benefit (in the reporting currency) or a KPI in scope. Benefits carry their
--- own objective, else their project's; rows without any objective are left out.
+-- own objective, else their project's; rows without any objective are left out. When the caller
+-- already has the benefits and kpi tables (the scorecard), measures.py has it read their rows
+-- instead (the kpi table's spend rows have no objective).
 WITH benefit_side AS (
     SELECT strategic_objective,
            count(*) AS benefits,

@@ -1,6 +1,7 @@
 """The scorecard computes nothing twice: objectives, the delivery roll-ups and the headline tiles
-summed from the tables it already built (the *_tables.sql queries) equal the same figures computed
-on their own, for every scope, month and settings; and the scorecard carries exactly those."""
+summed from the tables it already built (the same queries, reading those tables instead of
+deriving their rows) equal the same figures computed on their own, for every scope, month and
+settings; and the scorecard carries exactly those."""
 
 import datetime as dt
 
