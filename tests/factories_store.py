@@ -103,3 +103,29 @@ def make_store(tmp_path, as_of: str | dt.date | None = None, **tables: list[dict
     if as_of is not None:
         upload(store, as_of, **tables)
     return store
+
+
+def flow(benefit_id, first, count, planned=100.0, realised_upto=None, realised=90.0, forecast=95.0):
+    """Values of one benefit: a plan every month, realised up to a month, a forecast after it."""
+    rows = []
+    for period in months(first, count):
+        row = value(benefit_id=benefit_id, period=period, planned_value=planned)
+        if realised_upto and period <= dt.date.fromisoformat(realised_upto + "-01"):
+            row["realised_value"] = realised
+        else:
+            row["forecast_value"] = forecast
+        rows.append(row)
+    return rows
+
+
+def costs(project_id, first, count, actual_upto, planned=40.0, actual=45.0, forecast=50.0):
+    """Financials of one project: planned every month, actual up to a month, a forecast after it."""
+    rows = []
+    for period in months(first, count):
+        row = financial(project_id=project_id, period=period, planned_cost=planned)
+        if period <= dt.date.fromisoformat(actual_upto + "-01"):
+            row["actual_cost"] = actual
+        else:
+            row["forecast_cost"] = forecast
+        rows.append(row)
+    return rows

@@ -46,15 +46,20 @@ def test_a_store_error_is_a_message_not_a_traceback(sample_store, monkeypatch):
     assert any("busy" in e.value for e in at.error)
 
 
-def test_a_shared_link_opens_the_view_it_names_and_the_address_follows_the_filters(sample_store):
+def open_link(**params: str):
+    """Return the app run as a shared link with these query parameters opens it."""
     from streamlit.testing.v1 import AppTest
 
     from tests.app.conftest import APP, TIMEOUT
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["month"] = "2026-08"
-    at.query_params["portfolio"] = "Operational Excellence"
-    at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def test_a_shared_link_opens_the_view_it_names_and_the_address_follows_the_filters(sample_store):
+    at = open_link(month="2026-08", portfolio="Operational Excellence")
     assert_clean(at)
     month, portfolio = at.sidebar.selectbox[0], at.sidebar.selectbox[1]
     assert (f"{month.value:%Y-%m}", portfolio.value) == ("2026-08", "Operational Excellence")
@@ -63,14 +68,7 @@ def test_a_shared_link_opens_the_view_it_names_and_the_address_follows_the_filte
 
 
 def test_a_link_naming_something_this_database_lacks_falls_back_to_all(sample_store):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.app.conftest import APP, TIMEOUT
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["month"] = "1999-01"
-    at.query_params["portfolio"] = "'; DROP TABLE projects; --"
-    at.run()
+    at = open_link(month="1999-01", portfolio="'; DROP TABLE projects; --")
     assert_clean(at)
     assert at.sidebar.selectbox[1].value is None
     assert f"{at.sidebar.selectbox[0].value:%Y-%m}" == "2026-10"  # the latest month, as without a link

@@ -13,7 +13,8 @@ import pytest
 from pmo_metrics import measures, summaries
 from pmo_metrics.measures import Scope, headline, measure_table, value_timeline
 from pmo_metrics.store import SCHEMA_VERSION, Store
-from tests.factories_store import benefit, financial, months, project, upload, value
+from tests.compare import same
+from tests.factories_store import benefit, costs, financial, flow, months, project, upload, value
 
 # The overview's NPV and ROI before the summary: project_cashflows of the month's snapshot
 # (measures_headline.sql of schema 3), for the projects in the reporting currency.
@@ -117,30 +118,19 @@ def run(store, sql, as_of, scope, settings=None):
         return con.sql(sql, params=used).to_arrow_table().to_pylist()
 
 
-def assert_same(rows, expected, where=""):
-    assert len(rows) == len(expected), where
-    for got, want in zip(rows, expected, strict=True):
-        assert got.keys() == want.keys(), where
-        for key, wanted in want.items():
-            if isinstance(wanted, float):
-                assert got[key] == pytest.approx(wanted, rel=1e-12, abs=1e-9), f"{where} {key}"
-            else:
-                assert got[key] == wanted, f"{where} {key}"
-
-
 def assert_flows_exact(store, settings=None):
     for as_of in MONTHS:
         for scope in SCOPES:
             where = f"{as_of} {scope}"
-            assert_same(run(store, SUMMARY_RETURN, as_of, scope, settings),
+            same(run(store, SUMMARY_RETURN, as_of, scope, settings),
                         run(store, DIRECT_RETURN, as_of, scope, settings), f"return {where}")
-            assert_same(value_timeline(store, as_of, scope, settings).to_pylist(),
+            same(value_timeline(store, as_of, scope, settings).to_pylist(),
                         run(store, DIRECT_TIMELINE, as_of, scope, settings), f"timeline {where}")
             spend = [{k: r[k] for k in SPEND_COLUMNS}
                      for r in measure_table(store, "kpi", as_of, scope, settings).to_pylist()
                      if r["kpi_id"].startswith("spend:")]
             spend.sort(key=lambda r: (r["kpi_id"], r["grain"]))
-            assert_same(spend, run(store, DIRECT_SPEND, as_of, scope, settings), f"spend {where}")
+            same(spend, run(store, DIRECT_SPEND, as_of, scope, settings), f"spend {where}")
 
 
 def assert_incremental_equals_full(store):
@@ -155,32 +145,6 @@ def assert_incremental_equals_full(store):
     for a, b in zip(kept, full, strict=True):
         for x, y in zip(a, b, strict=True):
             assert x == (pytest.approx(y, rel=1e-12, abs=1e-9) if isinstance(y, float) else y), (a, b)
-
-
-def flow(benefit_id, first, count, planned=100.0, realised_upto=None, realised=90.0, forecast=95.0):
-    """Values of one benefit: a plan every month, realised up to a month, a forecast after it."""
-    rows = []
-    for period in months(first, count):
-        row = value(benefit_id=benefit_id, period=period, planned_value=planned)
-        if realised_upto and period <= dt.date.fromisoformat(realised_upto + "-01"):
-            row["realised_value"] = realised
-        else:
-            row["forecast_value"] = forecast
-        rows.append(row)
-    return rows
-
-
-def costs(project_id, first, count, actual_upto, planned=40.0, actual=45.0, forecast=50.0):
-    """Financials of one project: planned every month, actual up to a month, a forecast after it."""
-    rows = []
-    for period in months(first, count):
-        row = financial(project_id=project_id, period=period, planned_cost=planned)
-        if period <= dt.date.fromisoformat(actual_upto + "-01"):
-            row["actual_cost"] = actual
-        else:
-            row["forecast_cost"] = forecast
-        rows.append(row)
-    return rows
 
 
 @pytest.fixture
@@ -286,21 +250,27 @@ def test_a_failed_load_leaves_the_flow_summary_as_it_was(portfolio_store, monkey
         assert con.execute("SELECT * FROM flow_month_totals ORDER BY ALL").fetchall() == before
 
 
+def as_older_schema(store, version: int, *statements: str) -> None:
+    """Close `store` and turn its file back into what an older schema `version` left."""
+    store.close()
+    con = duckdb.connect(str(store.path))
+    for statement in statements:
+        con.execute(statement)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+    con.close()
+
+
 def test_a_schema_3_database_gets_the_summary_when_it_is_opened(portfolio_store):
     store, _ = portfolio_store
     expected = {(a, s): run(store, SUMMARY_RETURN, a, s) for a in MONTHS for s in SCOPES}
-    store.close()
     # Turn it back into what schema 3 left: no flow summary, version 3, the old summaries' stamp.
-    con = duckdb.connect(str(store.path))
-    con.execute("DROP TABLE flow_month_totals")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    con.execute("UPDATE meta SET value = 'the stamp schema 3 left' WHERE key = 'benefit_month_totals_of'")
-    con.close()
+    as_older_schema(store, 3, "DROP TABLE flow_month_totals",
+                    "UPDATE meta SET value = 'the stamp schema 3 left' WHERE key = 'benefit_month_totals_of'")
     reopened = Store(store.path)
     with reopened.connect() as con:
         assert Store.schema_version(con) == SCHEMA_VERSION >= 4
     for (as_of, scope), rows in expected.items():
-        assert_same(run(reopened, SUMMARY_RETURN, as_of, scope), rows)
+        same(run(reopened, SUMMARY_RETURN, as_of, scope), rows)
     assert_flows_exact(reopened)
     assert_incremental_equals_full(reopened)
 
@@ -308,11 +278,7 @@ def test_a_schema_3_database_gets_the_summary_when_it_is_opened(portfolio_store)
 def test_a_schema_3_database_with_a_current_stamp_is_still_filled(portfolio_store):
     """The migration drops the summaries' stamp, so the new table is filled even if the stamp matched."""
     store, _ = portfolio_store
-    store.close()
-    con = duckdb.connect(str(store.path))
-    con.execute("DROP TABLE flow_month_totals")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    con.close()
+    as_older_schema(store, 3, "DROP TABLE flow_month_totals")
     assert_flows_exact(Store(store.path))
 
 

@@ -6,14 +6,14 @@ re-upload and voids."""
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from pmo_metrics import measures
 from pmo_metrics.measures import ROLLUP_LEVELS, Scope, delivery_rollup, measure_table
 from pmo_metrics.settings import Settings
-from tests.factories_store import benefit, project, upload
-from tests.unit.test_flow_summaries import costs, flow, portfolio_store  # noqa: F401 (a fixture)
+from tests.compare import same
+from tests.factories_store import benefit, costs, flow, project, upload
+from tests.unit.test_flow_summaries import as_older_schema, portfolio_store  # noqa: F401 (a fixture)
 
 SCOPES = [Scope(), Scope(portfolio="Other"), Scope(programme="Alpha"), Scope(objective="Grow"),
           Scope(portfolio="Nowhere")]
@@ -32,21 +32,6 @@ def figures(store, as_of, scope, settings):
         tiles[counts] = sorted(tiles[counts] or [], key=lambda pair: str(pair["rag"]))
     out["headline"] = tiles
     return out
-
-
-def same(got, want, where):
-    if isinstance(want, dict):
-        assert got.keys() == want.keys(), where
-        for key in want:
-            same(got[key], want[key], f"{where}.{key}")
-    elif isinstance(want, list):
-        assert len(got) == len(want), where
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            same(g, w, f"{where}[{i}]")
-    elif isinstance(want, float):
-        assert got == pytest.approx(want, rel=1e-12, abs=1e-9), where
-    else:
-        assert got == want, where
 
 
 def assert_kept_rows_exact(store, monkeypatch, settings_list=SETTINGS):
@@ -113,13 +98,8 @@ def test_opening_an_older_database_fills_the_kept_rows(portfolio_store):  # noqa
     store.fill_kept_rows()
     with store.connect() as con:
         expected = con.execute("SELECT * FROM benefit_month_rows ORDER BY ALL").fetchall()
-    store.close()
-    con = duckdb.connect(str(store.path))
-    con.execute("DROP TABLE benefit_month_rows")
-    con.execute("DROP TABLE project_month_rows")
-    con.execute("DROP TABLE project_month_flows")
-    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    con.close()
+    as_older_schema(store, 4, "DROP TABLE benefit_month_rows", "DROP TABLE project_month_rows",
+                    "DROP TABLE project_month_flows")
     reopened = Store(store.path)
     with reopened.connect() as con:  # opening finds months without kept rows and makes them
         pass

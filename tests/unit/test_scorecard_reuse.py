@@ -10,27 +10,13 @@ import pytest
 from pmo_metrics.exports.scorecard import DETAIL_TABLES, build_scorecard
 from pmo_metrics.measures import ROLLUP_LEVELS, Scope, delivery_rollup, headline, measure_table
 from pmo_metrics.settings import Settings
+from tests.compare import same
 from tests.factories_store import benefit, financial, kpi, make_store, months, project, upload, value
 
 SCOPES = [Scope(), Scope(portfolio="Core"), Scope(portfolio="Other"), Scope(programme="Alpha"),
           Scope(objective="Grow"), Scope(objective="Save"), Scope(portfolio="Nope")]
 MONTHS = [dt.date(2025, 12, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 6, 1)]
 SETTINGS = [Settings(), Settings(currency="USD", fiscal_year_start_month=4, delivery_green=1.0, benefit_amber=0.5)]
-
-
-def same(got, want, where):
-    if isinstance(want, dict):
-        assert got.keys() == want.keys(), where
-        for key in want:
-            same(got[key], want[key], f"{where}.{key}")
-    elif isinstance(want, list):
-        assert len(got) == len(want), where
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            same(g, w, f"{where}[{i}]")
-    elif isinstance(want, float):
-        assert got == pytest.approx(want, rel=1e-12, abs=1e-9), where
-    else:
-        assert got == want, where
 
 
 @pytest.fixture(scope="module")

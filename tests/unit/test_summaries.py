@@ -10,7 +10,8 @@ import pytest
 from pmo_metrics import measures
 from pmo_metrics.measures import Scope, forecast_history
 from pmo_metrics.store import Store
-from tests.factories_store import benefit, months, project, upload, value
+from tests.compare import same
+from tests.factories_store import benefit, flow, months, project, upload
 
 # The forecast history query before the summaries: benefit_rows recomputed for every stored month.
 SNAPSHOT_HISTORY = """
@@ -64,33 +65,9 @@ def snapshot_history(store, benefit_id=None, project_id=None, portfolio=None, sc
         return con.sql(SNAPSHOT_HISTORY, params=used).to_arrow_table().to_pylist()
 
 
-def assert_same(rows, expected):
-    assert len(rows) == len(expected)
-    for got, want in zip(rows, expected, strict=True):
-        assert got.keys() == want.keys()
-        for key, wanted in want.items():
-            if isinstance(wanted, float):
-                assert got[key] == pytest.approx(wanted, rel=1e-12, abs=1e-9), key
-            else:
-                assert got[key] == wanted, key
-
-
 def assert_history_exact(store):
     for selection in SELECTIONS:
-        assert_same(forecast_history(store, **selection).to_pylist(), snapshot_history(store, **selection))
-
-
-def flow(benefit_id, first, count, planned=100.0, realised_upto=None, realised=90.0, forecast=95.0):
-    """Values of one benefit: a plan every month, realised up to a month, a forecast after it."""
-    rows = []
-    for period in months(first, count):
-        row = value(benefit_id=benefit_id, period=period, planned_value=planned)
-        if realised_upto and period <= dt.date.fromisoformat(realised_upto + "-01"):
-            row["realised_value"] = realised
-        else:
-            row["forecast_value"] = forecast
-        rows.append(row)
-    return rows
+        same(forecast_history(store, **selection).to_pylist(), snapshot_history(store, **selection))
 
 
 @pytest.fixture
@@ -187,7 +164,7 @@ def test_a_schema_1_database_is_backfilled_from_its_stored_rows(portfolio_store,
     con.close()
     reopened = Store(store.path)
     for i, selection in enumerate(SELECTIONS):
-        assert_same(forecast_history(reopened, **selection).to_pylist(), expected[i])
+        same(forecast_history(reopened, **selection).to_pylist(), expected[i])
     assert_history_exact(reopened)
 
 
