@@ -463,7 +463,54 @@ def _parse_checked_sheets(raw: RawFile, data: bytes, guard: _ArchiveCheck, commo
             raw.about_as_of = raw.about_as_of or part.about_as_of
 
 
+class _UnreadableSheet(Exception):
+    """fastexcel stopped on a cell it cannot convert (a Rust panic)."""
+
+
+def _converted(convert: Callable[[], object]):
+    """Return what a fastexcel conversion returns; a panic inside it becomes _UnreadableSheet.
+
+    A panic reaches Python as pyo3's PanicException, a BaseException that `except Exception` lets
+    through; a date-formatted cell holding a huge negative number raises one (calamine turns the
+    serial into a date with no range check).
+    """
+    try:
+        return convert()
+    except BaseException as panic:
+        if type(panic).__module__ != "pyo3_runtime":
+            raise
+        raise _UnreadableSheet(str(panic)) from None
+
+
 def _read_worksheet(raw: RawFile, reader, sheet_name: str) -> None:
+    try:
+        _read_contract_sheet(raw, reader, sheet_name)
+    except _UnreadableSheet:
+        columns = _unreadable_columns(reader, sheet_name)
+        where = f"column {', '.join(columns)}" if columns else "a column"
+        raw.problems.append(error(
+            raw.name, f"this sheet could not be read: {where} has a cell formatted as a date that holds a number "
+                      "no calendar has, such as a large negative one; correct that date or format the cell as a "
+                      "number, and save again", sheet=sheet_name))
+
+
+def _unreadable_columns(reader, sheet_name: str) -> list[str]:
+    """Return the letters of the columns fastexcel cannot convert (read one at a time, as text)."""
+    found = []
+    try:
+        infos = _converted(reader.load_sheet(sheet_name, header_row=None, n_rows=1).available_columns)
+    except _UnreadableSheet:
+        return found
+    for info in infos:
+        column = reader.load_sheet(sheet_name, header_row=None, dtypes="string", use_columns=[info.absolute_index])
+        try:
+            _converted(column.to_arrow)
+        except _UnreadableSheet:
+            found.append(column_letter(info.absolute_index))
+    return found
+
+
+def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     if schema.normalise_name(sheet_name) == schema.normalise_name(ABOUT_SHEET):
         raw.about_as_of = _about_as_of(raw, sheet_name, _preview(reader, sheet_name))
         return
@@ -497,7 +544,7 @@ def _load(reader, sheet_name: str, header_index: int):
     # Types are guessed from the first 1000 rows (fastexcel's default): inferring them over every
     # row cost a third of the parse, and any cell that disagrees is caught just below.
     sheet = reader.load_sheet(sheet_name, header_row=header_index)
-    table, cell_errors = sheet.to_arrow_with_errors()
+    table, cell_errors = _converted(sheet.to_arrow_with_errors)
     infos = sheet.selected_columns  # after the conversion: available_columns() re-guesses every type
     if cell_errors is not None and cell_errors.errors:
         # fastexcel types a column by its majority and turns the odd cell out into null: "n/a"
@@ -506,7 +553,7 @@ def _load(reader, sheet_name: str, header_index: int):
         by_index = {info.absolute_index: info.name for info in infos}
         as_text = {by_index[e.position[1]]: "string" for e in cell_errors.errors if e.position[1] in by_index}
         sheet = reader.load_sheet(sheet_name, header_row=header_index, dtypes=as_text)
-        table = sheet.to_arrow()
+        table = _converted(sheet.to_arrow)
         infos = sheet.selected_columns
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
@@ -529,7 +576,7 @@ def _preview(reader, sheet_name: str) -> list[list[str | None]]:
     """Return the first rows of a sheet as text, each row indexed by absolute column (A = 0)."""
     sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, n_rows=MAX_HEADER_SEARCH_ROWS,
                               dtypes="string")
-    batch = sheet.to_arrow()
+    batch = _converted(sheet.to_arrow)
     infos = sheet.selected_columns
     if batch.num_rows == 0 or not infos:
         return []

@@ -264,6 +264,24 @@ def test_path_like_upload_names_are_never_used_as_paths(store, tmp_path, monkeyp
         p.suffix in (".duckdb", ".wal") for p in tmp_path.iterdir())
 
 
+def test_a_date_cell_holding_a_huge_negative_number_is_a_located_error_not_a_crash(tmp_path):
+    """calamine panics converting such a serial to a date (found by the fuzz test below)."""
+    book = openpyxl.load_workbook(io.BytesIO(make_workbook()))
+    sheet = book["Projects"]
+    column = next(c.column_letter for c in sheet[1] if c.value == "start_date")
+    sheet[f"{column}2"].value = -(10**15)
+    sheet[f"{column}2"].number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
+    store = Store(tmp_path / "s.duckdb")
+    result = ingest(store, [("2026-10 dates.xlsx", out.getvalue())])
+    [outcome] = result.files
+    assert outcome.status == "rejected"
+    assert any(p.sheet == "Projects" and f"column {column} has a cell formatted as a date" in p.problem
+               for p in outcome.errors)
+    assert store.is_empty()
+
+
 # -- fuzz ------------------------------------------------------------------------------------
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
