@@ -366,12 +366,18 @@ def _column_checks(item: _Parsed) -> list[_Check]:
         missing = f"{text} IS NULL AND {name} IS NULL" if item.raw_text is not None else f"{name} IS NULL"
         checks.append(_Check(column.name, missing, "''", "required value missing"))
     if column.type in (NUMBER, PERCENT):
+        if item.raw_text is None:
+            # The parser reads a cell saying "nan" or "inf" in a column of numbers as that double.
+            checks.append(_Check(column.name, f"NOT isfinite({name})", text,
+                                 f"cannot read this value; expected {EXPECTED[column.type]}"))
         low, high = column.minimum, column.maximum
         if low is not None:
-            checks.append(_Check(column.name, f"{name} < ?", text, f"must not be below {low:g}", [low]))
+            checks.append(_Check(column.name, f"isfinite({name}) AND {name} < ?", text,
+                                 f"must not be below {low:g}", [low]))
         if high is not None:
             hint = " (use a fraction 0-1 or a percentage such as 80%)" if high == 1 else ""
-            checks.append(_Check(column.name, f"{name} > ?", text, f"must not be above {high:g}{hint}", [high]))
+            checks.append(_Check(column.name, f"isfinite({name}) AND {name} > ?", text,
+                                 f"must not be above {high:g}{hint}", [high]))
     if column.name == "currency":
         checks.append(_Check(column.name, f"{name} IS NOT NULL AND NOT regexp_full_match({name}, '[A-Za-z]{{3}}')",
                              text, "expected a three-letter ISO currency code such as GBP"))

@@ -244,6 +244,21 @@ def test_one_bad_cell_loads_nothing_and_is_audited(store):
     assert entry["status"] == "rejected" and "twelve" in entry["messages"]
 
 
+@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1e400"])
+def test_a_number_cell_saying_nan_or_infinity_is_a_located_error_not_a_value(store, text):
+    result = load(store, make_workbook(cell=("Financials", "D2", text)))
+    [problem] = errors_of(result)
+    assert (problem.sheet, problem.cell, problem.value) == ("Financials", "D2", text)
+    assert "cannot read this value" in problem.problem and store.is_empty()
+
+
+def test_a_month_cell_saying_nan_in_wide_benefit_values_is_a_located_error(store):
+    result = load(store, make_workbook(wide_benefit_values=True, cell=("BenefitValues", "D2", "nan")))
+    [problem] = errors_of(result)
+    assert (problem.sheet, problem.cell, problem.column, problem.value) == ("BenefitValues", "D2", "2026-10", "nan")
+    assert store.is_empty()
+
+
 def test_a_batch_is_all_or_nothing(store):
     good = make_workbook(sheets=["Projects"])
     bad = make_workbook(sheets=["Financials"], cell=("Financials", "D2", "x"))
