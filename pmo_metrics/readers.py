@@ -8,18 +8,19 @@ whether a value is valid: that is `validate`'s job, over whole columns at once.
 from __future__ import annotations
 
 import collections
-import copy
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import os
 import posixpath
 import re
+import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from xml.etree import ElementTree
@@ -28,6 +29,7 @@ import fastexcel
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from zlib_ng import zlib_ng
 
 from . import schema
 from .parsing import parse_period_text
@@ -52,6 +54,8 @@ MAX_COMPRESSION_RATIO = 200
 _FAR_CELL = r' r="(?:[A-Z]{0,3}[0-9]{7}|[A-Z]{3}|(?:S[G-Z]|[T-Z][A-Z])[0-9])'
 _FORMULA = r"<f[ >/]"
 _INFLATE_CHUNK = 1 << 20
+_DEFLATED_INPUT = 1 << 16  # compressed bytes fed to the inflater at a time
+_SEAM = 16  # bytes either side of a chunk boundary searched together: longer than any match
 _CHUNKS_PER_SEARCH = 16  # inflated chunks searched together: few calls, bounded memory
 # Sheets parsed (and archive members checked) at once. Two: on the two-core machines measured,
 # the second thread takes a big sheet off the critical path; more would only hold more parsed
@@ -61,7 +65,8 @@ PARSE_THREADS = min(2, os.cpu_count() or 1)
 # keeps every cell of a sheet in memory (about 3x its XML), and a 1M-row upload must stay < 1 GB.
 PARALLEL_PARSE_BYTES = 160_000_000
 WIDE_CHECK_WEIGHT = 1.5
-_DAMAGED_ZIP = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError)
+_DAMAGED_ZIP = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, zlib_ng.error,
+                NotImplementedError)
 _CELL_WITH_FORMULA = re.compile(
     rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
 _CACHED_VALUE = re.compile(rb"<v>[^<]")
@@ -194,18 +199,17 @@ class _InflateCheck:
 
     def _work(self) -> None:
         try:
-            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:  # one per thread: not shareable
-                while True:
-                    with self._lock:
-                        if self.problem is not None or not self._waiting:
-                            return
-                        member = self._waiting.popleft()
-                    problem = self._member(archive, member)
-                    if problem is not None:
-                        self._fail(problem)
+            while True:
+                with self._lock:
+                    if self.problem is not None or not self._waiting:
                         return
-                    if self.on_checked:
-                        self.on_checked(member.filename)
+                    member = self._waiting.popleft()
+                problem = self._member(member)
+                if problem is not None:
+                    self._fail(problem)
+                    return
+                if self.on_checked:
+                    self.on_checked(member.filename)
         except _DAMAGED_ZIP:
             self._fail(_damaged(self.name))
 
@@ -213,40 +217,81 @@ class _InflateCheck:
         with self._lock:
             self.problem = self.problem or problem
 
-    def _member(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Problem | None:
+    def _member(self, member: zipfile.ZipInfo) -> Problem | None:
         worksheet = member.filename.startswith("xl/worksheets/")
         pending: list[bytes] = []
-        tail = b""
-        # Read past the declared size, so a member longer than it claims is counted.
-        unbounded = copy.copy(member)
-        unbounded.file_size = MAX_UNCOMPRESSED_BYTES + 1
-        with archive.open(unbounded) as stream:
-            while chunk := stream.read(_INFLATE_CHUNK):
-                with self._lock:
-                    if self.problem is not None:
-                        return None  # another thread refused the file already
-                    self._total += len(chunk)
-                    total = self._total
-                if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
-                    return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
-                                            f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
-                if worksheet:
-                    pending.append(tail + chunk)  # a reference cut across two chunks is seen whole
-                    tail = chunk[-16:]
-                    if len(pending) == _CHUNKS_PER_SEARCH and _search_sheet(member.filename, pending,
-                                                                            self.formula_sheets):
+        for chunk in _inflated(self.data, member):
+            with self._lock:
+                if self.problem is not None:
+                    return None  # another thread refused the file already
+                self._total += len(chunk)
+                total = self._total
+            if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
+                return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
+                                        f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
+            if worksheet:
+                pending.append(chunk)
+                if len(pending) > _CHUNKS_PER_SEARCH:
+                    if _search_sheet(member.filename, pending[:-1], self.formula_sheets):
                         return _far_cell(self.name)
+                    del pending[:-2]  # the last chunk searched stays, for the seam with the next
+                    pending[0] = pending[0][-_SEAM:]
         if worksheet and _search_sheet(member.filename, pending, self.formula_sheets):
             return _far_cell(self.name)
         return None
 
 
+def _inflated(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield what `member` really inflates to, in chunks of _INFLATE_CHUNK bytes (the last shorter).
+
+    Its size declared in the archive is not trusted: inflation goes on to the end of the stream.
+    zlib-ng inflates 2.3x faster than the standard zlib that `zipfile` uses (a 52 MB sheet: 44
+    against 103 ms), and this check inflates every sheet before the parser does it again.
+    """
+    if member.flag_bits & 0x1:
+        raise NotImplementedError("encrypted member")
+    header = data[member.header_offset:member.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = member.header_offset + 30 + name_length + extra_length
+    stored = memoryview(data)[start:start + member.compress_size]
+    if member.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, len(stored), _INFLATE_CHUNK):
+            yield bytes(stored[offset:offset + _INFLATE_CHUNK])
+        return
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        raise NotImplementedError(f"compression method {member.compress_type}")
+    inflater = zlib_ng.decompressobj(-zlib_ng.MAX_WBITS)
+    out = bytearray()
+    for offset in range(0, len(stored), _DEFLATED_INPUT):
+        piece = stored[offset:offset + _DEFLATED_INPUT]
+        while piece and not inflater.eof:
+            out += inflater.decompress(piece, _INFLATE_CHUNK)  # bounded: a bomb never inflates at once
+            piece = inflater.unconsumed_tail
+            while len(out) >= _INFLATE_CHUNK:
+                yield bytes(out[:_INFLATE_CHUNK])
+                del out[:_INFLATE_CHUNK]
+        if inflater.eof:
+            break
+    if not inflater.eof:
+        raise EOFError("the compressed data ends early")
+    if out:
+        yield bytes(out)
+
+
 def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) -> bool:
-    """Return True when the sheet XML `chunks` hold a far cell; note a formula in `formula_sheets`."""
+    """Return True when the sheet XML `chunks` hold a far cell; note a formula in `formula_sheets`.
+
+    The chunks are handed to Arrow without copying them; the few bytes either side of each
+    boundary are searched too, so a reference cut across two chunks is seen whole.
+    """
     if not chunks:
         return False
-    texts = pa.array(chunks, pa.binary())
-    chunks.clear()
+    pieces = [chunks[0]]
+    for before, after in itertools.pairwise(chunks):
+        pieces += [before[-_SEAM:] + after[:_SEAM], after]
+    texts = pa.chunked_array([_binary_scalar_array(piece) for piece in pieces], pa.binary())
     # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass over
     # the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
     if member not in formula_sheets and _matches(texts, _FORMULA):
@@ -254,7 +299,13 @@ def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) ->
     return _matches(texts, _FAR_CELL)
 
 
-def _matches(texts: pa.Array, pattern: str) -> bool:
+def _binary_scalar_array(data: bytes) -> pa.Array:
+    """A one-value binary array over `data` itself (pa.array would copy every byte)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
+    return pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(data)])
+
+
+def _matches(texts: pa.ChunkedArray, pattern: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 

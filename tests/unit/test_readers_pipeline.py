@@ -68,17 +68,67 @@ def test_a_far_cell_in_the_last_sheet_parsed_refuses_the_file_and_keeps_nothing(
     assert "beyond row 999,999" in raw.problems[0].problem
 
 
-def test_a_far_reference_cut_across_two_inflated_chunks_is_still_found():
+def _xml_with_reference_cut_at(boundary: int) -> bytes:
+    """Sheet XML whose far cell reference straddles byte `boundary` of the inflated sheet."""
     head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     row = b'<row r="1"><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>'
-    # Place the reference 4 bytes before the end of the first inflated chunk.
-    filler = readers._INFLATE_CHUNK - 4 - row.index(b' r="XFD1"') - len(head) - len(b"<!---->")
+    filler = boundary - 4 - row.index(b' r="XFD1"') - len(head) - len(b"<!---->")
     noise = "".join(random.Random(0).choices(string.ascii_letters, k=filler)).encode()  # not a bomb
     xml = head + b"<!--" + noise + b"-->" + row
     cut = xml.index(b' r="XFD1"')
-    assert cut < readers._INFLATE_CHUNK < cut + len(b' r="XFD1"')  # the reference straddles the boundary
+    assert cut < boundary < cut + len(b' r="XFD1"')
+    return xml
+
+
+# The first boundary is between two chunks searched together; the second is between the last
+# chunk of one search and the first of the next.
+@pytest.mark.parametrize("chunks_before", [1, readers._CHUNKS_PER_SEARCH])
+def test_a_far_reference_cut_across_two_inflated_chunks_is_still_found(chunks_before):
+    xml = _xml_with_reference_cut_at(chunks_before * readers._INFLATE_CHUNK)
     problem = check_archive("2026-10 cut.xlsx", _xml_workbook(xml))
     assert problem is not None and "beyond row 999,999" in problem.problem
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_the_archive_check_inflates_exactly_what_zipfile_reads(method):
+    body = _xml_with_reference_cut_at(3 * readers._INFLATE_CHUNK // 2)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", body)
+        archive.writestr("xl/empty.xml", b"")
+    members = zipfile.ZipFile(out).infolist()
+    chunks = [list(readers._inflated(out.getvalue(), member)) for member in members]
+    assert [len(c) for c in chunks[0]] == [readers._INFLATE_CHUNK, len(body) - readers._INFLATE_CHUNK]
+    assert b"".join(chunks[0]) == body and chunks[1] == []
+    problem = check_archive("2026-10 stored.xlsx", out.getvalue())
+    assert problem is not None and "beyond row 999,999" in problem.problem
+
+
+def _largest_sheet(data: bytes) -> zipfile.ZipInfo:
+    sheets = [m for m in zipfile.ZipFile(io.BytesIO(data)).infolist() if m.filename.startswith("xl/worksheets/")]
+    return max(sheets, key=lambda m: m.compress_size)
+
+
+def test_a_sheet_whose_compressed_data_is_cut_short_is_a_damaged_workbook():
+    data = make_workbook(Financials=_bulky_financials())
+    info = _largest_sheet(data)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    half = info.compress_size // 2
+    # Zero the second half of the sheet's deflate stream: it breaks, or ends before its end.
+    broken = data[:start + half] + bytes(info.compress_size - half) + data[start + info.compress_size:]
+    problem = check_archive("2026-10 broken.xlsx", broken)
+    assert problem is not None and "damaged" in problem.problem
+
+
+def test_an_encrypted_sheet_is_a_damaged_workbook():
+    data = bytearray(make_workbook())
+    name = _largest_sheet(bytes(data)).filename.encode()
+    entry = bytes(data).index(b"PK\x01\x02")  # the central directory, where zipfile reads the flags
+    while data[entry + 46:entry + 46 + len(name)] != name:
+        entry = bytes(data).index(b"PK\x01\x02", entry + 4)
+    data[entry + 8] |= 1  # general purpose flag bit 0: encrypted
+    problem = check_archive("2026-10 encrypted.xlsx", bytes(data))
+    assert problem is not None and "damaged" in problem.problem
 
 
 def test_the_archive_check_reports_members_in_the_order_asked():
