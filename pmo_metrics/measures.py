@@ -262,6 +262,8 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
 # month's copy of them, which summaries.py keeps after each load (schema_v5.sql). A month listed
 # in kept_months has one; any other month derives them live.
 _ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows|project_flows|scoped_projects|scoped_benefits)\(")
+# The month's flow totals are read from flow_month_totals (flow_rows) only for a kept month.
+_FLOW_ROWS = re.compile(r"\bflow_rows\(")
 READ_KEPT_ROWS = True  # tests switch it off to compare both ways
 
 
@@ -295,8 +297,11 @@ def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None)
         for macro in given:
             text = re.sub(rf"\b{macro}\([^)]*\)", f"given_{macro}", text)
         used = _parameters(text)
-    if READ_KEPT_ROWS and _ROW_SOURCE.search(text) and _has_kept_rows(con, params["as_of"]):
-        text = _ROW_SOURCE.sub(r"stored_\1(", text)
+    if _ROW_SOURCE.search(text) or _FLOW_ROWS.search(text):
+        if READ_KEPT_ROWS and _has_kept_rows(con, params["as_of"]):
+            text = _ROW_SOURCE.sub(r"stored_\1(", text)
+        else:
+            text = _FLOW_ROWS.sub("live_flow_rows(", text)
     with _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
         return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
 
@@ -364,6 +369,7 @@ def forecast_history(store, *, benefit_id: str | None = None, project_id: str | 
     # The month is bound per row inside the query; any month serves as a placeholder here.
     params = _params(dt.date(2000, 1, 1), scope, settings)
     params.update(benefit_id=benefit_id, project_id=project_id, only_portfolio=portfolio)
+    store.ensure_kept_rows()  # every month's totals; normally made within a second of a load
     return _query(store, "forecast_history", params)
 
 

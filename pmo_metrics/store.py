@@ -434,6 +434,15 @@ class Store:
             finally:
                 _checkpoint(con)  # also folds in the load or void that asked for these rows
 
+    def ensure_kept_rows(self) -> None:
+        """Return once every stored month's kept rows are made (the forecast history reads them all):
+        wait for the thread making them, and make here any it left (it failed), raising what stops it."""
+        self.wait_for_kept_rows()
+        with self.connect() as con:
+            missing = summaries.months_to_keep(con)
+        if missing:
+            self.fill_kept_rows()
+
     def wait_for_kept_rows(self) -> None:
         """Wait until the kept rows started after a load, void or migration are made."""
         for thread in list(self._fillers):

@@ -286,41 +286,76 @@ CREATE OR REPLACE MACRO stored_project_flows(m, pf, pg, obj, ccy) AS TABLE
     SEMI JOIN stored_scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
     WHERE f.as_of = m;
 
--- The cash flows and financial flow value of month m's snapshot, per scope group and calendar
--- month, as flow_month_totals holds them (schema_v4.sql; kept exact by pmo_metrics/summaries.py
--- on every load and void), with the currency default applied. Month m sees the snapshot of the
--- latest stored month <= m (SPEC §3), so a month between stored months reads that month's rows
--- and its own m still splits "to date" from "after m". Objective filters are the caller's: the
--- project's objective for cash flows and spend, the benefit's for benefit value.
+-- The cash flows and financial flow value of month m's snapshot, per scope group (portfolio,
+-- programme, objective, currency as the project gave it) and calendar month: the rows of
+-- flow_month_totals (schema_v4.sql), which pmo_metrics/summaries.py keeps for each stored month
+-- after its loads commit. A month between stored months gives the latest stored month's rows,
+-- as effective_* do (SPEC §3). Written for speed, as the overview derives it when a month is
+-- not kept yet: rows are summed by small integers standing for the groups and joined to the
+-- groups' names afterwards (grouping ~1M rows by one integer costs a fraction of grouping them
+-- by four or five strings). The data rows come through the effective_* macros, whose plan joins
+-- the resolved versions to the data first (joining the data to the groups directly scans every
+-- stored version).
+CREATE OR REPLACE MACRO month_flow_totals(m) AS TABLE
+    WITH p AS MATERIALIZED (
+        SELECT project_id, portfolio, programme, strategic_objective, upper(currency) AS currency,
+               dense_rank() OVER (ORDER BY portfolio, programme, strategic_objective, upper(currency)) AS g
+        FROM effective_projects(m)
+    ),
+    groups AS (
+        SELECT DISTINCT g, portfolio, programme, strategic_objective, currency FROM p
+    ),
+    b AS MATERIALIZED (
+        -- the financial flow benefits (the defaults of scoped_benefits), by group and own objective
+        SELECT b.benefit_id, p.g, coalesce(b.strategic_objective, p.strategic_objective) AS benefit_objective,
+               dense_rank() OVER (ORDER BY p.g, coalesce(b.strategic_objective, p.strategic_objective)) AS k
+        FROM effective_benefits(m) AS b
+        JOIN p USING (project_id)
+        WHERE b.category = 'financial' AND coalesce(b.measure, 'flow') = 'flow'
+    ),
+    costs AS (
+        SELECT p.g, f.period,
+               sum(f.planned_cost) AS planned_cost, sum(f.actual_cost) AS actual_cost,
+               sum(f.forecast_cost) AS forecast_cost, count(f.actual_cost) AS actual_cost_months
+        FROM effective_financials(m) AS f
+        JOIN p USING (project_id)
+        GROUP BY p.g, f.period
+    ),
+    gains AS (
+        SELECT b.k, v.period,
+               sum(v.planned_value) AS planned_value, sum(v.realised_value) AS realised_value,
+               sum(v.forecast_value) AS forecast_value
+        FROM effective_benefit_values(m) AS v
+        JOIN b USING (benefit_id)
+        GROUP BY b.k, v.period
+    )
+    SELECT CAST(m AS DATE) AS as_of, 'financials' AS source, groups.portfolio, groups.programme,
+           groups.strategic_objective, groups.currency, CAST(NULL AS VARCHAR) AS benefit_objective,
+           costs.period, costs.planned_cost, costs.actual_cost, costs.forecast_cost, costs.actual_cost_months,
+           CAST(NULL AS DOUBLE) AS planned_value, CAST(NULL AS DOUBLE) AS realised_value,
+           CAST(NULL AS DOUBLE) AS forecast_value
+    FROM costs JOIN groups USING (g)
+    UNION ALL
+    SELECT CAST(m AS DATE), 'benefit_values', groups.portfolio, groups.programme, groups.strategic_objective,
+           groups.currency, keys.benefit_objective, gains.period, NULL, NULL, NULL, NULL,
+           gains.planned_value, gains.realised_value, gains.forecast_value
+    FROM gains
+    JOIN (SELECT DISTINCT k, g, benefit_objective FROM b) AS keys USING (k)
+    JOIN groups USING (g);
+
+-- Month m's flow totals for the scope, with the currency default applied: read from
+-- flow_month_totals (flow_rows) for a month listed in kept_months, derived (live_flow_rows) for
+-- any other; measures.py picks. Objective filters are the caller's: the project's objective for
+-- cash flows and spend, the benefit's for benefit value; m still splits "to date" from "after m".
 CREATE OR REPLACE MACRO flow_rows(m, pf, pg, ccy) AS TABLE
-    SELECT f.source, f.portfolio, f.programme, f.strategic_objective,
-           upper(coalesce(f.currency, ccy)) AS currency, f.benefit_objective, f.period,
-           f.planned_cost, f.actual_cost, f.forecast_cost, f.actual_cost_months,
-           f.planned_value, f.realised_value, f.forecast_value
+    SELECT f.* EXCLUDE (as_of) REPLACE (upper(coalesce(f.currency, ccy)) AS currency)
     FROM flow_month_totals AS f
     WHERE f.as_of = (SELECT max(u.as_of) FROM uploads AS u WHERE u.status = 'loaded' AND u.as_of <= m)
       AND (pf IS NULL OR f.portfolio = pf)
       AND (pg IS NULL OR f.programme = pg);
 
--- Portfolio NPV and ROI to date of the projects in scope, in the reporting currency (SPEC §4
--- financial return; the headline tiles): their monthly cash flows (project_cashflows' benefit −
--- cost, added up per month) discounted from the portfolio's own first month, not the sum of
--- project NPVs, which are each valued at a different date. One row; empty without cash flows.
-CREATE OR REPLACE MACRO portfolio_return(m, pf, pg, obj, ccy, rate) AS TABLE
-    WITH monthly AS (
-        -- a month counts the benefits realised to date and forecast after m, less the costs
-        -- actual to date and forecast after m
-        SELECT period AS month,
-               coalesce(sum(CASE WHEN period <= m THEN realised_value ELSE forecast_value END), 0) AS benefit,
-               coalesce(sum(CASE WHEN period <= m THEN actual_cost ELSE forecast_cost END), 0) AS cost
-        FROM flow_rows(m, pf, pg, ccy)
-        WHERE currency = upper(ccy) AND (obj IS NULL OR strategic_objective = obj)
-        GROUP BY period
-    ),
-    r AS (
-        SELECT sum((benefit - cost) * power(1 + rate, -datediff('month', first, month) / 12.0)) AS npv,
-               sum(benefit) FILTER (WHERE month <= m) AS realised,
-               sum(cost) FILTER (WHERE month <= m) AS spent
-        FROM monthly, (SELECT min(month) AS first FROM monthly)
-    )
-    SELECT npv, ratio(realised - spent, spent) AS roi FROM r;
+CREATE OR REPLACE MACRO live_flow_rows(m, pf, pg, ccy) AS TABLE
+    SELECT f.* EXCLUDE (as_of) REPLACE (upper(coalesce(f.currency, ccy)) AS currency)
+    FROM month_flow_totals(m) AS f
+    WHERE (pf IS NULL OR f.portfolio = pf)
+      AND (pg IS NULL OR f.programme = pg);

@@ -29,8 +29,27 @@ b AS (
     FROM benefit_rags
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
 ),
+monthly AS (
+    -- Portfolio NPV and ROI to date (SPEC §4 financial return): the monthly cash flows of the
+    -- projects in scope, in the reporting currency, discounted from the portfolio's own first
+    -- month, not the sum of project NPVs, which are each valued at a different date. A month
+    -- counts the benefits realised to date and forecast after m, less the costs actual to date
+    -- and forecast after m.
+    SELECT period AS month,
+           coalesce(sum(CASE WHEN period <= $as_of THEN realised_value ELSE forecast_value END), 0) AS benefit,
+           coalesce(sum(CASE WHEN period <= $as_of THEN actual_cost ELSE forecast_cost END), 0) AS cost
+    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    WHERE currency = upper($currency) AND ($objective IS NULL OR strategic_objective = $objective)
+    GROUP BY period
+),
+flows AS (
+    SELECT sum((benefit - cost) * power(1 + $rate, -datediff('month', first, month) / 12.0)) AS npv,
+           sum(benefit) FILTER (WHERE month <= $as_of) AS realised,
+           sum(cost) FILTER (WHERE month <= $as_of) AS spent
+    FROM monthly, (SELECT min(month) AS first FROM monthly)
+),
 r AS (
-    SELECT * FROM portfolio_return($as_of, $portfolio, $programme, $objective, $currency, $rate)
+    SELECT npv, ratio(realised - spent, spent) AS roi FROM flows
 )
 SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planned_to_date) AS realisation_rate,
        b.planned_total, b.forecast_total, ratio(b.forecast_total - b.planned_total, b.planned_total) AS erosion,

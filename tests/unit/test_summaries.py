@@ -137,6 +137,7 @@ def test_hand_worked_history_of_one_benefit(portfolio_store):
 
 def test_a_failed_load_leaves_the_summaries_as_they_were(portfolio_store, monkeypatch):
     store, _ = portfolio_store
+    store.wait_for_kept_rows()  # they are made on a thread after each load commits
     with store.connect() as con:
         before = con.execute("SELECT * FROM benefit_month_totals ORDER BY ALL").fetchall()
 
