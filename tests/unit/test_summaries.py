@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pmo_metrics import measures
+from pmo_metrics import measures, summaries
 from pmo_metrics.measures import Scope, forecast_history
 from pmo_metrics.store import Store
 from tests.compare import same
@@ -151,6 +151,27 @@ def test_a_failed_load_leaves_the_summaries_as_they_were(portfolio_store, monkey
         assert con.execute("SELECT * FROM benefit_month_totals ORDER BY ALL").fetchall() == before
         assert con.execute("SELECT max(as_of) FROM uploads WHERE status = 'loaded'").fetchall() == [
             (dt.date(2026, 4, 1),)]
+
+
+def test_the_history_makes_the_totals_a_failed_thread_left_undone(portfolio_store, monkeypatch):
+    store, _ = portfolio_store
+    store.wait_for_kept_rows()
+    real, calls = summaries.fill_kept, []
+
+    def fails_once(con):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+        return real(con)
+
+    monkeypatch.setattr(summaries, "fill_kept", fails_once)
+    upload(store, "2026-05", benefit_values=flow("B1", "2026-01", 6, realised_upto="2026-05"))
+    store.wait_for_kept_rows()  # the thread gave up (and logged why)
+    with store.connect() as con:
+        assert summaries.months_to_keep(con) == [dt.date(2026, 5, 1)]
+    assert [r["as_of"] for r in forecast_history(store).to_pylist()] == months("2026-01", 5)
+    assert len(calls) == 2
+    assert_history_exact(store)
 
 
 def test_a_schema_1_database_is_backfilled_from_its_stored_rows(portfolio_store, tmp_path):
