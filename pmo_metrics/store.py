@@ -430,9 +430,13 @@ class Store:
         figures, slower)."""
         with _write_lock, self.connect() as con:
             try:
-                return summaries.fill_kept(con)
+                # A checkpoint before each month (the first folds in the load or void that asked for
+                # these rows): the space of rows deleted is reused only after one. Refilling all 36
+                # months of the large store left it at 879 MB with none, 820 MB with one first,
+                # 720 MB with one a month (24 s against 33 s, on a thread; one month: no change).
+                return summaries.fill_kept(con, before_month=lambda: _checkpoint(con))
             finally:
-                _checkpoint(con)  # also folds in the load or void that asked for these rows
+                _checkpoint(con)
 
     def ensure_kept_rows(self) -> None:
         """Return once every stored month's kept rows are made (the forecast history reads them all):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 import duckdb
 
@@ -93,11 +94,12 @@ def months_to_keep(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     return [r[0] for r in rows]
 
 
-def fill_kept(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+def fill_kept(con: duckdb.DuckDBPyConnection, before_month: Callable[[], None] = lambda: None) -> list[dt.date]:
     """Make the kept rows of every stored month that has none, one transaction per month (the
-    caller holds the store's write lock); return those months."""
+    caller holds the store's write lock), calling `before_month` ahead of each; return those months."""
     months = months_to_keep(con)
     for month in months:
+        before_month()
         con.execute("BEGIN TRANSACTION")
         try:
             for table, insert in _KEPT:

@@ -158,11 +158,11 @@ def test_the_history_makes_the_totals_a_failed_thread_left_undone(portfolio_stor
     store.wait_for_kept_rows()
     real, calls = summaries.fill_kept, []
 
-    def fails_once(con):
+    def fails_once(con, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("disk full")
-        return real(con)
+        return real(con, **kwargs)
 
     monkeypatch.setattr(summaries, "fill_kept", fails_once)
     upload(store, "2026-05", benefit_values=flow("B1", "2026-01", 6, realised_upto="2026-05"))
