@@ -51,9 +51,13 @@ def tiles(ctx: ui.Context, figures: dict, previous) -> None:
          ("NPV", "npv", "money", "Net present value of benefits less costs, realised and forecast."),
          ("ROI to date", "roi", "pp", "(Realised financial benefits − AC) ÷ AC, to date.")],
     ]
-    formats = {"money": lambda v: w.money(v, cur), "pp": w.pct, "index": w.ratio}
+    # Three significant digits, so a portfolio in the hundreds of millions fits its box; the exact
+    # amount is in the tile's help.
+    formats = {"money": lambda v: w.money(v, cur, significant=3), "pp": w.pct, "index": w.ratio}
     for row in rows:
         for column, (label, key, kind, helptext) in zip(st.columns(len(row)), row, strict=True):
+            if kind == "money" and w._is_number(now.get(key)):
+                helptext += f" Exactly {cur} {now[key]:,.0f}."
             delta = _delta(now.get(key), before.get(key), kind, cur)
             # An unchanged figure gets a grey delta with no arrow rather than a red "down 0".
             flat = delta is not None and delta.lstrip("+-").replace("GBP", "").strip(" 0.pk") == ""

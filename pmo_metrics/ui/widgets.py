@@ -31,19 +31,31 @@ def _is_number(value: object) -> bool:
                                                                                  or math.isinf(value)))
 
 
-def money(value: object, currency: str | None = "GBP") -> str:
-    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k' ('4.40m' without a currency)."""
+_MONEY_UNITS = ((1.0, ""), (1e3, "k"), (1e6, "m"), (1e9, "bn"))
+
+
+def money(value: object, currency: str | None = "GBP", significant: int | None = None) -> str:
+    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k' ('4.40m' without a currency).
+
+    Two decimals in thousands and up, or with `significant` that many significant digits (the
+    overview's tiles, whose boxes fit 'GBP −878m' but not 'GBP −877.85m'). An amount that rounds up
+    to 1,000 of a unit is shown in the next one ('GBP 1.00m', not 'GBP 1,000.00k').
+    """
     if not _is_number(value):
         return "—"
     size = abs(value)
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if size >= limit:
-            text = f"{size / limit:,.2f}{suffix}"
-            break
-    else:
-        text = f"{size:,.0f}"
-    sign = "−" if value < 0 else ""
-    return f"{currency} {sign}{text}" if currency else f"{sign}{text}"
+    unit = max((u for u in range(len(_MONEY_UNITS)) if size >= _MONEY_UNITS[u][0]), default=0)
+    while True:
+        limit, suffix = _MONEY_UNITS[unit]
+        scaled = size / limit
+        decimals = 0 if unit == 0 else 2 if significant is None else max(0, significant - len(f"{scaled:.0f}"))
+        text = f"{scaled:,.{decimals}f}"
+        if unit + 1 < len(_MONEY_UNITS) and round(scaled, decimals) >= 1000:
+            unit += 1
+            continue
+        break
+    sign = "−" if value < 0 and float(text.replace(",", "")) != 0 else ""
+    return f"{currency} {sign}{text}{suffix}" if currency else f"{sign}{text}{suffix}"
 
 
 def pct(value: object, digits: int = 1) -> str:
