@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from .settings import Settings
@@ -297,13 +298,30 @@ def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None)
         for macro in given:
             text = re.sub(rf"\b{macro}\([^)]*\)", f"given_{macro}", text)
         used = _parameters(text)
-    if _ROW_SOURCE.search(text) or _FLOW_ROWS.search(text):
-        if READ_KEPT_ROWS and _has_kept_rows(con, params["as_of"]):
-            text = _ROW_SOURCE.sub(r"stored_\1(", text)
-        else:
-            text = _FLOW_ROWS.sub("live_flow_rows(", text)
-    with _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
+    with _one_snapshot(con), _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
+        if _ROW_SOURCE.search(text) or _FLOW_ROWS.search(text):
+            if READ_KEPT_ROWS and _has_kept_rows(con, params["as_of"]):
+                text = _ROW_SOURCE.sub(r"stored_\1(", text)
+            else:
+                text = _FLOW_ROWS.sub("live_flow_rows(", text)
         return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
+
+
+@contextlib.contextmanager
+def _one_snapshot(con):
+    """Read in one transaction, so whether a month is kept and its kept rows are seen as of the
+    same commit (a load committing in between forgets them). Inside a caller's transaction, that one."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _query(store, name: str, params: dict) -> pa.Table:

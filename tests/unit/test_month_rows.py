@@ -5,6 +5,7 @@ settings, at stored months and between them, through out-of-order loads, moves, 
 re-upload and voids."""
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -142,3 +143,31 @@ def test_opening_the_store_makes_kept_rows_a_stopped_process_left_unmade(portfol
     with reopened.connect() as con:
         assert con.execute("SELECT count(*) FROM kept_months WHERE as_of = '2026-04-01'").fetchall() == [(1,)]
         assert con.execute("SELECT count(*) FROM project_month_flows WHERE as_of = '2026-04-01'").fetchall()[0][0] > 0
+
+
+def test_a_load_committing_between_the_kept_check_and_the_query_is_not_half_seen(portfolio_store,  # noqa: F811
+                                                                                   monkeypatch):
+    """Whether a month is kept and its kept rows are read in one snapshot: a correction committed in
+    between (which forgets February's kept rows) is either wholly seen or not at all, never as a
+    kept month without rows."""
+    store, _ = portfolio_store
+    store.fill_kept_rows()
+    feb = dt.date(2026, 2, 1)
+    before = measure_table(store, "benefits", feb).to_pylist()
+    assert before
+    monkeypatch.setattr(store, "_fill_kept_rows_later", lambda: None)  # February stays forgotten
+    real = measures._has_kept_rows
+
+    def kept_then_a_correction_commits(con, month):
+        kept = real(con, month)
+        correction = threading.Thread(target=upload, args=(store, "2026-02"), kwargs={
+            "benefit_values": flow("B1", "2026-01", 6, realised_upto="2026-02", realised=10)})
+        correction.start()
+        correction.join()
+        return kept
+
+    monkeypatch.setattr(measures, "_has_kept_rows", kept_then_a_correction_commits)
+    same(measure_table(store, "benefits", feb).to_pylist(), before)
+    monkeypatch.setattr(measures, "_has_kept_rows", real)
+    after = measure_table(store, "benefits", feb).to_pylist()  # derived live: the correction
+    assert after and after != before
