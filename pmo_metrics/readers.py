@@ -597,18 +597,27 @@ def _load(reader, sheet_name: str, header_index: int):
     sheet = reader.load_sheet(sheet_name, header_row=header_index)
     table, cell_errors = _converted(sheet.to_arrow_with_errors)
     infos = sheet.selected_columns  # after the conversion: available_columns() re-guesses every type
+    as_text = {}
     if cell_errors is not None and cell_errors.errors:
         # fastexcel types a column by its majority and turns the odd cell out into null: "n/a"
         # among numbers, "£1,200" among numbers, "Oct-26" among dates. Read those columns as text
         # instead, so the validator parses each cell or reports it — never loses it.
         by_index = {info.absolute_index: info.name for info in infos}
         as_text = {by_index[e.position[1]]: "string" for e in cell_errors.errors if e.position[1] in by_index}
+    # It also reads the text "nan" among numbers as NaN, which no sheet means and which would turn
+    # every total it reaches into NaN: those columns are read as text too, and the cell reported.
+    as_text.update({name: "string" for name in table.schema.names if _holds_non_finite(table.column(name))})
+    if as_text:
         sheet = reader.load_sheet(sheet_name, header_row=header_index, dtypes=as_text)
         table = _converted(sheet.to_arrow)
         infos = sheet.selected_columns
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     return infos, table
+
+
+def _holds_non_finite(column: pa.Array | pa.ChunkedArray) -> bool:
+    return pa.types.is_floating(column.type) and pc.all(pc.is_finite(column)).as_py() is False
 
 
 def _names_required(names: list, spec: Sheet) -> bool:

@@ -369,18 +369,12 @@ def _column_checks(item: _Parsed) -> list[_Check]:
         missing = f"{text} IS NULL AND {name} IS NULL" if item.raw_text is not None else f"{name} IS NULL"
         checks.append(_Check(column.name, missing, "''", "required value missing"))
     if column.type in (NUMBER, PERCENT):
-        if item.raw_text is None:
-            # The parser reads a cell saying "nan" or "inf" in a column of numbers as that double.
-            checks.append(_Check(column.name, f"NOT isfinite({name})", text,
-                                 f"cannot read this value; expected {EXPECTED[column.type]}"))
         low, high = column.minimum, column.maximum
         if low is not None:
-            checks.append(_Check(column.name, f"isfinite({name}) AND {name} < ?", text,
-                                 f"must not be below {low:g}", [low]))
+            checks.append(_Check(column.name, f"{name} < ?", text, f"must not be below {low:g}", [low]))
         if high is not None:
             hint = " (use a fraction 0-1 or a percentage such as 80%)" if high == 1 else ""
-            checks.append(_Check(column.name, f"isfinite({name}) AND {name} > ?", text,
-                                 f"must not be above {high:g}{hint}", [high]))
+            checks.append(_Check(column.name, f"{name} > ?", text, f"must not be above {high:g}{hint}", [high]))
     if column.name == "currency":
         checks.append(_Check(column.name, f"{name} IS NOT NULL AND NOT regexp_full_match({name}, '[A-Za-z]{{3}}')",
                              text, "expected a three-letter ISO currency code such as GBP"))
@@ -417,7 +411,7 @@ def _display(value) -> str:
 def _validate_wide(con, sheet: RawSheet, problems: list[Problem]) -> TypedSheet | None:
     """Validate wide benefit values column by column, then melt them into long rows.
 
-    Month columns read as finite numbers (or empty) have nothing to check, so they skip DuckDB and go
+    Month columns read as numbers (or empty) have nothing to check, so they skip DuckDB and go
     straight from the parsed sheet to the melt: copying ~100 columns into a table and back was
     most of a large sheet's check. Columns holding text are typed and checked as any other.
     """
@@ -425,8 +419,7 @@ def _validate_wide(con, sheet: RawSheet, problems: list[Problem]) -> TypedSheet 
     types = sheet.table.schema
     identity = [spec.column("benefit_id"), Column("measure", ENUM, "", True, choices=VALUE_MEASURES)]
     months = [_parse_column(con, Column(name, NUMBER, ""), types.field(name).type) for name in sheet.months]
-    as_read = [item.column.name for item in months
-               if item.raw_text is None and _all_finite(sheet.table.column(item.column.name))]
+    as_read = [item.column.name for item in months if item.raw_text is None]
     parsed = [_parse_column(con, column, types.field(column.name).type) for column in identity]
     parsed += [item for item in months if item.column.name not in as_read]
     _materialise(con, parsed, extra=[ROW], present_as_read=as_read)
@@ -445,11 +438,6 @@ def _validate_wide(con, sheet: RawSheet, problems: list[Problem]) -> TypedSheet 
     return TypedSheet(sheet.file, sheet.sheet_name, spec, table)
 
 
-def _all_finite(column: pa.ChunkedArray) -> bool:
-    """True unless a number in `column` is NaN or infinite (which the checks in DuckDB report)."""
-    return not pa.types.is_floating(column.type) or pc.all(pc.is_finite(column)).as_py() is not False
-
-
 def melt_wide(cells: pa.Table, months: dict[str, dt.date]) -> pa.Table:
     """Return long benefit values from wide rows (benefit_id, measure, _row, one column per month).
 
@@ -457,7 +445,8 @@ def melt_wide(cells: pa.Table, months: dict[str, dt.date]) -> pa.Table:
     value side by side and the first sheet row that gave one, ordered by benefit and month.
     Done as arrays (a benefit x month grid per measure) rather than SQL UNPIVOT + GROUP BY: the
     grouping took 0.3 s of a 42k-row sheet's check and sat alone at the end of the upload.
-    Grids are benefit-major, as the result is, so rows are copied whole and nothing transposed.
+    Grids are benefit-major, as the result is: the month columns are transposed once, then rows
+    are copied whole.
     Repeated (benefit, measure) rows are reported by `_check_keys` and the file refused, so
     which of them fills a cell here does not matter.
     """
@@ -469,7 +458,7 @@ def melt_wide(cells: pa.Table, months: dict[str, dt.date]) -> pa.Table:
     shape = (len(benefits), len(names))
     # Filled a month at a time (contiguous writes), then turned sheet row x month in one copy:
     # 4x faster than writing each month down a column of a row-major grid. An empty cell is
-    # NaN here; a NaN written in the sheet is refused by the checks, so is never stored.
+    # NaN here; the reader reads a column holding a NaN as text, so none is a value.
     by_month = np.empty((shape[1], cells.num_rows))
     for month, name in enumerate(names):
         by_month[month] = cells.column(name).combine_chunks().to_numpy(zero_copy_only=False)
