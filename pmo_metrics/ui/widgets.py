@@ -44,16 +44,13 @@ def money(value: object, currency: str | None = "GBP", significant: int | None =
     if not _is_number(value):
         return "—"
     size = abs(value)
-    unit = max((u for u in range(len(_MONEY_UNITS)) if size >= _MONEY_UNITS[u][0]), default=0)
-    while True:
-        limit, suffix = _MONEY_UNITS[unit]
+    largest = max((i for i, (limit, _) in enumerate(_MONEY_UNITS) if size >= limit), default=0)
+    for limit, suffix in _MONEY_UNITS[largest:]:
         scaled = size / limit
-        decimals = 0 if unit == 0 else 2 if significant is None else max(0, significant - len(f"{scaled:.0f}"))
-        text = f"{scaled:,.{decimals}f}"
-        if unit + 1 < len(_MONEY_UNITS) and round(scaled, decimals) >= 1000:
-            unit += 1
-            continue
-        break
+        decimals = 0 if not suffix else 2 if significant is None else max(0, significant - len(f"{scaled:.0f}"))
+        if round(scaled, decimals) < 1000:
+            break
+    text = f"{scaled:,.{decimals}f}"
     sign = "−" if value < 0 and float(text.replace(",", "")) != 0 else ""
     return f"{currency} {sign}{text}{suffix}" if currency else f"{sign}{text}{suffix}"
 
