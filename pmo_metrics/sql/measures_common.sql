@@ -140,13 +140,16 @@ CREATE OR REPLACE MACRO evm_measures(bac, pv, ev, ac, benefits_owned, benefits) 
 -- (project_month_rows, benefit_month_rows: schema_v5.sql) with the currency setting applied here.
 -- measures.py reads these instead of the live macros when m is a stored reporting month; the
 -- columns are the live macros' own (tests/unit/test_month_rows.py).
-CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO kept_month_rows(kept_table, m, pf, pg, obj, ccy) AS TABLE
     SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
-    FROM project_month_rows
+    FROM query_table(kept_table)
     WHERE as_of = m
       AND (pf IS NULL OR portfolio = pf)
       AND (pg IS NULL OR programme = pg)
       AND (obj IS NULL OR strategic_objective = obj);
+
+CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
+    SELECT * FROM kept_month_rows('project_month_rows', m, pf, pg, obj, ccy);
 
 -- scoped_projects of a kept month, from the project columns of its kept delivery_base rows.
 CREATE OR REPLACE MACRO stored_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
@@ -155,12 +158,7 @@ CREATE OR REPLACE MACRO stored_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     FROM stored_delivery_base(m, pf, pg, obj, ccy);
 
 CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
-    SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
-    FROM benefit_month_rows
-    WHERE as_of = m
-      AND (pf IS NULL OR portfolio = pf)
-      AND (pg IS NULL OR programme = pg)
-      AND (obj IS NULL OR strategic_objective = obj);
+    SELECT * FROM kept_month_rows('benefit_month_rows', m, pf, pg, obj, ccy);
 
 -- scoped_benefits of a kept month, from the benefit columns of its kept benefit_rows.
 CREATE OR REPLACE MACRO stored_scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
