@@ -419,8 +419,7 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            _checkpoint(con)
-        self._fill_kept_rows_later()
+        self._fill_kept_rows_later()  # and then checkpoints, as after a load
 
     # -- rows kept for the pages -------------------------------------------------------------
 
