@@ -61,7 +61,7 @@ else:
     from pmo_metrics.ingest import ingest
     from pmo_metrics.store import Store
     if kind == "ingest-1-thread":  # for comparison: parse and validate one sheet at a time
-        readers.PARSE_THREADS = 1
+        readers.archive.PARSE_THREADS = 1
         validate.Validator.__init__.__defaults__ = (1,)
     store = Store(db)
     store.is_empty()  # create the schema before the clock starts, as a running system has it

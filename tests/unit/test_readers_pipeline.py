@@ -50,9 +50,9 @@ def test_sheets_and_problems_come_back_in_workbook_order_whatever_the_parse_orde
 @pytest.mark.parametrize("threads", [1, 2])
 def test_parsing_two_sheets_at_once_reads_exactly_what_one_at_a_time_reads(monkeypatch, threads):
     data = make_workbook(Financials=_bulky_financials(), wide_benefit_values=True)
-    monkeypatch.setattr(readers, "PARSE_THREADS", 1)
+    monkeypatch.setattr(readers.archive, "PARSE_THREADS", 1)
     expected = read_file("2026-10 a.xlsx", data)
-    monkeypatch.setattr(readers, "PARSE_THREADS", threads)
+    monkeypatch.setattr(readers.archive, "PARSE_THREADS", threads)
     got = read_file("2026-10 a.xlsx", data)
     assert [(s.sheet_name, s.table) for s in got.sheets] == [(s.sheet_name, s.table) for s in expected.sheets]
     assert [p.as_dict() for p in got.problems] == [p.as_dict() for p in expected.problems]
@@ -82,23 +82,23 @@ def _xml_with_reference_cut_at(boundary: int) -> bytes:
 
 # The first boundary is between two chunks searched together; the second is between the last
 # chunk of one search and the first of the next.
-@pytest.mark.parametrize("chunks_before", [1, readers._CHUNKS_PER_SEARCH])
+@pytest.mark.parametrize("chunks_before", [1, readers.archive.CHUNKS_PER_SEARCH])
 def test_a_far_reference_cut_across_two_inflated_chunks_is_still_found(chunks_before):
-    xml = _xml_with_reference_cut_at(chunks_before * readers._INFLATE_CHUNK)
+    xml = _xml_with_reference_cut_at(chunks_before * readers.archive.INFLATE_CHUNK)
     problem = check_archive("2026-10 cut.xlsx", _xml_workbook(xml))
     assert problem is not None and "beyond row 999,999" in problem.problem
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
 def test_the_archive_check_inflates_exactly_what_zipfile_reads(method):
-    body = _xml_with_reference_cut_at(3 * readers._INFLATE_CHUNK // 2)
+    body = _xml_with_reference_cut_at(3 * readers.archive.INFLATE_CHUNK // 2)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", method) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", body)
         archive.writestr("xl/empty.xml", b"")
     members = zipfile.ZipFile(out).infolist()
-    chunks = [list(readers._inflated(out.getvalue(), member)) for member in members]
-    assert [len(c) for c in chunks[0]] == [readers._INFLATE_CHUNK, len(body) - readers._INFLATE_CHUNK]
+    chunks = [list(readers.archive.inflated(out.getvalue(), member)) for member in members]
+    assert [len(c) for c in chunks[0]] == [readers.archive.INFLATE_CHUNK, len(body) - readers.archive.INFLATE_CHUNK]
     assert b"".join(chunks[0]) == body and chunks[1] == []
     problem = check_archive("2026-10 stored.xlsx", out.getvalue())
     assert problem is not None and "beyond row 999,999" in problem.problem

@@ -1,0 +1,42 @@
+"""What a reader returns: one file's raw sheets, with the problems found while reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ..problems import Problem
+from ..schema import Sheet
+
+ROW = "_row"  # the spreadsheet row number (1-based) every raw row carries
+
+
+@dataclass
+class RawSheet:
+    """One input sheet as found: canonical column names, original row numbers and letters."""
+
+    file: str
+    sheet_name: str
+    spec: Sheet
+    table: pa.Table  # canonical columns (as read) + _row
+    letters: dict[str, str]  # canonical column -> spreadsheet column letter
+    header_row: int  # 1-based
+    # Wide BenefitValues: columns benefit_id, measure, value_0..value_k; months maps value_k to its month.
+    months: dict[str, dt.date] | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.months is not None
+
+
+@dataclass
+class RawFile:
+    """Everything read from one uploaded file."""
+
+    name: str
+    size: int
+    sheets: list[RawSheet] = field(default_factory=list)
+    about_as_of: dt.date | None = None
+    problems: list[Problem] = field(default_factory=list)
