@@ -1,4 +1,4 @@
-"""Generate the bundled sample portfolio in data/sample/ (run: .venv/bin/python data/generate_sample.py).
+"""Generate the bundled sample portfolio in pmo_metrics/sample_data/ (run: .venv/bin/python data/generate_sample.py).
 
 Three portfolios, 25 projects, 60 benefits, 5 KPIs and 4 benchmark metrics, reported monthly from
 2026-04 to 2026-10. Every measure of SPEC §4 has data to work on: earned value and percent-complete
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pmo_metrics import schema  # noqa: E402  (script run from anywhere, package not installed)
 
 SEED = 20261031
-OUT_DIR = Path(__file__).resolve().parent / "sample"
+OUT_DIR = Path(__file__).resolve().parent.parent / "pmo_metrics" / "sample_data"
 REPORTING_MONTHS = ("2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10")
 BENCHMARK_MONTHS = ("2026-04", "2026-07", "2026-10")
 CORRECTED = ("2026-09", "Operational Excellence")
@@ -767,7 +767,7 @@ def generate(out_dir: Path = OUT_DIR) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: write the sample portfolio (default data/sample/)."""
+    """Command line: write the sample portfolio (default pmo_metrics/sample_data/)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--out", type=Path, default=OUT_DIR, help="output directory")
     args = parser.parse_args(argv)

@@ -1,11 +1,12 @@
-"""The bundled sample portfolio (data/sample/, made by data/generate_sample.py)."""
+"""The bundled sample portfolio (pmo_metrics/sample_data/, made by data/generate_sample.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+# Package data, so the sample loads from a wheel install as from a checkout.
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 
 
 def sample_manifest() -> list[tuple[Path, str]]:

@@ -3,6 +3,7 @@
 import importlib.util
 import re
 import sys
+from pathlib import Path
 
 import openpyxl
 
@@ -10,7 +11,8 @@ from pmo_metrics.sample import SAMPLE_DIR, sample_manifest
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("generate_sample", SAMPLE_DIR.parent / "generate_sample.py")
+    script = Path(__file__).resolve().parents[2] / "data" / "generate_sample.py"
+    spec = importlib.util.spec_from_file_location("generate_sample", script)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
