@@ -158,6 +158,16 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
                 outcome.problems.append(
                     error(outcome.name, f"not loaded: another file of this upload has errors ({bad})"))
     progress(0.8, "storing")
+    if not rejected and loads:
+        # Checked again inside the write lock: another session may have loaded the same bytes
+        # since `check` looked, and two loads of one file must store it once.
+        ids = store.load(loads, user=user, unique=True)
+        checked = [o for o in result.files if o.status == "checked"]
+        for outcome, item, upload_id in zip(checked, loads, ids, strict=True):
+            if upload_id is None:
+                outcome.status, outcome.duplicate_of = "duplicate", item.duplicate_of
+            else:
+                outcome.status, outcome.upload_id = "loaded", upload_id
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):
             messages = [p.as_dict() for p in outcome.problems]
@@ -166,10 +176,6 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
             outcome.upload_id = store.record(outcome.status, outcome.name, outcome.sha256, outcome.size,
                                              outcome.as_of, user, messages, outcome.sheets)
-    if not rejected and loads:
-        ids = store.load(loads, user=user)
-        for outcome, upload_id in zip([o for o in result.files if o.status == "checked"], ids, strict=True):
-            outcome.status, outcome.upload_id = "loaded", upload_id
     progress(1.0, "done")
     return result
 

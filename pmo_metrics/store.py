@@ -107,6 +107,7 @@ class FileLoad:
     as_of: dt.date
     tables: dict[str, pa.Table] = field(default_factory=dict)
     messages: list[dict] = field(default_factory=list)
+    duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
 
     def sheet_counts(self) -> dict[str, int]:
         """Return sheet name -> row count for the audit log."""
@@ -321,8 +322,12 @@ class Store:
     def find_loaded_duplicate(self, sha256: str) -> int | None:
         """Return the id of a loaded upload with this exact content, if any."""
         with self.connect() as con:
-            row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
-                            [sha256])
+            return self._loaded_with(con, sha256)
+
+    @staticmethod
+    def _loaded_with(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+        row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
+                        [sha256])
         return row[0] if row and row[0] is not None else None
 
     # -- writes ------------------------------------------------------------------------------
@@ -330,14 +335,25 @@ class Store:
     def _next_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
         return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchall()[0][0]
 
-    def load(self, files: list[FileLoad], user: str | None = None) -> list[int]:
-        """Store every file of a batch in one transaction; return their upload ids."""
+    def load(self, files: list[FileLoad], user: str | None = None, unique: bool = False) -> list[int | None]:
+        """Store every file of a batch in one transaction; return their upload ids.
+
+        With `unique`, a file whose bytes are already loaded (by another session a moment ago, or
+        earlier in this batch) is not stored: its id is None and `duplicate_of` names the upload.
+        The check is made inside the write lock and the transaction, so two loads of one file at
+        once store it once.
+        """
         with _write_lock, self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = self._next_batch_id(con)
-                ids = []
+                ids: list[int | None] = []
                 for item in files:
+                    if unique:
+                        item.duplicate_of = self._loaded_with(con, item.sha256)
+                        if item.duplicate_of is not None:
+                            ids.append(None)
+                            continue
                     upload_id = con.execute(
                         """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
                                                 user_name, status, messages)
@@ -349,9 +365,11 @@ class Store:
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
                     ids.append(upload_id)
-                # The snapshot index first: the summaries read the snapshot through it.
-                validity.refresh(con, ids)
-                summaries.after_load(con, [item.as_of for item in files])  # in the same transaction
+                stored = [i for i in ids if i is not None]
+                if stored:
+                    # The snapshot index first: the summaries read the snapshot through it.
+                    validity.refresh(con, stored)
+                    summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

@@ -59,17 +59,18 @@ def with_far_row(row_open: bytes) -> bytes:
 def far_references(draw) -> bytes:
     """A row holding one far cell, its reference spelled any way the parser reads it."""
     quote = draw(st.sampled_from(['"', "'"]))
-    before, around_left, around_right = draw(WHITESPACE), draw(WHITESPACE), draw(WHITESPACE)
+    before = draw(WHITESPACE) or " "  # an attribute needs whitespace before it
+    around_left, around_right = draw(WHITESPACE), draw(WHITESPACE)
     column, row = draw(st.sampled_from([("XFD", 1048576), ("A", 1048576), ("SG", 2), ("SF", 999999),
                                         ("ZZ", 70000), ("AE", 500000), ("IQ", 60000), ("DQ", 130000)]))
     letters = "".join(draw(st.sampled_from([c.lower(), c])) for c in column)
     zeros = "0" * draw(st.integers(0, 3))
     ref = f"{letters}{zeros}{row}"
     if draw(st.booleans()):  # the reference on the cell; its row says nothing
-        return f'<row r="{row}"><c{" " if not before else before}r{around_left}={around_right}{quote}{ref}{quote}>'.encode()
+        return f'<row r="{row}"><c{before}r{around_left}={around_right}{quote}{ref}{quote}>'.encode()
     # the row says where it is; the cells in it carry no reference (the parser counts from A)
     row = draw(st.sampled_from([1000000, 1048576, 4294967295]))
-    return f"<row{' ' if not before else before}r{around_left}={around_right}{quote}{zeros}{row}{quote}><c>".encode()
+    return f"<row{before}r{around_left}={around_right}{quote}{zeros}{row}{quote}><c>".encode()
 
 
 MEMBER_PATHS = [  # (member stored in the archive, target written in the relationships)
