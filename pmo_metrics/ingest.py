@@ -149,6 +149,12 @@ def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None =
 
 def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
     result, loads = check(store, files, as_of, csv_sheets, progress)
+    return _store(store, result, loads, user, progress)
+
+
+def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str | None,
+           progress: Progress) -> IngestResult:
+    """Store a checked batch when nothing in it is rejected, and record every file in the audit log."""
     rejected = any(f.status == "rejected" for f in result.files)
     if rejected:
         bad = ", ".join(f.name for f in result.files if f.status == "rejected")
@@ -181,14 +187,23 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
 
 
 def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
-    """Load the bundled sample portfolio month by month (identical files come back as duplicates)."""
+    """Load the bundled sample portfolio as one batch: every file in one transaction, or none.
+
+    Each file keeps its own reporting month (from the manifest, which its name and About sheet
+    agree with); files are stored in manifest order, so a correction still follows its original.
+    A process stopped part way leaves no partial sample behind.
+    """
     from .sample import sample_manifest
 
     manifest = sample_manifest()
-    results = []
-    for index, (path, month) in enumerate(manifest):
-        progress(index / max(1, len(manifest)), f"loading {path.name}")
-        results.append(ingest(store, [(path.name, path.read_bytes())], as_of=parse_month_argument(month),
-                              user="sample"))
+    files = [(path.name, path.read_bytes()) for path, _ in manifest]
+    with store.connect():
+        result, loads = check(store, files, progress=progress)
+        for outcome, (_, month) in zip(result.files, manifest, strict=True):
+            if outcome.status == "checked" and outcome.as_of != parse_month_argument(month):
+                outcome.status = "rejected"
+                outcome.problems.append(error(outcome.name, f"the sample manifest says {month}, the file says "
+                                                            f"{outcome.as_of:%Y-%m}"))
+        result = _store(store, result, loads, "sample", progress)
     progress(1.0, "sample loaded")
-    return results
+    return [result]
