@@ -20,9 +20,7 @@ TIMEOUT = 60
 def sample_db(tmp_path_factory) -> Path:
     """Return a database file with the bundled sample loaded (built once per test session)."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    store = Store(path)
-    load_sample(store)
-    store.close()  # checkpointed into the file, which the tests copy without its write-ahead log
+    load_sample(Store(path))
     return path
 
 
