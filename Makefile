@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
+# This machine only, unless told otherwise: local mode (no sign-in) gives whoever connects every
+# right. Serve a team with sign-in set up and `make run ADDRESS=0.0.0.0` (README).
+ADDRESS ?= $(or $(STREAMLIT_SERVER_ADDRESS),127.0.0.1)
 
 .PHONY: run test lint bench demo chromium clean
 
@@ -22,7 +25,7 @@ chromium:
 	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'; }
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .

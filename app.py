@@ -52,6 +52,9 @@ def _frame() -> None:
     st.session_state[ui.state.CONTEXT] = ui.sidebar_filters()
 
 
+if not auth.store_ready(ui.get_store()):  # busy or unusable: say so, not "no data yet"
+    auth.sidebar(user)
+    st.stop()
 ui.guarded(_frame)
 auth.sidebar(user)
 page.run()

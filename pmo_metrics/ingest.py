@@ -149,6 +149,12 @@ def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None =
 
 def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
     result, loads = check(store, files, as_of, csv_sheets, progress)
+    return _store(store, result, loads, user, progress)
+
+
+def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str | None,
+           progress: Progress) -> IngestResult:
+    """Store a checked batch when nothing in it is rejected, and record every file in the audit log."""
     rejected = any(f.status == "rejected" for f in result.files)
     if rejected:
         bad = ", ".join(f.name for f in result.files if f.status == "rejected")
@@ -158,6 +164,16 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
                 outcome.problems.append(
                     error(outcome.name, f"not loaded: another file of this upload has errors ({bad})"))
     progress(0.8, "storing")
+    if not rejected and loads:
+        # Checked again inside the write lock: another session may have loaded the same bytes
+        # since `check` looked, and two loads of one file must store it once.
+        ids = store.load(loads, user=user, unique=True)
+        checked = [o for o in result.files if o.status == "checked"]
+        for outcome, item, upload_id in zip(checked, loads, ids, strict=True):
+            if upload_id is None:
+                outcome.status, outcome.duplicate_of = "duplicate", item.duplicate_of
+            else:
+                outcome.status, outcome.upload_id = "loaded", upload_id
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):
             messages = [p.as_dict() for p in outcome.problems]
@@ -166,23 +182,33 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
             outcome.upload_id = store.record(outcome.status, outcome.name, outcome.sha256, outcome.size,
                                              outcome.as_of, user, messages, outcome.sheets)
-    if not rejected and loads:
-        ids = store.load(loads, user=user)
-        for outcome, upload_id in zip([o for o in result.files if o.status == "checked"], ids, strict=True):
-            outcome.status, outcome.upload_id = "loaded", upload_id
     progress(1.0, "done")
     return result
 
 
 def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
-    """Load the bundled sample portfolio month by month (identical files come back as duplicates)."""
+    """Load the bundled sample portfolio as one batch: every file in one transaction, or none.
+
+    Each file keeps its own reporting month (from the manifest, which its name and About sheet
+    agree with); files are stored in manifest order, so a correction still follows its original.
+    A process stopped part way leaves no partial sample behind. Returns once the pages' kept
+    rows are made too, so the database file alone holds the whole sample.
+    """
     from .sample import sample_manifest
 
     manifest = sample_manifest()
-    results = []
-    for index, (path, month) in enumerate(manifest):
-        progress(index / max(1, len(manifest)), f"loading {path.name}")
-        results.append(ingest(store, [(path.name, path.read_bytes())], as_of=parse_month_argument(month),
-                              user="sample"))
+    files = [(path.name, path.read_bytes()) for path, _ in manifest]
+    with store.connect():
+        result, loads = check(store, files, progress=progress)
+        for outcome, (_, month) in zip(result.files, manifest, strict=True):
+            if outcome.status == "checked" and outcome.as_of != parse_month_argument(month):
+                outcome.status = "rejected"
+                outcome.problems.append(error(outcome.name, f"the sample manifest says {month}, the file says "
+                                                            f"{outcome.as_of:%Y-%m}"))
+        result = _store(store, result, loads, "sample", progress)
+    # The pages read the kept rows of every month, and a copy of the file should hold the sample:
+    # both are made (and the log folded into the file) before the sample counts as loaded.
+    progress(0.9, "preparing the pages")
+    store.wait_for_kept_rows()
     progress(1.0, "sample loaded")
-    return results
+    return [result]

@@ -97,6 +97,53 @@ def _is_lock_conflict(error: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
+def _is_read_only(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, OSError | duckdb.Error) and any(
+        cause in text for cause in ("read-only file system", "permission denied", "read only", "errno 30",
+                                    "errno 13"))
+
+
+def _read_only(path: Path, error: BaseException) -> StoreError:
+    return StoreError(f"the database {path.name} cannot be written: its folder {path.parent} is read-only "
+                      f"({str(error).splitlines()[0][:200]}). Point PMO_METRICS_DB (or --db) at a writable "
+                      "folder, or ask for write access to this one.")
+
+
+# The audit log keeps a bounded summary of an upload's problems: the first AUDIT_MESSAGES, each
+# field cut to AUDIT_FIELD_CHARS, then one line counting the rest by severity (the full report is
+# what the user saw on screen). Unbounded, a 1M-column CSV stored a 16 MB audit row.
+AUDIT_MESSAGES = 200
+AUDIT_FIELD_CHARS = 500
+
+
+def audit_messages(messages: list[dict]) -> str:
+    """Return `messages` as the JSON the audit log stores: at most AUDIT_MESSAGES, each field bounded."""
+    kept = [{key: (value[:AUDIT_FIELD_CHARS] + "…" if isinstance(value, str) and len(value) > AUDIT_FIELD_CHARS
+                   else value) for key, value in message.items()} for message in messages[:AUDIT_MESSAGES]]
+    rest = messages[AUDIT_MESSAGES:]
+    if rest:
+        counts: dict[str, int] = {}
+        for message in rest:
+            counts[str(message.get("severity", "problem"))] = counts.get(str(message.get("severity", "problem")), 0) + 1
+        said = ", ".join(f"{n:,} {severity}{'s' if n > 1 else ''}" for severity, n in sorted(counts.items()))
+        kept.append({"severity": "info", "file": str(messages[0].get("file", ""))[:AUDIT_FIELD_CHARS],
+                     "problem": f"and {len(rest):,} more not kept in the audit log ({said})"})
+    return json.dumps(kept)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failed write, keeping the failure's own message.
+
+    When a write fails inside DuckDB (a read-only disk, a full one) DuckDB may have ended the
+    transaction already, and ROLLBACK then raises "cannot rollback", which would hide the cause.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 @dataclass
 class FileLoad:
     """One validated file ready to store: typed Arrow tables keyed by store table name."""
@@ -107,6 +154,7 @@ class FileLoad:
     as_of: dt.date
     tables: dict[str, pa.Table] = field(default_factory=dict)
     messages: list[dict] = field(default_factory=list)
+    duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
 
     def sheet_counts(self) -> dict[str, int]:
         """Return sheet name -> row count for the audit log."""
@@ -116,9 +164,9 @@ class FileLoad:
 class Store:
     """The DuckDB store at one path."""
 
-    def __init__(self, db: str | os.PathLike | None = None, busy_wait: float = BUSY_WAIT_SECONDS):
+    def __init__(self, db: str | os.PathLike | None = None, busy_wait: float | None = None):
         self.path = resolve_db_path(db)
-        self.busy_wait = busy_wait
+        self.busy_wait = BUSY_WAIT_SECONDS if busy_wait is None else busy_wait
         self._local = threading.local()
         self._guard = threading.Lock()
         self._db: duckdb.DuckDBPyConnection | None = None
@@ -189,18 +237,26 @@ class Store:
                 self._db = None
 
     def _open_file(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            if _is_read_only(error):
+                raise _read_only(self.path, error) from None
+            raise StoreError(f"cannot create the folder for the database {self.path.name}: {error}") from None
         deadline = time.monotonic() + self.busy_wait
         while True:
             try:
                 con = duckdb.connect(str(self.path))
                 break
             except duckdb.IOException as error:
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
                 if not _is_lock_conflict(error):
                     raise StoreError(f"cannot open the database {self.path.name}: {error}") from None
                 if time.monotonic() >= deadline:
                     raise StoreBusy(
-                        f"the database {self.path.name} is busy with another load; try again in a minute"
+                        f"the database {self.path.name} is busy: another program is using it (a load from the "
+                        "command line, or another copy of the dashboard); try again in a minute"
                     ) from None
                 time.sleep(0.2)
         try:
@@ -233,7 +289,7 @@ class Store:
                         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(target)])
                         con.execute("COMMIT")
                     except Exception:
-                        con.execute("ROLLBACK")
+                        _rollback(con)
                         raise
             # The snapshot and measure macros live in the database, so a query pays no set-up;
             # they are redefined whenever the program's text of them changes.
@@ -321,8 +377,12 @@ class Store:
     def find_loaded_duplicate(self, sha256: str) -> int | None:
         """Return the id of a loaded upload with this exact content, if any."""
         with self.connect() as con:
-            row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
-                            [sha256])
+            return self._loaded_with(con, sha256)
+
+    @staticmethod
+    def _loaded_with(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+        row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
+                        [sha256])
         return row[0] if row and row[0] is not None else None
 
     # -- writes ------------------------------------------------------------------------------
@@ -330,31 +390,46 @@ class Store:
     def _next_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
         return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchall()[0][0]
 
-    def load(self, files: list[FileLoad], user: str | None = None) -> list[int]:
-        """Store every file of a batch in one transaction; return their upload ids."""
+    def load(self, files: list[FileLoad], user: str | None = None, unique: bool = False) -> list[int | None]:
+        """Store every file of a batch in one transaction; return their upload ids.
+
+        With `unique`, a file whose bytes are already loaded (by another session a moment ago, or
+        earlier in this batch) is not stored: its id is None and `duplicate_of` names the upload.
+        The check is made inside the write lock and the transaction, so two loads of one file at
+        once store it once.
+        """
         with _write_lock, self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = self._next_batch_id(con)
-                ids = []
+                ids: list[int | None] = []
                 for item in files:
+                    if unique:
+                        item.duplicate_of = self._loaded_with(con, item.sha256)
+                        if item.duplicate_of is not None:
+                            ids.append(None)
+                            continue
                     upload_id = con.execute(
                         """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
                                                 user_name, status, messages)
                            VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?) RETURNING upload_id""",
                         [batch_id, item.file_name, item.sha256, item.size_bytes,
                          json.dumps(item.sheet_counts()), item.as_of, user,
-                         json.dumps(item.messages)],
+                         audit_messages(item.messages)],
                     ).fetchall()[0][0]
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
                     ids.append(upload_id)
-                # The snapshot index first: the summaries read the snapshot through it.
-                validity.refresh(con, ids)
-                summaries.after_load(con, [item.as_of for item in files])  # in the same transaction
+                stored = [i for i in ids if i is not None]
+                if stored:
+                    # The snapshot index first: the summaries read the snapshot through it.
+                    validity.refresh(con, stored)
+                    summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as error:
+                _rollback(con)
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, off the user's clock
         return ids
@@ -393,7 +468,7 @@ class Store:
                                         user_name, status, messages)
                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
-                 json.dumps(messages)],
+                 audit_messages(messages)],
             ).fetchall()[0][0]
             _checkpoint(con)
             return upload_id
@@ -416,8 +491,10 @@ class Store:
                 validity.refresh(con, [upload_id])  # before the summaries, which read through it
                 summaries.after_void(con, row[1])  # the summaries fall back with the data
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as error:
+                _rollback(con)
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, as after a load
 

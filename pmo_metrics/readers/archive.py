@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import io
-import itertools
 import os
 import posixpath
 import re
@@ -30,15 +29,35 @@ from ..problems import Problem, column_letter, error
 # Zip-bomb guard: refuse archives whose contents inflate beyond these before parsing them.
 MAX_UNCOMPRESSED_BYTES = 1_000_000_000
 MAX_COMPRESSION_RATIO = 200
-# A cell reference past column SF (schema.MAX_COLUMNS_PER_SHEET = 500) or on row 1,000,000 or
-# later: the parser allocates a dense grid up to the farthest cell (32 bytes a cell), so one cell
-# at XFD1048576 in a 6 KB file asks for 512 GB and aborts the process. Searched, not parsed, by
+# The parser allocates a dense grid from the first to the farthest cell of a sheet (32 bytes a
+# cell): one cell at XFD1048576 asks for 512 GB and aborts the process, one at SF999999 for 16 GB.
+# Every sheet is searched, before it is parsed, for the extent its cell and row references
+# declare, written as the parser reads them: `r` then any whitespace, `=`, any whitespace, either
+# quote, letters in either case and digits with any leading zeros. Searched, not parsed, by
 # Arrow's RE2 (a DFA, 5-7x faster than `re` on sheet XML, and it releases the GIL).
-_FAR_CELL = r' r="(?:[A-Z]{0,3}[0-9]{7}|[A-Z]{3}|(?:S[G-Z]|[T-Z][A-Z])[0-9])'
+MAX_ROWS = 999_999  # a reference on row 1,000,000 or later is refused outright
+MAX_CELLS = 30_000_000  # rows x columns one sheet may span (about 1 GB of parser grid)
+_REF = r"r\s*=\s*[\"']"  # starts with a literal: RE2 skips to each `r` (3x faster than `\sr`)
+_STRICT_REF = r"\sr\s*=\s*[\"']"  # as an attribute: whitespace before it, as XML requires
+_L = "[A-Za-z]"
+_FAR = f"(?:{_L}{{0,3}}[0-9]{{7}}|{_L}{{3}}|(?:[Ss][G-Zg-z]|[T-Zt-z]{_L})[0-9])"
+# Columns past 30, 60, 120 and 250 (AD, BH, DP, IP) and rows from 60,000 to 500,000: a sheet
+# reaching both a column and the row paired with it here may span more than MAX_CELLS (each pair
+# is its band's worst case, so nothing within MAX_CELLS / 2 is refused).
+_COLUMNS_PAST = {30: f"(?:[B-Zb-z]{_L}|[Aa][E-Ze-z])[0-9]", 60: f"(?:[C-Zc-z]{_L}|[Bb][I-Zi-z])[0-9]",
+                 120: f"(?:[E-Ze-z]{_L}|[Dd][Q-Zq-z])[0-9]", 250: f"(?:[J-Zj-z]{_L}|[Ii][Q-Zq-z])[0-9]"}
+_ROWS_FROM = {60_000: "(?:[6-9][0-9]{4}|[1-9][0-9]{5})", 120_000: "(?:1[2-9][0-9]{4}|[2-9][0-9]{5})",
+              250_000: "(?:2[5-9][0-9]{4}|[3-9][0-9]{5})", 500_000: "[5-9][0-9]{5}"}
+_BANDS = ((30, 500_000), (60, 250_000), (120, 120_000), (250, 60_000))
+_WHITESPACE = re.compile(rb"[ \t\r\n]+")
+_DIMENSION = re.compile(rb"<dimension\s(?:[^>]*?\s)?ref\s*=\s*[\"']([^\"']*)[\"']")
+_RANGE = re.compile(rb"\s*([A-Za-z]*)0*([0-9]+)(?::([A-Za-z]*)0*([0-9]+))?\s*")
 _FORMULA = r"<f[ >/]"
 INFLATE_CHUNK = 1 << 20
 _DEFLATED_INPUT = 1 << 16  # compressed bytes fed to the inflater at a time
-_SEAM = 16  # bytes either side of a chunk boundary searched together: longer than any match
+# Bytes either side of a chunk boundary searched together, once runs of whitespace are squeezed
+# to one space: longer than any match not refused already (`r = '` and two letters, six digits).
+_SEAM = 32
 CHUNKS_PER_SEARCH = 16  # inflated chunks searched together: few calls, bounded memory
 # Sheets parsed (and archive members checked) at once. Two: on the two-core machines measured,
 # the second thread takes a big sheet off the critical path; more would only hold more parsed
@@ -47,7 +66,8 @@ PARSE_THREADS = min(2, os.cpu_count() or 1)
 DAMAGED_ZIP = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, zlib_ng.error,
                 NotImplementedError)
 _CELL_WITH_FORMULA = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
+    rb'<c\s(?:[^>]*?\s)?r\s*=\s*["\']([A-Za-z]{1,3}[0-9]{1,7})["\'][^>]*>(?:(?!</c>).)*?<f[\s>/]'
+    rb'(?:(?!</c>).)*?</c>', re.S)
 _CACHED_VALUE = re.compile(rb"<v>[^<]")
 _XML_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
            "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -66,7 +86,8 @@ def check_archive(name: str, data: bytes, formula_sheets: set[str] | None = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except DAMAGED_ZIP:
+            sheets = sheet_like_members(archive)
+    except (*DAMAGED_ZIP, KeyError, ElementTree.ParseError):
         return damaged(name)
     declared = sum(m.file_size for m in members)
     compressed = max(1, sum(m.compress_size for m in members))
@@ -78,7 +99,7 @@ def check_archive(name: str, data: bytes, formula_sheets: set[str] | None = None
     if formula_sheets is None:
         formula_sheets = set()
     formula_sheets.clear()
-    return _InflateCheck(name, data, members, compressed, formula_sheets, on_checked).run(threads)
+    return _InflateCheck(name, data, members, sheets, compressed, formula_sheets, on_checked).run(threads)
 
 
 def damaged(name: str) -> Problem:
@@ -90,13 +111,13 @@ class _InflateCheck:
 
     Declared sizes are written by whoever made the file, so a bomb can claim to be small; count
     what each member really inflates to, a chunk at a time, stopping everywhere as soon as a
-    limit is passed or a far cell is found. Worksheets holding any formula are noted in
+    limit is passed or a sheet declares too large an extent. Worksheets holding any formula are noted in
     `formula_sheets` on the way, for `uncached_formulas`.
     """
 
-    def __init__(self, name: str, data: bytes, members: list[zipfile.ZipInfo], compressed: int,
-                 formula_sheets: set[str], on_checked: Callable[[str], None] | None):
-        self.name, self.data, self.compressed = name, data, compressed
+    def __init__(self, name: str, data: bytes, members: list[zipfile.ZipInfo], sheets: dict[str, str],
+                 compressed: int, formula_sheets: set[str], on_checked: Callable[[str], None] | None):
+        self.name, self.data, self.sheets, self.compressed = name, data, sheets, compressed
         self.formula_sheets, self.on_checked = formula_sheets, on_checked
         self.problem: Problem | None = None
         self._waiting = collections.deque(members)
@@ -136,7 +157,8 @@ class _InflateCheck:
             self.problem = self.problem or problem
 
     def _member(self, member: zipfile.ZipInfo) -> Problem | None:
-        worksheet = member.filename.startswith("xl/worksheets/")
+        scan = (_SheetScan(member.filename, self.formula_sheets) if member.filename in self.sheets
+                else None)
         pending: list[bytes] = []
         for chunk in inflated(self.data, member):
             with self._lock:
@@ -147,15 +169,17 @@ class _InflateCheck:
             if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
                 return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
                                         f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
-            if worksheet:
+            if scan is not None:
                 pending.append(chunk)
-                if len(pending) > CHUNKS_PER_SEARCH:
-                    if _search_sheet(member.filename, pending[:-1], self.formula_sheets):
-                        return _far_cell(self.name)
-                    del pending[:-2]  # the last chunk searched stays, for the seam with the next
-                    pending[0] = pending[0][-_SEAM:]
-        if worksheet and _search_sheet(member.filename, pending, self.formula_sheets):
-            return _far_cell(self.name)
+                if len(pending) >= CHUNKS_PER_SEARCH:
+                    refusal = scan.search(pending)
+                    if refusal:
+                        return error(self.name, refusal, sheet=self.sheets[member.filename])
+                    pending = []
+        if scan is not None:
+            refusal = scan.search(pending)
+            if refusal:
+                return error(self.name, refusal, sheet=self.sheets[member.filename])
         return None
 
 
@@ -201,23 +225,123 @@ def inflated(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
-def _search_sheet(member: str, chunks: list[bytes], formula_sheets: set[str]) -> bool:
-    """Return True when the sheet XML `chunks` hold a far cell; note a formula in `formula_sheets`.
+class _SheetScan:
+    """The extent one sheet's XML declares, searched a group of inflated chunks at a time.
 
-    The chunks are handed to Arrow without copying them; the few bytes either side of each
-    boundary are searched too, so a reference cut across two chunks is seen whole.
+    Keeps what it has seen between groups (which column and row bands some reference reaches)
+    and the end of the last chunk, so a reference cut across two chunks is seen whole: runs of
+    whitespace are squeezed to one space there, so no amount of it can hide one.
     """
-    if not chunks:
-        return False
-    pieces = [chunks[0]]
-    for before, after in itertools.pairwise(chunks):
-        pieces += [before[-_SEAM:] + after[:_SEAM], after]
-    texts = pa.chunked_array([_binary_scalar_array(piece) for piece in pieces], pa.binary())
-    # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass over
-    # the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
-    if member not in formula_sheets and _matches(texts, _FORMULA):
-        formula_sheets.add(member)
-    return _matches(texts, _FAR_CELL)
+
+    def __init__(self, member: str, formula_sheets: set[str]):
+        self.member, self.formula_sheets = member, formula_sheets
+        self.columns: set[int] = set()  # thresholds of _COLUMNS_PAST some reference passes
+        self.rows: set[int] = set()  # thresholds of _ROWS_FROM some reference reaches
+        self._tail = b""
+        self._data_seen = False
+
+    def search(self, chunks: list[bytes]) -> str | None:
+        """Return why the sheet is refused, once `chunks` (the next part of its XML) are searched."""
+        if not chunks:
+            return None
+        pieces = []
+        for chunk in chunks:
+            if self._tail:
+                pieces.append(_squeezed(self._tail + _head(chunk)))
+            pieces.append(chunk)
+            self._tail = _tail(self._tail, chunk)
+        texts = pa.chunked_array([_binary_scalar_array(piece) for piece in pieces], pa.binary())
+        # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass
+        # over the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
+        if self.member not in self.formula_sheets and _matches(texts, _FORMULA):
+            self.formula_sheets.add(self.member)
+        for piece in pieces:
+            if self._data_seen:
+                break
+            if b"<dimension" in piece:
+                refusal = self._dimension(piece)
+                if refusal:
+                    return refusal
+            self._data_seen = b"<sheetData" in piece  # the used range is declared before the data
+        # One pass asks whether any reference is far, or reaches a band not seen yet; only when
+        # one does is each question asked alone, of the pieces that matched, so a sheet costs one
+        # pass in the usual case.
+        columns = [c for c in _COLUMNS_PAST if c not in self.columns]
+        rows = [r for r in _ROWS_FROM if r not in self.rows]
+        wanted = [_FAR] + [_COLUMNS_PAST[c] for c in columns[:1]] + [_row_from(r) for r in rows[:1]]
+        texts = _matching(texts, f"(?:{'|'.join(wanted)})")
+        if texts is None:
+            return None
+        if _matching(texts, _FAR, strict=True) is not None:
+            return _far_message()
+        for column in columns:
+            if _matching(texts, _COLUMNS_PAST[column], strict=True) is None:
+                break
+            self.columns.add(column)
+        for row in rows:
+            if _matching(texts, _row_from(row), strict=True) is None:
+                break
+            self.rows.add(row)
+        for column, row in _BANDS:
+            if column in self.columns and row in self.rows:
+                return _extent_message(f"has cells on row {row:,} or later and in column "
+                                       f"{column_letter(column)} or beyond")
+        return None
+
+    @staticmethod
+    def _dimension(piece: bytes) -> str | None:
+        """Return why the used range a sheet declares (`<dimension ref=...>`) is refused."""
+        found = _DIMENSION.search(piece)
+        corners = _RANGE.fullmatch(found.group(1)) if found else None
+        if corners is None:
+            return None  # not written as the parser reads it: it is ignored
+        first_column, first_row, last_column, last_row = (
+            g.decode() if g is not None else None for g in corners.groups())
+        if last_row is None:
+            last_column, last_row = first_column, first_row
+        first, last = _column_number(first_column), _column_number(last_column)
+        if int(last_row) > MAX_ROWS or last > schema.MAX_COLUMNS_PER_SHEET:
+            return _far_message()
+        rows = abs(int(last_row) - int(first_row)) + 1
+        columns = abs(last - first) + 1
+        if rows * columns > MAX_CELLS:
+            return _extent_message(f"declares its used range as {found.group(1).decode()[:40]}, "
+                                   f"{rows:,} rows by {columns:,} columns")
+        return None
+
+
+def _column_number(letters: str) -> int:
+    """Return the 1-based column number of spreadsheet letters ('' counts as column A)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return max(number, 1)
+
+
+def _squeezed(text: bytes) -> bytes:
+    return _WHITESPACE.sub(b" ", text)
+
+
+def _head(chunk: bytes) -> bytes:
+    """Return the start of `chunk`, whitespace squeezed, at least _SEAM bytes long if it has them."""
+    size = _SEAM
+    while True:
+        head = _squeezed(chunk[:size])
+        if len(head) >= _SEAM or size >= len(chunk):
+            return head
+        size *= 8
+
+
+def _tail(previous: bytes, chunk: bytes) -> bytes:
+    """Return the last _SEAM bytes of everything searched so far, whitespace squeezed."""
+    size = _SEAM
+    while True:
+        tail = _squeezed(chunk[-size:])
+        if len(tail) >= _SEAM:
+            return tail[-_SEAM:]
+        if size >= len(chunk):  # the chunk is mostly whitespace: what came before still counts
+            return _squeezed(previous + tail)[-_SEAM:]
+        size *= 8
 
 
 def _binary_scalar_array(data: bytes) -> pa.Array:
@@ -226,14 +350,38 @@ def _binary_scalar_array(data: bytes) -> pa.Array:
     return pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(data)])
 
 
+def _row_from(row: int) -> str:
+    return f"{_L}{{0,2}}0*{_ROWS_FROM[row]}"
+
+
+def _matching(texts: pa.ChunkedArray, value: str, strict: bool = False) -> pa.ChunkedArray | None:
+    """Return the pieces of `texts` holding a reference whose value starts as `value`, or None.
+
+    Searched first with a literal `r` to skip to; only pieces that match are searched again as
+    `strict` asks (with the whitespace XML requires before an attribute), a pattern 3x slower.
+    """
+    found = pc.match_substring_regex(texts, _REF + value)
+    if not pc.any(found).as_py():
+        return None
+    texts = texts.filter(found)
+    if strict and not _matches(texts, _STRICT_REF + value):
+        return None
+    return texts
+
+
 def _matches(texts: pa.ChunkedArray, pattern: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 
-def _far_cell(name: str) -> Problem:
-    return error(name, "refused: a sheet has a cell beyond row 999,999 or column "
-                       f"{column_letter(schema.MAX_COLUMNS_PER_SHEET - 1)}; delete the "
-                       "stray cells far from the data and save again")
+def _far_message() -> str:
+    return (f"refused: this sheet has a cell beyond row {MAX_ROWS:,} or column "
+            f"{column_letter(schema.MAX_COLUMNS_PER_SHEET - 1)}; delete the stray cells far from the data "
+            "and save again")
+
+
+def _extent_message(what: str) -> str:
+    return (f"refused: this sheet {what}, more than {MAX_CELLS:,} cells (rows × columns) to read; "
+            "delete the stray cells far from the data and save again")
 
 
 def sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -252,6 +400,42 @@ def sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
     return found
 
 
+def sheet_like_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Return archive member -> sheet name (or member name) of every member the parser may read as a sheet.
+
+    Everything under xl/worksheets/, and every member named as the target of a sheet in the
+    workbook's relationships — matched by file name alone, case aside, so no spelling of the
+    path (`../`, `/xl/`, `./`) the parser resolves differently from this check can slip past it.
+    Attributes are matched by local name, whatever namespace prefix the file gives them.
+    """
+    names = archive.namelist()
+    found = {n: n for n in names if n.lower().startswith("xl/worksheets/")}
+    present = set(names)
+    if "xl/workbook.xml" not in present or "xl/_rels/workbook.xml.rels" not in present:
+        return found
+    targets = {}
+    for element in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter():
+        if _local(element.tag) == "Relationship":
+            targets[element.get("Id")] = element.get("Target") or ""
+    by_file: dict[str, str] = {}
+    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        for key, value in element.attrib.items():
+            if _local(key) == "id" and value in targets:
+                file_name = posixpath.basename(targets[value].replace("\\", "/")).lower()
+                by_file.setdefault(file_name, element.get("name") or file_name)
+    for name in names:
+        sheet = by_file.get(posixpath.basename(name).lower())
+        if sheet is not None:
+            found[name] = sheet
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def uncached_formulas(data: bytes, members: set[str], limit: int = 25) -> dict[str, list[str]]:
     """Return sheet name -> cells holding a formula with no cached value, for the given sheet XMLs."""
     found: dict[str, list[str]] = {}
@@ -261,7 +445,7 @@ def uncached_formulas(data: bytes, members: set[str], limit: int = 25) -> dict[s
         for sheet_name, member in sheet_members(archive).items():
             if member not in members:
                 continue
-            cells = [m.group(1).decode() for m in _CELL_WITH_FORMULA.finditer(archive.read(member))
+            cells = [m.group(1).decode().upper() for m in _CELL_WITH_FORMULA.finditer(archive.read(member))
                      if not _CACHED_VALUE.search(m.group(0))]
             if cells:
                 found[sheet_name] = cells[:limit]
@@ -281,6 +465,15 @@ class ArchiveCheck:
         self._checked: set[str] = set()
         self._finished = False
         self._changed = threading.Condition()
+        # A sheet is ready only once every member of its file name is checked: the parser may
+        # resolve the workbook's path to it differently from `sheet_members`.
+        self._same_file: dict[str, set[str]] = collections.defaultdict(set)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    self._same_file[posixpath.basename(member).lower()].add(member)
+        except DAMAGED_ZIP:
+            pass  # the check reports the damage
         self._thread = threading.Thread(target=self._run, args=(name, data, order), name="archive-check",
                                         daemon=True)
         self._thread.start()
@@ -302,6 +495,9 @@ class ArchiveCheck:
 
     def ready(self, members: set[str] | None) -> bool:
         """Wait until `members` (None: all) are checked, or the check stops; False on a problem."""
+        if members is not None:
+            members = set(members).union(*(self._same_file.get(posixpath.basename(m).lower(), set())
+                                          for m in members))
         with self._changed:
             self._changed.wait_for(lambda: self._finished or (members is not None and members <= self._checked))
             return self.problem is None

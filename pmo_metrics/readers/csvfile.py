@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import PurePath
 
+import numpy as np
 import pyarrow as pa
 
 from .. import schema
@@ -14,7 +15,9 @@ from ..schema import MAX_HEADER_SEARCH_ROWS
 from .headers import add_sheet, find_header, no_header_error
 from .raw import RawFile
 
-
+# As wide as a workbook sheet may be: no sheet of the contract needs more, and a 1M-column CSV
+# cost 1.4 GB once every position became a column.
+MAX_CSV_COLUMNS = schema.MAX_COLUMNS_PER_SHEET
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -32,15 +35,26 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
         raw.problems.append(error(raw.name, "cannot tell which sheet this CSV holds: name the file after "
                                   f"its sheet (e.g. 2026-10 Financials.csv) or choose one of {known}"))
         return
-    if b"\x00" in data[:4096]:
-        raw.problems.append(error(raw.name, "not a text CSV file (binary content)"))
+    nul = data.find(b"\x00")
+    if nul != -1:
+        # Anywhere, not only at the start: a NUL would reach the store inside a name otherwise.
+        line = data.count(b"\n", 0, nul) + 1
+        raw.problems.append(error(raw.name, f"not a text CSV file: a NUL character on line {line:,} (binary "
+                                  "content, or a file saved as UTF-16); save it as CSV UTF-8", sheet=spec.name))
         return
     text = _decode(data)
     first = text[:4096].splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    too_wide = _too_wide_line(data, delimiter)
+    if too_wide is not None:
+        raw.problems.append(_wide_error(raw.name, spec.name, too_wide))
+        return
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     for record in reader:
+        if len(record) > MAX_CSV_COLUMNS:  # a record whose quoted cells span lines
+            raw.problems.append(_wide_error(raw.name, spec.name, reader.line_num))
+            return
         rows.append((reader.line_num, record))
     preview = [[v if v.strip() else None for v in record] for _, record in rows[:MAX_HEADER_SEARCH_ROWS]]
     header_index = find_header(preview, spec)
@@ -62,3 +76,30 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
     # CSV line numbers are the row numbers the user sees when opening the file in Excel.
     lines = pa.array([line for line, _ in body], pa.int64())
     add_sheet(raw, spec.name, spec, header_line, columns, lines)
+
+
+def _too_wide_line(data: bytes, delimiter: str) -> int | None:
+    """Return the number of a line holding more than MAX_CSV_COLUMNS cells, found before splitting any.
+
+    Separators are counted per line over the bytes at once (the separator and the line end are
+    ASCII in every encoding read here); only a line with too many is read as CSV, since
+    separators inside quotes are not cells. A record whose quoted cells span lines is counted
+    again as it is read.
+    """
+    if data.count(delimiter.encode()) <= MAX_CSV_COLUMNS:
+        return None
+    buffer = np.frombuffer(data, np.uint8)
+    bounds = np.concatenate([[-1], np.flatnonzero(buffer == ord("\n")), [len(data)]])
+    separators = np.flatnonzero(buffer == ord(delimiter))
+    per_line = np.diff(np.searchsorted(separators, bounds))
+    for index in np.flatnonzero(per_line > MAX_CSV_COLUMNS):
+        line = data[bounds[index] + 1:bounds[index + 1]].decode("utf-8", "replace")
+        if len(next(csv.reader([line], delimiter=delimiter), [])) > MAX_CSV_COLUMNS:
+            return int(index) + 1
+    return None
+
+
+def _wide_error(name: str, sheet: str, line: int):
+    return error(name, f"refused: line {line:,} has more than {MAX_CSV_COLUMNS} cells, more than any sheet "
+                       f"may have (column {column_letter(MAX_CSV_COLUMNS - 1)}); is it a CSV of this product?",
+                 sheet=sheet)

@@ -151,6 +151,22 @@ def sidebar(user: User) -> None:
         st.logout()
 
 
+def store_ready(store: Store) -> bool:
+    """Return True when the database opens; otherwise say why (busy, read-only, damaged) and return False.
+
+    The router asks before drawing any page, so a database another program holds shows "busy, try
+    again" — never an empty dashboard saying there is no data yet.
+    """
+    try:
+        with st.spinner("Opening the database…", show_time=True), store.connect():
+            return True
+    except StoreBusy as problem:
+        st.warning(str(problem)[:1].upper() + str(problem)[1:], icon=":material/hourglass_top:")
+    except StoreError as problem:
+        st.error(str(problem)[:1].upper() + str(problem)[1:], icon=":material/error:")
+    return False
+
+
 def refused(problem: AccessDenied) -> None:
     """Show a refused action as an error message."""
     st.error(str(problem), icon=":material/block:")

@@ -19,6 +19,7 @@ from .. import measures
 from ..ingest import load_sample
 from ..measures import Scope
 from ..store import Store, resolve_db_path
+from .auth import current_user
 from .state import NO_SAMPLE_ENV
 
 _sample_lock = threading.Lock()
@@ -54,9 +55,14 @@ def ensure_sample(store: Store) -> bool:
     """Load the bundled sample into a database that has never seen an upload; return True when it did.
 
     Only a brand-new database qualifies (no audit rows at all), so a user who voided everything
-    never gets the sample back. Set $PMO_METRICS_NO_SAMPLE=1 to switch this off (tests do).
+    never gets the sample back; and only for a user who may upload, so a viewer's first visit
+    writes nothing. The sample is one batch: all of it, or (stopped part way) none. Set
+    $PMO_METRICS_NO_SAMPLE=1 to switch this off (tests do).
     """
     if os.environ.get(NO_SAMPLE_ENV, "").strip() not in ("", "0"):
+        return False
+    user = current_user()
+    if user is None or not user.can("upload"):
         return False
     if store.uploads().num_rows:
         return False

@@ -342,3 +342,76 @@ def test_a_damaged_workbook_gives_located_errors(fuzz_store, flips):
     for at, byte in flips:
         data[at] = byte
     assert_located(ingest(fuzz_store, [("2026-10 damaged.xlsx", bytes(data))]))
+
+
+# -- CSV: binary content anywhere, absurd widths, and what the audit log keeps ----------------
+
+
+def test_a_nul_anywhere_in_a_csv_is_refused_with_its_line():
+    lines = [b"project_id,project_name,portfolio"] + [f"P{i},Name {i},Core".encode() for i in range(1, 800)]
+    lines[700] = b"P700,Na\x00me,Core"  # long after the first 4 KB
+    data = b"\n".join(lines) + b"\n"
+    assert data.index(b"\x00") > 4096
+    raw = read_file("2026-10 Projects.csv", data)
+    assert not raw.sheets
+    assert [(p.sheet, p.problem) for p in raw.problems] == [
+        ("Projects", "not a text CSV file: a NUL character on line 701 (binary content, or a file saved as "
+                     "UTF-16); save it as CSV UTF-8")]
+
+
+@pytest.mark.parametrize("columns, refused", [(500, False), (501, True)])
+def test_a_csv_is_as_wide_as_a_sheet_may_be(columns, refused):
+    header = ["project_id", "project_name", "portfolio"] + [f"extra {i}" for i in range(columns - 3)]
+    data = (",".join(header) + "\nP1,Alpha,Core" + ",1" * (columns - 3) + "\n").encode()
+    raw = read_file("2026-10 Projects.csv", data)
+    errors = [p.problem for p in raw.problems if p.severity == "error"]
+    assert bool(errors) == refused, errors
+    if refused:
+        assert errors == ["refused: line 1 has more than 500 cells, more than any sheet may have (column SF); "
+                          "is it a CSV of this product?"]
+
+
+def test_separators_inside_quotes_do_not_count_as_cells():
+    note = '"' + ", ".join(["and"] * 700) + '"'
+    data = f"project_id,project_name,portfolio\nP1,{note},Core\n".encode()
+    raw = read_file("2026-10 Projects.csv", data)
+    assert not [p for p in raw.problems if p.severity == "error"] and raw.sheets[0].table.num_rows == 1
+
+
+def test_a_record_whose_quoted_cells_span_lines_is_counted_too():
+    data = b"project_id,project_name,portfolio\nP1," + b'"\n",' * 600 + b"x\n"
+    raw = read_file("2026-10 Projects.csv", data)
+    assert any("has more than 500 cells" in p.problem for p in raw.problems) and not raw.sheets
+
+
+def test_a_million_column_csv_is_refused_quickly_in_bounded_memory(tmp_path):
+    # Before: 1.4 GB and a 16 MB audit row. A wide line is found before any row is split in cells.
+    data = b"project_id,project_name,portfolio" + b",x" * 1_000_000 + b"\nP1,Alpha,Core\n"
+    outcome = measured_checks(tmp_path, {"2026-10 Projects.csv": data})["2026-10 Projects.csv"]
+    assert any("has more than 500 cells" in e for e in outcome["errors"]), outcome
+    assert outcome["seconds"] < LIMIT_SECONDS and outcome["extra_mb"] < LIMIT_MB, outcome
+
+
+def test_the_audit_log_keeps_a_bounded_summary_of_the_problems(store):
+    # 495 unknown columns with 300-character names: the warning naming them runs to 23 KB.
+    extras = [f"extra column {i} " + "x" * 300 for i in range(495)]
+    data = (",".join(["project_id", "project_name", "portfolio", *extras]) + "\nP1,Alpha,Core"
+            + ",1" * len(extras) + "\n").encode()
+    result = ingest(store, [("2026-10 Projects.csv", data)])
+    assert result.files[0].status == "loaded"
+    shown = max(len(p.problem) for p in result.files[0].problems)
+    assert shown > 20_000  # the report on screen keeps it long
+    stored = store.query("SELECT messages FROM uploads").column(0)[0].as_py()
+    assert len(stored) < 2_000, len(stored)
+    assert json.loads(stored)[0]["problem"].endswith("…")
+
+
+def test_the_audit_summary_counts_what_it_does_not_keep():
+    from pmo_metrics.store import AUDIT_MESSAGES, audit_messages
+
+    messages = [{"severity": "error" if i % 3 else "warning", "file": "a.csv", "problem": f"problem {i}"}
+                for i in range(5000)]
+    kept = json.loads(audit_messages(messages))
+    assert len(kept) == AUDIT_MESSAGES + 1 and kept[:AUDIT_MESSAGES] == messages[:AUDIT_MESSAGES]
+    assert kept[-1] == {"severity": "info", "file": "a.csv",
+                        "problem": "and 4,800 more not kept in the audit log (3,200 errors, 1,600 warnings)"}

@@ -1,0 +1,71 @@
+"""Safe defaults in the app: the first-start sample only for an uploader; a busy database says so."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pmo_metrics import store as store_module
+from pmo_metrics.ingest import ingest
+from pmo_metrics.store import Store
+from pmo_metrics.ui import data as ui_data
+from tests.app.conftest import open_app
+from tests.app.test_access import SUBMITTER, VIEWER, signed_in
+from tests.factories import make_workbook
+from tests.unit.test_safe_defaults import HOLD
+
+
+@pytest.fixture()
+def sample_calls(monkeypatch):
+    calls = []
+
+    def fake_sample(store, progress):
+        calls.append(store.path)
+        progress(1.0, "done")
+
+    monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
+    monkeypatch.setattr(ui_data, "load_sample", fake_sample)
+    return calls
+
+
+def test_a_viewers_first_visit_writes_nothing(empty_store, sample_calls):
+    at = signed_in(VIEWER)
+    assert not at.exception
+    assert sample_calls == []
+    assert empty_store.uploads().num_rows == 0
+    assert any("no data yet" in i.value for i in at.info)  # and the viewer is told to ask the PMO
+
+
+def test_a_submitters_first_visit_loads_the_sample(empty_store, sample_calls):
+    at = signed_in(SUBMITTER)
+    assert not at.exception
+    assert sample_calls == [empty_store.path]
+
+
+def test_the_real_sample_loads_on_first_start_in_local_mode(empty_store, monkeypatch):
+    monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
+    at = open_app()
+    assert not at.exception and not at.error
+    assert len(empty_store.query("SELECT DISTINCT batch_id FROM uploads WHERE status = 'loaded'")) == 1
+
+
+def test_a_database_another_program_holds_says_busy_not_no_data(tmp_path, monkeypatch):
+    path = tmp_path / "pmo.duckdb"
+    store = Store(path)
+    ingest(store, [("2026-10 a.xlsx", make_workbook())])
+    store.close()
+    monkeypatch.setenv("PMO_METRICS_DB", str(path))
+    monkeypatch.setattr(store_module, "BUSY_WAIT_SECONDS", 0.5)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        at = open_app()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not at.exception
+    assert any("busy" in w.value and "try again" in w.value for w in at.warning), [w.value for w in at.warning]
+    shown = [i.value for i in at.info] + [e.value for e in at.error] + [m.value for m in at.markdown]
+    assert not any("no data" in text.lower() for text in shown), shown
