@@ -424,17 +424,18 @@ class Store:
 
     def record(self, status: str, file_name: str, sha256: str, size_bytes: int,
                as_of: dt.date | None, user: str | None, messages: list[dict],
-               sheets: dict[str, int] | None = None) -> int:
-        """Record a rejected or duplicate upload in the audit log; return its id."""
+               sheets: dict[str, int] | None = None, mode: str = "full", complete: bool = False) -> int:
+        """Record a rejected or duplicate upload in the audit log (with the mode it was sent
+        with); return its id."""
         if status not in ("rejected", "duplicate"):
             raise ValueError(status)
         with _write_lock, self.connect() as con:
             upload_id = con.execute(
                 """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
-                                        user_name, status, messages)
-                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
+                                        user_name, status, messages, mode, complete)
+                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
-                 json.dumps(messages)],
+                 json.dumps(messages), mode if mode in MODES else "full", bool(complete)],
             ).fetchall()[0][0]
             _checkpoint(con)
             return upload_id
