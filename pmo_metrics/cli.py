@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .store import Store, StoreBusy, StoreError
+from .store import Store, StoreBusy, StoreError, mode_label
 
 if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
     from .ingest import IngestResult
@@ -125,18 +125,13 @@ def print_ingest(result: IngestResult, out=None) -> None:
         sheets = ", ".join(f"{name} {rows:,}" for name, rows in f.sheets.items()) or "-"
         extra = f" (identical to upload {f.duplicate_of})" if f.duplicate_of else ""
         upload = f" as upload {f.upload_id}" if f.upload_id and f.status == "loaded" else ""
-        print(f"{f.status}: {f.name}{upload}{extra} — as of {month}, {upload_mode(f.mode, f.complete)}; "
+        print(f"{f.status}: {f.name}{upload}{extra} — as of {month}, {mode_label(f.mode, f.complete)}; "
               f"rows: {sheets}", file=out)
     problems = result.problems
     if problems:
         errors = sum(p.severity == "error" for p in problems)
         print(f"\n{errors} error(s), {len(problems) - errors} warning(s):", file=out)
         print(format_problems(problems), file=out)
-
-
-def upload_mode(mode: str | None, complete: bool | None) -> str:
-    """Return an upload's mode in words: 'full', 'incremental, complete' (SPEC §7.1)."""
-    return (mode or "full") + (", complete" if complete else "")
 
 
 def _os_user() -> str | None:
@@ -215,7 +210,7 @@ def cmd_uploads(args, store: Store) -> int:
         sheets = ", ".join(f"{k} {v:,}" for k, v in json.loads(r["sheets"] or "{}").items())
         messages = json.loads(r["messages"] or "[]")
         errors = sum(1 for m in messages if m.get("severity") == "error")
-        out.append([r["upload_id"], r["status"], r["as_of"], upload_mode(r["mode"], r["complete"]), r["file_name"],
+        out.append([r["upload_id"], r["status"], r["as_of"], mode_label(r["mode"], r["complete"]), r["file_name"],
                     sheets, r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
     print(format_table(["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"], out))
     closures = store.closures().to_pylist()
@@ -304,7 +299,8 @@ def cmd_restore(args, store: Store) -> int:
 
 COMMANDS = {
     "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
-    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "scorecard": cmd_scorecard, "settings": cmd_settings,
+    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "scorecard": cmd_scorecard,
+    "settings": cmd_settings,
     "backup": cmd_backup, "restore": cmd_restore,
 }
 

@@ -124,6 +124,11 @@ ORDER BY l.project_id
 """
 
 
+def mode_label(mode: str | None, complete: bool | None) -> str:
+    """Return an upload's mode in words for the history: 'full', 'incremental, complete' (SPEC §7.1)."""
+    return (mode or "full") + (", complete" if complete else "")
+
+
 def _refresh_membership(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the spans projects are out of their portfolio (SPEC §7.1), in the caller's
     transaction, after the validity index and before the summaries (which read through them)."""
