@@ -25,9 +25,9 @@ def store(tmp_path):
     store.close()
 
 
-def rows(store, m, scope=Scope()):
+def rows(store, m, scope=None):
     return [(r["portfolio"], r["projects"], r["reported"], r["missing"], r["completeness"], r["complete"])
-            for r in measure_table(store, "completeness", m, scope).to_pylist()]
+            for r in measure_table(store, "completeness", m, scope or Scope()).to_pylist()]
 
 
 def test_completeness_per_portfolio_and_overall(store):

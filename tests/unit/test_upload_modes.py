@@ -11,8 +11,8 @@ from pmo_metrics.ingest import check, ingest
 from pmo_metrics.measures import measure_table
 from pmo_metrics.store import Store
 from tests.factories import make_workbook
-from tests.factories_store import benefit, financial, kpi, project, upload, value
 from tests.factories_store import benchmark as bench_row
+from tests.factories_store import benefit, financial, kpi, project, upload, value
 
 JAN, FEB, MAR, APR = (dt.date(2026, m, 1) for m in (1, 2, 3, 4))
 
