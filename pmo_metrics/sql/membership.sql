@@ -20,16 +20,35 @@ CREATE OR REPLACE MACRO listed_projects() AS TABLE
     WHERE u.status = 'loaded';
 
 -- Every membership event: `present` when an upload lists the project; not present when a
--- complete upload names the portfolio the project is stored in at its month but leaves it out.
+-- complete upload covers the portfolio the project is stored in at its month but leaves it out.
+-- A complete upload covers the portfolios it names and, as it is a new version of the complete
+-- lists before it that share a named portfolio with it, the portfolios those named: a portfolio
+-- renamed or closed between two complete lists of the same whole (a department merged into
+-- another) does not keep its projects in for ever. Complete lists with no portfolio in common
+-- (programme offices each listing their own portfolio) never touch each other.
 CREATE OR REPLACE MACRO membership_events() AS TABLE
     WITH listed AS MATERIALIZED (SELECT * FROM listed_projects()),
-    named AS (
+    named AS MATERIALIZED (
         SELECT DISTINCT upload_id, as_of, portfolio FROM listed WHERE complete AND portfolio IS NOT NULL
     ),
+    superseded AS (
+        -- earlier complete lists sharing a named portfolio with a later one
+        SELECT DISTINCT c.upload_id, c.as_of, d.upload_id AS earlier_id
+        FROM named AS c
+        JOIN named AS d
+          ON d.portfolio = c.portfolio
+         AND (d.as_of < c.as_of OR (d.as_of = c.as_of AND d.upload_id < c.upload_id))
+    ),
+    covered AS (
+        SELECT upload_id, as_of, portfolio FROM named
+        UNION
+        SELECT s.upload_id, s.as_of, d.portfolio
+        FROM superseded AS s JOIN named AS d ON d.upload_id = s.earlier_id
+    ),
     stored AS (
-        -- the projects stored in a named portfolio at that upload's month (their version then)
+        -- the projects stored in a covered portfolio at that upload's month (their version then)
         SELECT n.upload_id, n.as_of, p.project_id, n.portfolio
-        FROM named AS n
+        FROM covered AS n
         JOIN projects AS p ON p.portfolio = n.portfolio
         JOIN entity_validity AS v
           ON v.kind = 'projects' AND v.upload_id = p.upload_id AND v.entity_key = p.project_id

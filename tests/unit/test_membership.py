@@ -118,3 +118,20 @@ def test_membership_filters_by_portfolio_and_the_cli_prints_it(store, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("project_id,portfolio,first_month,left_month,status")
     assert "P2,Core,2026-01,2026-02,left,Two," in out
+
+
+def test_a_complete_list_supersedes_the_earlier_complete_lists_it_shares_a_portfolio_with(tmp_path):
+    """Annual releases of one whole portfolio: a department renamed between them leaves no project behind."""
+    store = Store(tmp_path / "whole.duckdb")
+    upload(store, "2021-03", mode="incremental", complete=True,
+           projects=[project(project_id="T1", portfolio="DfT"), project(project_id="E1", portfolio="BEIS"),
+                     project(project_id="E2", portfolio="BEIS")])
+    # a programme office's own complete list, sharing no portfolio with the releases
+    upload(store, "2021-03", complete=True, projects=[project(project_id="O1", portfolio="Office")])
+    upload(store, "2022-03", mode="incremental", complete=True,
+           projects=[project(project_id="T1", portfolio="DfT"), project(project_id="E2", portfolio="DESNZ")])
+    march = dt.date(2022, 3, 1)
+    got = {k: v[0] for k, v in members(store, march).items()}
+    assert got == {"T1": "continuing", "E2": "continuing", "E1": "left", "O1": "continuing"}
+    assert delivery_ids(store, march) == {"T1", "E2", "O1"}
+    store.close()
