@@ -315,6 +315,9 @@ def _about_as_of(raw: RawFile, sheet_name: str, rows: list[list]) -> dt.date | N
     return None
 
 
+_ABOUT_LABELS = {schema.normalise_name(a) for a in (*ABOUT_AS_OF, *ABOUT_MODE, *ABOUT_COMPLETE)}
+
+
 def _about_cell(rows: list[list], names: tuple[str, ...]) -> tuple[str, str] | None:
     """Return (value, cell) right of (or below) the first label among `names` on the About sheet."""
     labels = {schema.normalise_name(a) for a in names}
@@ -324,7 +327,10 @@ def _about_cell(rows: list[list], names: tuple[str, ...]) -> tuple[str, str] | N
                 continue
             for rr, cc in ((r, c + 1), (r + 1, c)):
                 if rr < len(rows) and cc < len(rows[rr]) and rows[rr][cc] not in (None, ""):
-                    return str(rows[rr][cc]), f"{column_letter(cc)}{rr + 1}"
+                    found = str(rows[rr][cc])
+                    if rr > r and schema.normalise_name(found) in _ABOUT_LABELS:
+                        return None  # the next label of a column of labels, not this one's value
+                    return found, f"{column_letter(cc)}{rr + 1}"
             return None
     return None
 

@@ -198,3 +198,10 @@ def test_the_cli_sets_the_mode_and_the_history_shows_it(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["ingest", "--db", db, "--mode", "sometimes", str(path)])
     assert usage.value.code == 2
+
+
+def test_an_empty_mode_cell_above_the_complete_label_is_not_read_as_its_value(store):
+    data = make_workbook(cells=[("About", "A2", "mode"), ("About", "A3", "complete"), ("About", "B3", "yes")])
+    result = ingest(store, [("return.xlsx", data)])
+    assert result.ok, result.problems
+    assert (result.files[0].mode, result.files[0].complete) == ("full", True)
