@@ -104,18 +104,26 @@ def _is_lock_conflict(error: Exception) -> bool:
 # benefit's version effective at the upload's month, so after validity.refresh).
 _LIST_PROJECTS = """
 INSERT INTO upload_projects
-WITH listed AS (
+WITH own AS (SELECT benefit_id, project_id FROM benefits WHERE upload_id = $u),
+elsewhere AS (
+    -- values of benefits this upload's Benefits sheet does not hold (normally none)
+    SELECT ev.entity_key, ev.as_of FROM entity_versions AS ev
+    WHERE ev.upload_id = $u AND ev.kind = 'benefit_values'
+      AND ev.entity_key NOT IN (SELECT benefit_id FROM own)
+),
+listed AS (
     SELECT ev.entity_key AS project_id
     FROM entity_versions AS ev
     WHERE ev.upload_id = $u AND ev.kind IN ('projects', 'financials')
     UNION ALL
+    SELECT project_id FROM own
+    UNION ALL
     SELECT b.project_id
-    FROM entity_versions AS ev
+    FROM elsewhere AS x
     JOIN entity_validity AS v
-      ON v.kind = 'benefits' AND v.entity_key = ev.entity_key
-     AND v.valid_from <= ev.as_of AND (v.valid_to IS NULL OR v.valid_to > ev.as_of)
+      ON v.kind = 'benefits' AND v.entity_key = x.entity_key
+     AND v.valid_from <= x.as_of AND (v.valid_to IS NULL OR v.valid_to > x.as_of)
     JOIN benefits AS b ON b.upload_id = v.upload_id AND b.benefit_id = v.entity_key
-    WHERE ev.upload_id = $u AND ev.kind IN ('benefits', 'benefit_values')
 )
 SELECT $u, l.project_id, p.portfolio
 FROM (SELECT DISTINCT project_id FROM listed) AS l
@@ -133,7 +141,9 @@ def _refresh_membership(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the spans projects are out of their portfolio (SPEC §7.1), in the caller's
     transaction, after the validity index and before the summaries (which read through them)."""
     con.execute("DELETE FROM project_absences")
-    con.execute("INSERT INTO project_absences BY NAME SELECT * FROM membership_absences()")
+    # Only a complete upload takes a project out; most stores have none, and need no pass.
+    if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND complete LIMIT 1") is not None:
+        con.execute("INSERT INTO project_absences BY NAME SELECT * FROM membership_absences()")
 
 
 @dataclass
