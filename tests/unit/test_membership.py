@@ -135,3 +135,25 @@ def test_a_complete_list_supersedes_the_earlier_complete_lists_it_shares_a_portf
     assert got == {"T1": "continuing", "E2": "continuing", "E1": "left", "O1": "continuing"}
     assert delivery_ids(store, march) == {"T1", "E2", "O1"}
     store.close()
+
+
+def test_a_schema_5_database_gets_its_listed_projects_when_it_is_opened(store):
+    upload(store, "2026-02", financials=[financial(period="2026-02", actual_cost=1.0)],
+           benefit_values=[value(benefit_id="B2", period="2026-02", realised_value=1.0)])
+    expected = store.query("SELECT * FROM upload_projects ORDER BY ALL").to_pylist()
+    assert {(r["upload_id"], r["project_id"]) for r in expected} == {
+        (1, "P1"), (1, "P2"), (1, "X1"), (2, "P1"), (2, "P2")}  # P2 through its benefit's values
+    store.close()
+    import duckdb
+
+    con = duckdb.connect(str(store.path))
+    for statement in ("DROP TABLE upload_projects", "DROP TABLE project_absences", "DROP TABLE month_closures",
+                      "ALTER TABLE uploads DROP COLUMN mode", "ALTER TABLE uploads DROP COLUMN complete",
+                      "UPDATE meta SET value = '5' WHERE key = 'schema_version'"):
+        con.execute(statement)
+    con.close()
+    reopened = Store(store.path)
+    assert reopened.query("SELECT * FROM upload_projects ORDER BY ALL").to_pylist() == expected
+    assert {(r["mode"], r["complete"]) for r in reopened.uploads().to_pylist()} == {("full", False)}
+    assert members(reopened, FEB)["P2"][0] == "continuing"
+    reopened.close()
