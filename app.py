@@ -50,6 +50,7 @@ def _frame() -> None:
     ui.data.ensure_sample(ui.get_store())
     # The filters are drawn by the router on every run, so they keep their values across pages.
     st.session_state[ui.state.CONTEXT] = ui.sidebar_filters()
+    ui.widgets.reporting_notice(st.session_state[ui.state.CONTEXT])
 
 
 if not auth.store_ready(ui.get_store()):  # busy or unusable: say so, not "no data yet"

@@ -17,10 +17,11 @@ RANK = {role: rank for rank, role in enumerate(ROLES)}
 ROLE_LABELS = {"viewer": "Viewer", "submitter": "Submitter", "pmo_manager": "PMO manager", "admin": "Admin"}
 
 # Each action names the least role that may do it.
-ACTIONS = {"view": "viewer", "upload": "submitter", "void": "pmo_manager", "export": "pmo_manager",
-           "settings": "admin"}
+ACTIONS = {"view": "viewer", "upload": "submitter", "void": "pmo_manager", "close_month": "pmo_manager",
+           "export": "pmo_manager", "settings": "admin"}
 ACTION_TEXT = {"view": "see the dashboard", "upload": "check and load uploads", "void": "void uploads",
-               "export": "export scorecards", "settings": "change settings"}
+               "close_month": "close reporting months", "export": "export scorecards",
+               "settings": "change settings"}
 
 NO_ROLE = "none"  # `default = "none"` in the mapping: a signed-in user no rule names is refused
 MAPPING_KEYS = {"default", "groups_claim", *ROLES}

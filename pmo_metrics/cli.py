@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .store import Store, StoreBusy, StoreError
+from .store import Store, StoreBusy, StoreError, mode_label
 
 if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
     from .ingest import IngestResult
@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="who is loading (recorded in the audit log)")
     p.add_argument("--sheet", help="for CSV files: which sheet they hold (else taken from the file name)")
     p.add_argument("--check", action="store_true", help="validate only; store nothing")
+    p.add_argument("--mode", choices=("full", "incremental"),
+                   help="full: each project's rows replace its earlier ones; incremental: only the periods "
+                        "given replace earlier ones (else the About sheet's mode cell, else full)")
+    p.add_argument("--complete", action="store_true", default=None,
+                   help="the upload lists every project of each portfolio it names; stored projects it leaves "
+                        "out have left the portfolio (else the About sheet's complete cell, else not complete)")
 
     p = commands.add_parser("uploads", parents=[common], help="the audit log of uploads")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -64,9 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
     p.add_argument("--user", help="who is voiding (recorded in the audit log)")
 
+    p = commands.add_parser("close-month", parents=[common],
+                            help="close a reporting month: it counts as complete though projects have not reported")
+    p.add_argument("month", type=_month, metavar="YYYY-MM")
+    p.add_argument("--user", help="who is closing it (recorded in the audit log)")
+
     p = commands.add_parser("measures", parents=[common], help="print one measures table")
     p.add_argument("table", metavar="TABLE",
-                   choices=("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained"))
+                   choices=("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained",
+                            "membership", "completeness"))
     p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--portfolio", help="only this portfolio")
@@ -113,7 +125,8 @@ def print_ingest(result: IngestResult, out=None) -> None:
         sheets = ", ".join(f"{name} {rows:,}" for name, rows in f.sheets.items()) or "-"
         extra = f" (identical to upload {f.duplicate_of})" if f.duplicate_of else ""
         upload = f" as upload {f.upload_id}" if f.upload_id and f.status == "loaded" else ""
-        print(f"{f.status}: {f.name}{upload}{extra} — as of {month}; rows: {sheets}", file=out)
+        print(f"{f.status}: {f.name}{upload}{extra} — as of {month}, {mode_label(f.mode, f.complete)}; "
+              f"rows: {sheets}", file=out)
     problems = result.problems
     if problems:
         errors = sum(p.severity == "error" for p in problems)
@@ -168,12 +181,12 @@ def cmd_ingest(args, store: Store) -> int:
     if args.check:
         from .ingest import check
 
-        result, _ = check(store, files, args.as_of, csv_sheets)
+        result, _ = check(store, files, args.as_of, csv_sheets, mode=args.mode, complete=args.complete)
     else:
         from .ingest import ingest
 
         result = ingest(store, files, as_of=args.as_of, user=args.user or _os_user(),
-                        csv_sheets=csv_sheets)
+                        csv_sheets=csv_sheets, mode=args.mode, complete=args.complete)
     print_ingest(result)
     return EXIT_OK if result.ok else EXIT_REJECTED
 
@@ -197,9 +210,27 @@ def cmd_uploads(args, store: Store) -> int:
         sheets = ", ".join(f"{k} {v:,}" for k, v in json.loads(r["sheets"] or "{}").items())
         messages = json.loads(r["messages"] or "[]")
         errors = sum(1 for m in messages if m.get("severity") == "error")
-        out.append([r["upload_id"], r["status"], r["as_of"], r["file_name"], sheets,
-                    r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
-    print(format_table(["id", "status", "as_of", "file", "rows", "user", "when", "errors"], out))
+        out.append([r["upload_id"], r["status"], r["as_of"], mode_label(r["mode"], r["complete"]), r["file_name"],
+                    sheets, r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
+    print(format_table(["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"], out))
+    closures = store.closures().to_pylist()
+    if closures:
+        print("\nclosed months:")
+        print(format_table(["month", "closed by", "when"],
+                           [[c["month"], c["closed_by"] or "", str(c["closed_at"])[:19]] for c in closures]))
+    return EXIT_OK
+
+
+def cmd_close_month(args, store: Store) -> int:
+    from .measures import reporting_status
+
+    closed_now, by, when = store.close_month(args.month, user=args.user or _os_user())
+    status = reporting_status(store, args.month)
+    counts = f"{status.reported} of {status.projects} projects reported"
+    if closed_now:
+        print(f"{args.month:%Y-%m} closed by {by or 'unknown'} ({counts}); it now counts as complete")
+    else:
+        print(f"{args.month:%Y-%m} was already closed by {by or 'unknown'} at {str(when)[:19]} ({counts})")
     return EXIT_OK
 
 
@@ -268,7 +299,8 @@ def cmd_restore(args, store: Store) -> int:
 
 COMMANDS = {
     "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
-    "void": cmd_void, "measures": cmd_measures, "scorecard": cmd_scorecard, "settings": cmd_settings,
+    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "scorecard": cmd_scorecard,
+    "settings": cmd_settings,
     "backup": cmd_backup, "restore": cmd_restore,
 }
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .parsing import parse_period_text
 from .problems import Problem, error
 from .readers import RawFile, read_file, safe_file_name
-from .store import FileLoad, Store
+from .store import MODES, FileLoad, Store
 from .validate import CheckedFile, Validator
 
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_. ]?(0[1-9]|1[0-2])(?!\d)")
@@ -37,6 +37,8 @@ class FileOutcome:
     duplicate_of: int | None = None
     sha256: str = ""  # of the bytes received, computed once
     size: int = 0
+    mode: str = "full"  # SPEC §7.1, as decided for this file (flag, About sheet, default)
+    complete: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -82,8 +84,15 @@ def _noop(_fraction: float, _text: str) -> None:
 
 
 def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
-          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop) -> tuple[IngestResult, list]:
-    """Validate a batch without storing it; return the outcomes and the ready-to-store loads."""
+          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop,
+          mode: str | None = None, complete: bool | None = None) -> tuple[IngestResult, list]:
+    """Validate a batch without storing it; return the outcomes and the ready-to-store loads.
+
+    `mode` and `complete` (SPEC §7.1), when given, hold for every file; else each file's About
+    sheet `mode` and `complete` cells; else full and not complete.
+    """
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"{mode!r} is not an upload mode; expected full or incremental")
     settings = store.settings()
     limit = int(settings.max_upload_mb * 1024 * 1024)
     outcomes: list[FileOutcome] = []
@@ -123,6 +132,8 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         outcome.problems = item.problems
         outcome.sheets = {s.spec.name: s.table.num_rows for s in item.sheets}
         outcome.as_of = as_of or raw.about_as_of or month_from_file_name(outcome.name)
+        outcome.mode = mode or raw.about_mode or "full"
+        outcome.complete = complete if complete is not None else bool(raw.about_complete)
         if outcome.as_of is None and not outcome.errors:
             outcome.problems.append(error(outcome.name, "reporting month unknown: give it (--as-of YYYY-MM or the "
                                                         "upload form), put an as_of cell on an About sheet, or "
@@ -132,7 +143,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         if not outcome.errors:
             loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
-                                  [p.as_dict() for p in outcome.problems]))
+                                  [p.as_dict() for p in outcome.problems], outcome.mode, outcome.complete))
     for outcome in outcomes:
         if outcome.errors:
             outcome.status = "rejected"
@@ -141,14 +152,15 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
 
 def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
            user: str | None = None, csv_sheets: dict[str, str] | None = None,
-           progress: Progress = _noop) -> IngestResult:
-    """Validate and store a batch in one transaction, recording every file in the audit log."""
+           progress: Progress = _noop, mode: str | None = None, complete: bool | None = None) -> IngestResult:
+    """Validate and store a batch in one transaction, recording every file in the audit log
+    (`mode`, `complete`: SPEC §7.1, as for `check`)."""
     with store.connect():  # one open of the database file for the whole upload
-        return _ingest(store, files, as_of, user, csv_sheets, progress)
+        return _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete)
 
 
-def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
-    result, loads = check(store, files, as_of, csv_sheets, progress)
+def _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete) -> IngestResult:
+    result, loads = check(store, files, as_of, csv_sheets, progress, mode, complete)
     return _store(store, result, loads, user, progress)
 
 
@@ -181,7 +193,8 @@ def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str 
                 messages.append({"severity": "info", "file": outcome.name,
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
             outcome.upload_id = store.record(outcome.status, outcome.name, outcome.sha256, outcome.size,
-                                             outcome.as_of, user, messages, outcome.sheets)
+                                             outcome.as_of, user, messages, outcome.sheets,
+                                             mode=outcome.mode, complete=outcome.complete)
     progress(1.0, "done")
     return result
 

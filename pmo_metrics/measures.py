@@ -26,7 +26,8 @@ from .settings import Settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 
-TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
+TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
+          "completeness")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -45,6 +46,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "benchmarks": ("metric", "period", "our_value", "peer_median", "peer_top_quartile", "gap_to_median",
                    "relative_index", "position"),
     "sustained": ("benefit_id", "project_id", "sustained", "sustained_value"),
+    "membership": ("project_id", "portfolio", "first_month", "left_month", "status"),
+    "completeness": ("portfolio", "projects", "reported", "missing", "completeness", "closed", "complete"),
 }
 
 
@@ -66,6 +69,7 @@ def _m(name: str, label: str, unit: str, description: str, spec: str) -> tuple[s
 L1, L2, L3, L4 = "SPEC §4 level 1", "SPEC §4 level 2", "SPEC §4 level 3", "SPEC §4 level 4"
 RET, OBJ, SUS = "SPEC §4 level 3 financial return", "SPEC §4 objective attainment", "SPEC §4 sustained value"
 CTX = "SPEC §2 input"
+MEM, CMP = "SPEC §7.1 membership", "SPEC §7.2 reporting completeness"
 
 MEASURES: dict[str, Measure] = dict([
     # identifiers and context
@@ -166,7 +170,8 @@ MEASURES: dict[str, Measure] = dict([
        "Months from the end_date month to the first month with a realised financial benefit > 0.", RET),
     _m("discounted_benefits", "Discounted benefits", "currency", "Σ benefit_t / (1 + r)^(t/12).", RET),
     _m("discounted_costs", "Discounted costs", "currency", "Σ cost_t / (1 + r)^(t/12).", RET),
-    _m("first_month", "First month", "month", "First month of the project's cash flows.", RET),
+    _m("first_month", "First month", "month",
+       "Returns: first month of the project's cash flows; membership: first month an upload listed it.", RET),
     _m("last_month", "Last month", "month", "Last month of the project's cash flows.", RET),
     _m("first_value_month", "First value month", "month",
        "First month to date with a realised financial benefit > 0.", RET),
@@ -199,6 +204,15 @@ MEASURES: dict[str, Measure] = dict([
        "Cumulative realised value to date, then forecast value after m.", L3),
     _m("planned", "Planned", "currency", "Planned value of the month.", L3),
     _m("realised", "Realised", "currency", "Realised value of the month (to date only).", L3),
+    # membership and reporting completeness
+    _m("left_month", "Left", "month", "Month the project left its portfolio (empty while in it).", MEM),
+    _m("status", "Membership", "text",
+       "joined (in this month), continuing, left (in this month) or gone (left before).", MEM),
+    _m("reported", "Reported", "number", "Projects an upload for this very month lists.", CMP),
+    _m("missing", "Not reported", "number", "Projects in the portfolio with no return for this month.", CMP),
+    _m("completeness", "Completeness", "ratio", "Reported ÷ projects in the portfolio this month.", CMP),
+    _m("closed", "Closed", "text", "A PMO manager closed the month.", CMP),
+    _m("complete", "Complete", "text", "Every project reported, or the month is closed.", CMP),
 ])
 
 
@@ -352,6 +366,33 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
         with store.connect() as con:
             return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]})
     return _query(store, name, params)
+
+
+@dataclass(frozen=True)
+class ReportingStatus:
+    """SPEC §7.2 for one month and scope: projects in their portfolio, how many reported, closed, complete."""
+
+    month: dt.date
+    projects: int
+    reported: int
+    closed: bool
+    complete: bool
+
+
+def reporting_status(store, as_of: dt.date, scope: Scope = Scope()) -> ReportingStatus:
+    """Return how many projects in scope have reported for `as_of` and whether the month is complete (SPEC §7.2)."""
+    row = measure_table(store, "completeness", as_of, scope).slice(0, 1).to_pylist()[0]
+    return ReportingStatus(_month(as_of), row["projects"], row["reported"], bool(row["closed"]), bool(row["complete"]))
+
+
+def default_month(store) -> dt.date | None:
+    """Return the month the dashboard opens on: the latest complete stored month (SPEC §7.2), else
+    the latest stored month (a store none of whose months is complete still shows something)."""
+    months = store.reporting_months()
+    for month in months:  # newest first; normally the first one is complete
+        if reporting_status(store, month).complete:
+            return month
+    return months[0] if months else None
 
 
 def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),

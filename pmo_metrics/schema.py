@@ -233,6 +233,10 @@ SHEETS_BY_TABLE = {s.table: s for s in SHEETS}
 # The `About` sheet carries metadata, read as label/value pairs.
 ABOUT_SHEET = "About"
 ABOUT_AS_OF = ("as_of", "asof", "reporting_month", "reporting_period", "as_at")
+ABOUT_MODE = ("mode", "upload_mode")  # SPEC §7.1: full | incremental
+ABOUT_COMPLETE = ("complete", "complete_return")  # SPEC §7.1: yes | no
+ABOUT_TRUE = ("yes", "y", "true", "1", "1.0", "complete")
+ABOUT_FALSE = ("no", "n", "false", "0", "0.0")
 
 # SPEC §6 hostile-input limit on columns (the reader refuses cells beyond it); the size limit is a setting.
 MAX_HEADER_SEARCH_ROWS = 11  # the header may sit below up to 10 title/blank rows

@@ -31,11 +31,13 @@ from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 5
-MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql"}
+SCHEMA_VERSION = 6
+MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
+              6: "schema_v6.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
-MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
+MACRO_FILES = ("effective.sql", "measures_common.sql", "membership.sql")  # re-created whenever their text changes
+MODES = ("full", "incremental")  # SPEC §7.1 upload modes
 
 _write_lock = threading.RLock()
 _log = logging.getLogger(__name__)
@@ -144,6 +146,53 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+# The projects an upload lists, on any sheet (schema_v6.sql upload_projects): those its Projects
+# and Financials name, and the projects of the benefits its Benefits and BenefitValues name (the
+# benefit's version effective at the upload's month, so after validity.refresh).
+_LIST_PROJECTS = """
+INSERT INTO upload_projects
+WITH own AS (SELECT benefit_id, project_id FROM benefits WHERE upload_id = $u),
+elsewhere AS (
+    -- values of benefits this upload's Benefits sheet does not hold (normally none)
+    SELECT ev.entity_key, ev.as_of FROM entity_versions AS ev
+    WHERE ev.upload_id = $u AND ev.kind = 'benefit_values'
+      AND ev.entity_key NOT IN (SELECT benefit_id FROM own)
+),
+listed AS (
+    SELECT ev.entity_key AS project_id
+    FROM entity_versions AS ev
+    WHERE ev.upload_id = $u AND ev.kind IN ('projects', 'financials')
+    UNION ALL
+    SELECT project_id FROM own
+    UNION ALL
+    SELECT b.project_id
+    FROM elsewhere AS x
+    JOIN entity_validity AS v
+      ON v.kind = 'benefits' AND v.entity_key = x.entity_key
+     AND v.valid_from <= x.as_of AND (v.valid_to IS NULL OR v.valid_to > x.as_of)
+    JOIN benefits AS b ON b.upload_id = v.upload_id AND b.benefit_id = v.entity_key
+)
+SELECT $u, l.project_id, p.portfolio
+FROM (SELECT DISTINCT project_id FROM listed) AS l
+LEFT JOIN projects AS p ON p.upload_id = $u AND p.project_id = l.project_id
+ORDER BY l.project_id
+"""
+
+
+def mode_label(mode: str | None, complete: bool | None) -> str:
+    """Return an upload's mode in words for the history: 'full', 'incremental, complete' (SPEC §7.1)."""
+    return (mode or "full") + (", complete" if complete else "")
+
+
+def _refresh_membership(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the spans projects are out of their portfolio (SPEC §7.1), in the caller's
+    transaction, after the validity index and before the summaries (which read through them)."""
+    con.execute("DELETE FROM project_absences")
+    # Only a complete upload takes a project out; most stores have none, and need no pass.
+    if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND complete LIMIT 1") is not None:
+        con.execute("INSERT INTO project_absences BY NAME SELECT * FROM membership_absences()")
+
+
 @dataclass
 class FileLoad:
     """One validated file ready to store: typed Arrow tables keyed by store table name."""
@@ -154,6 +203,8 @@ class FileLoad:
     as_of: dt.date
     tables: dict[str, pa.Table] = field(default_factory=dict)
     messages: list[dict] = field(default_factory=list)
+    mode: str = "full"  # SPEC §7.1: 'full' or 'incremental'
+    complete: bool = False  # SPEC §7.1: lists every project of each portfolio it names
     duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
 
     def sheet_counts(self) -> dict[str, int]:
@@ -370,7 +421,7 @@ class Store:
         return self.query(
             """SELECT upload_id, batch_id, file_name, status, strftime(as_of, '%Y-%m') AS as_of,
                       sheets, user_name, created_at, sha256, size_bytes, messages,
-                      voided_at, voided_by
+                      voided_at, voided_by, mode, complete
                FROM uploads ORDER BY upload_id DESC"""
         )
 
@@ -404,6 +455,8 @@ class Store:
                 batch_id = self._next_batch_id(con)
                 ids: list[int | None] = []
                 for item in files:
+                    if item.mode not in MODES:
+                        raise ValueError(f"unknown upload mode {item.mode!r}")
                     if unique:
                         item.duplicate_of = self._loaded_with(con, item.sha256)
                         if item.duplicate_of is not None:
@@ -411,11 +464,11 @@ class Store:
                             continue
                     upload_id = con.execute(
                         """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
-                                                user_name, status, messages)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?) RETURNING upload_id""",
+                                                user_name, status, messages, mode, complete)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?) RETURNING upload_id""",
                         [batch_id, item.file_name, item.sha256, item.size_bytes,
                          json.dumps(item.sheet_counts()), item.as_of, user,
-                         audit_messages(item.messages)],
+                         audit_messages(item.messages), item.mode, bool(item.complete)],
                     ).fetchall()[0][0]
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
@@ -424,6 +477,9 @@ class Store:
                 if stored:
                     # The snapshot index first: the summaries read the snapshot through it.
                     validity.refresh(con, stored)
+                    for upload_id in stored:  # after the index: a benefit's project is resolved through it
+                        con.execute(_LIST_PROJECTS, {"u": upload_id})
+                    _refresh_membership(con)
                     summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
             except BaseException as error:
@@ -458,17 +514,18 @@ class Store:
 
     def record(self, status: str, file_name: str, sha256: str, size_bytes: int,
                as_of: dt.date | None, user: str | None, messages: list[dict],
-               sheets: dict[str, int] | None = None) -> int:
-        """Record a rejected or duplicate upload in the audit log; return its id."""
+               sheets: dict[str, int] | None = None, mode: str = "full", complete: bool = False) -> int:
+        """Record a rejected or duplicate upload in the audit log (with the mode it was sent
+        with); return its id."""
         if status not in ("rejected", "duplicate"):
             raise ValueError(status)
         with _write_lock, self.connect() as con:
             upload_id = con.execute(
                 """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
-                                        user_name, status, messages)
-                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
+                                        user_name, status, messages, mode, complete)
+                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
-                 audit_messages(messages)],
+                 audit_messages(messages), mode if mode in MODES else "full", bool(complete)],
             ).fetchall()[0][0]
             _checkpoint(con)
             return upload_id
@@ -489,6 +546,7 @@ class Store:
                     [user, upload_id],
                 )
                 validity.refresh(con, [upload_id])  # before the summaries, which read through it
+                _refresh_membership(con)
                 summaries.after_void(con, row[1])  # the summaries fall back with the data
                 con.execute("COMMIT")
             except BaseException as error:
@@ -497,6 +555,30 @@ class Store:
                     raise _read_only(self.path, error) from None
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, as after a load
+
+    def close_month(self, month: dt.date, user: str | None = None) -> tuple[bool, str | None, dt.datetime]:
+        """Close a stored reporting month (SPEC §7.2): it counts as complete even where projects have
+        not reported. Return (closed now, by whom, when); a month closed before stays as it was."""
+        month = month.replace(day=1)
+        with _write_lock, self.connect() as con:
+            if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND as_of = ?", [month]) is None:
+                raise StoreError(f"no upload is loaded for {month:%Y-%m}; only a month with data can be closed")
+            row = first_row(con, "SELECT closed_by, closed_at FROM month_closures WHERE month = ?", [month])
+            if row is not None:
+                return False, row[0], row[1]
+            row = con.execute(
+                "INSERT INTO month_closures (month, closed_by) VALUES (?, ?) RETURNING closed_by, closed_at",
+                [month, user],
+            ).fetchall()[0]
+            _checkpoint(con)
+            return True, row[0], row[1]
+
+    def closures(self) -> pa.Table:
+        """Return the closed months with who closed them and when, newest month first."""
+        return self.query(
+            """SELECT strftime(month, '%Y-%m') AS month, closed_by, closed_at
+               FROM month_closures ORDER BY month DESC"""
+        )
 
     # -- rows kept for the pages -------------------------------------------------------------
 

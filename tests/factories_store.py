@@ -83,18 +83,21 @@ def typed_table(table: str, rows: list[dict]) -> pa.Table:
     })
 
 
-def file_load(as_of: str | dt.date, name: str | None = None, **tables: list[dict]) -> FileLoad:
-    """Return one FileLoad with a unique hash holding the given rows per store table."""
+def file_load(as_of: str | dt.date, name: str | None = None, mode: str = "full", complete: bool = False,
+              **tables: list[dict]) -> FileLoad:
+    """Return one FileLoad with a unique hash holding the given rows per store table (SPEC §7.1
+    `mode` and `complete` as given)."""
     n = next(_counter)
     name = name or f"upload-{n}.xlsx"
     digest = hashlib.sha256(f"{name}:{n}:{tables!r}".encode()).hexdigest()
     return FileLoad(name, digest, 1000 + n, month(as_of),
-                    {t: typed_table(t, rows) for t, rows in tables.items()})
+                    {t: typed_table(t, rows) for t, rows in tables.items()}, mode=mode, complete=complete)
 
 
-def upload(store: Store, as_of: str | dt.date, **tables: list[dict]) -> int:
+def upload(store: Store, as_of: str | dt.date, mode: str = "full", complete: bool = False,
+           **tables: list[dict]) -> int:
     """Load one upload of the given rows into `store`; return its upload id."""
-    return store.load([file_load(as_of, **tables)])[0]
+    return store.load([file_load(as_of, mode=mode, complete=complete, **tables)])[0]
 
 
 def make_store(tmp_path, as_of: str | dt.date | None = None, **tables: list[dict]) -> Store:

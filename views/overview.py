@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pmo_metrics import charts, ui
+from pmo_metrics.ui import auth
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
@@ -121,6 +122,21 @@ def risks(ctx: ui.Context, figures: dict) -> None:
                "financial flow benefits only.")
 
 
+def membership_changes(ctx: ui.Context) -> None:
+    """Say which projects joined and left their portfolio this month (SPEC §7.1), when any did."""
+    frame = ui.data.table(ctx, "membership")
+    parts = []
+    for status, verb in (("joined", "joined"), ("left", "left")):
+        moved = frame[frame["status"] == status]
+        if moved.empty:
+            continue
+        names = [f"{row.project_name or row.project_id} ({row.portfolio})" for row in moved.itertuples()]
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        parts.append(f"{len(names)} {verb}: {auth.escape_markdown(shown)}")
+    if parts:
+        st.caption(f"**This month** · {' · '.join(parts)}")
+
+
 def body() -> None:
     """Render the overview."""
     ctx = ui.context()
@@ -130,6 +146,8 @@ def body() -> None:
     previous = _previous_month(ctx)
     figures = ui.data.overview(ctx, previous)
     tiles(ctx, figures, previous)
+    if previous is not None:  # in the first stored month every project "joined"; that says nothing
+        membership_changes(ctx)
     st.subheader("Planned, forecast and realised value")
     frame = figures["timeline"]
     st.altair_chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), width="stretch",

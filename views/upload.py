@@ -10,14 +10,16 @@ from pmo_metrics.ingest import load_sample
 from pmo_metrics.template import build_template
 from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import upload as logic
+from pmo_metrics.ui import widgets as w
 
 PROBLEM_CONFIG = {"severity": "Severity", "file": "File", "sheet": "Sheet", "cell": "Cell", "column": "Column",
                   "value": "Value found", "problem": st.column_config.TextColumn("Problem", width="large")}
-SUMMARY_CONFIG = {"file": "File", "status": "Status", "as_of": "Reporting month", "rows": "Rows per sheet",
+SUMMARY_CONFIG = {"file": "File", "status": "Status", "as_of": "Reporting month", "mode": "Mode",
+                  "rows": "Rows per sheet",
                   "errors": "Errors", "warnings": "Warnings",
                   "upload_id": st.column_config.NumberColumn("Upload", format="%d")}
 HISTORY_CONFIG = {"upload_id": st.column_config.NumberColumn("Upload", format="%d"), "status": "Status",
-                  "file_name": "File", "as_of": "Reporting month", "rows": "Rows per sheet",
+                  "file_name": "File", "as_of": "Reporting month", "mode": "Mode", "rows": "Rows per sheet",
                   "problems": st.column_config.NumberColumn("Problems", format="%d"), "user_name": "Loaded by",
                   "created_at": st.column_config.DatetimeColumn("When"), "voided_by": "Voided by"}
 
@@ -79,6 +81,18 @@ def upload_section(store, user: User) -> None:
         help="Prefilled from the file names. Leave empty to take it from each file's About sheet or name.")
     with right:
         typed = _audit_name_input(user, "upload_user", "Your name (for the audit log)")
+    # SPEC §7.1: chosen here, else each file's About sheet, else full and not complete.
+    left, right = st.columns(2)
+    mode = left.selectbox(
+        "Upload mode", [None, "full", "incremental"], key=f"upload_mode_{nonce}",
+        format_func=lambda v: {None: "From the file (About sheet), else full", "full": "Full: replaces each "
+                               "project's earlier rows", "incremental": "Incremental: only the periods given "
+                               "replace earlier ones"}[v],
+        help="Incremental suits a return that holds only this month's (or this year's) figures.")
+    complete = right.selectbox(
+        "Lists every project of its portfolios?", [None, True, False], key=f"upload_complete_{nonce}",
+        format_func=lambda v: {None: "From the file (About sheet), else no", True: "Yes: projects left out have "
+                               "left the portfolio", False: "No"}[v])
     csv_sheets = {}
     for name, _ in files:
         if logic.csv_needs_sheet(name):
@@ -91,7 +105,7 @@ def upload_section(store, user: User) -> None:
     check_col, load_col = st.columns(2)
     if check_col.button("Check", icon=":material/fact_check:", type="secondary", width="stretch"):
         bar, progress = _progress_bar("Checking")
-        report = logic.run_check(store, files, month_text, csv_sheets, progress)
+        report = logic.run_check(store, files, month_text, csv_sheets, progress, mode=mode, complete=complete)
         bar.empty()
         st.session_state[state.UPLOAD_REPORT] = report
     ready = report is not None and report.action == "check" and report.ok
@@ -101,7 +115,8 @@ def upload_section(store, user: User) -> None:
         bar, progress = _progress_bar("Loading")
         try:
             done, report = auth.attempt(
-                lambda: logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed))
+                lambda: logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed,
+                                       mode=mode, complete=complete))
         finally:
             bar.empty()
         if not done:
@@ -176,6 +191,33 @@ def history_section(store, ctx: ui.Context, user: User) -> None:
         st.dataframe(logic.stored_problems(uploads, pick), hide_index=True, column_config=PROBLEM_CONFIG)
 
 
+def close_section(store, ctx: ui.Context, user: User) -> None:
+    """Render the month closing (SPEC §7.2, PMO managers and admins): a month whose returns are not all in
+    is closed so that it counts as complete; the audit log records who closed it and when."""
+    closures = ui.data.closures(ctx.path, store.data_version())
+    if not closures.empty:
+        st.dataframe(closures, hide_index=True, key="closures",
+                     column_config={"month": "Closed month", "closed_by": "Closed by",
+                                    "closed_at": st.column_config.DatetimeColumn("When")})
+    if not user.can("close_month"):
+        st.caption("Closing a month is for PMO managers and admins.")
+        return
+    months = ui.data.reporting_months(ctx.path, store.data_version())
+    if not months:
+        return
+    month = st.selectbox("Month to close", months, format_func=w.month_label, key="close_month_choice")
+    status = ui.data.reporting_status(ctx.path, store.data_version(), month, (None, None, None))
+    st.caption(f"{status.reported} of {status.projects} projects reported for {w.month_label(month)}"
+               + (" · closed" if status.closed else ""))
+    typed = _audit_name_input(user, "close_user", "Your name (for the audit log)")
+    if st.button("Close month", icon=":material/event_available:", disabled=status.closed, key="close_month"):
+        done, message = auth.attempt(lambda: logic.close_month(store, month, user, typed))
+        if done:
+            _after_write()
+            st.session_state[state.UPLOAD_MESSAGE] = message
+            st.rerun()
+
+
 def body() -> None:
     """Render the upload page."""
     ctx = ui.context()
@@ -193,6 +235,8 @@ def body() -> None:
     upload_section(store, user)
     st.subheader("2 · Upload history")
     history_section(store, ctx, user)
+    st.subheader("3 · Close a month")
+    close_section(store, ctx, user)
 
 
 ui.guarded(body)

@@ -39,4 +39,6 @@ class RawFile:
     size: int
     sheets: list[RawSheet] = field(default_factory=list)
     about_as_of: dt.date | None = None
+    about_mode: str | None = None  # the About sheet's `mode` cell (SPEC §7.1), when given
+    about_complete: bool | None = None  # its `complete` cell, when given
     problems: list[Problem] = field(default_factory=list)

@@ -19,7 +19,16 @@ import pyarrow.compute as pc
 from .. import schema
 from ..parsing import parse_period_text
 from ..problems import column_letter, error, shorten, warning
-from ..schema import ABOUT_AS_OF, ABOUT_SHEET, BENEFIT_VALUES, MAX_HEADER_SEARCH_ROWS
+from ..schema import (
+    ABOUT_AS_OF,
+    ABOUT_COMPLETE,
+    ABOUT_FALSE,
+    ABOUT_MODE,
+    ABOUT_SHEET,
+    ABOUT_TRUE,
+    BENEFIT_VALUES,
+    MAX_HEADER_SEARCH_ROWS,
+)
 from . import archive
 from .archive import DAMAGED_ZIP, ArchiveCheck, damaged, sheet_members, uncached_formulas
 from .headers import add_sheet, find_header, names_required, no_header_error, wide_header
@@ -157,6 +166,8 @@ def _parse_checked_sheets(raw: RawFile, data: bytes, guard: ArchiveCheck, common
             raw.sheets.extend(part.sheets)
             raw.problems.extend(part.problems)
             raw.about_as_of = raw.about_as_of or part.about_as_of
+            raw.about_mode = raw.about_mode or part.about_mode
+            raw.about_complete = part.about_complete if raw.about_complete is None else raw.about_complete
 
 
 class _UnreadableSheet(Exception):
@@ -208,7 +219,9 @@ def _unreadable_columns(reader, sheet_name: str) -> list[str]:
 
 def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     if schema.normalise_name(sheet_name) == schema.normalise_name(ABOUT_SHEET):
-        raw.about_as_of = _about_as_of(raw, sheet_name, _preview(reader, sheet_name))
+        about = _preview(reader, sheet_name)
+        raw.about_as_of = _about_as_of(raw, sheet_name, about)
+        _about_upload_flags(raw, sheet_name, about)
         return
     spec = schema.sheet_for_name(sheet_name)
     if spec is None:
@@ -300,3 +313,45 @@ def _about_as_of(raw: RawFile, sheet_name: str, rows: list[list]) -> dt.date | N
                             value=shorten(found)))
                     return month
     return None
+
+
+_ABOUT_LABELS = {schema.normalise_name(a) for a in (*ABOUT_AS_OF, *ABOUT_MODE, *ABOUT_COMPLETE)}
+
+
+def _about_cell(rows: list[list], names: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (value, cell) right of (or below) the first label among `names` on the About sheet."""
+    labels = {schema.normalise_name(a) for a in names}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is None or schema.normalise_name(value) not in labels:
+                continue
+            for rr, cc in ((r, c + 1), (r + 1, c)):
+                if rr < len(rows) and cc < len(rows[rr]) and rows[rr][cc] not in (None, ""):
+                    found = str(rows[rr][cc])
+                    if rr > r and schema.normalise_name(found) in _ABOUT_LABELS:
+                        return None  # the next label of a column of labels, not this one's value
+                    return found, f"{column_letter(cc)}{rr + 1}"
+            return None
+    return None
+
+
+def _about_upload_flags(raw: RawFile, sheet_name: str, rows: list[list]) -> None:
+    """Read the upload's `mode` and `complete` cells on the About sheet (SPEC §7.1), if present."""
+    found = _about_cell(rows, ABOUT_MODE)
+    if found is not None:
+        text, cell = found
+        mode = text.strip().lower()
+        if mode in ("full", "incremental"):
+            raw.about_mode = mode
+        else:
+            raw.problems.append(error(raw.name, "mode is not an upload mode; expected full or incremental",
+                                      sheet=sheet_name, cell=cell, column="mode", value=shorten(text)))
+    found = _about_cell(rows, ABOUT_COMPLETE)
+    if found is not None:
+        text, cell = found
+        flag = text.strip().lower()
+        if flag in ABOUT_TRUE or flag in ABOUT_FALSE:
+            raw.about_complete = flag in ABOUT_TRUE
+        else:
+            raw.problems.append(error(raw.name, "complete is not yes or no", sheet=sheet_name, cell=cell,
+                                      column="complete", value=shorten(text)))

@@ -92,6 +92,18 @@ def reporting_months(path: str, version: tuple) -> list[dt.date]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def default_month(path: str, version: tuple) -> dt.date | None:
+    """Return the month the dashboard opens on: the latest complete one (SPEC §7.2)."""
+    return measures.default_month(_store_at(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def reporting_status(path: str, version: tuple, as_of: dt.date, scope: tuple) -> measures.ReportingStatus:
+    """Return how many projects in scope reported for `as_of` and whether it is complete (SPEC §7.2)."""
+    return measures.reporting_status(_store_at(path), as_of, Scope(*scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def currency(path: str, version: tuple) -> str:
     """Return the reporting currency setting."""
     return _store_at(path).settings().currency
@@ -206,6 +218,12 @@ def benefit_values(path: str, version: tuple, as_of: dt.date, benefit_id: str) -
 def uploads(path: str, version: tuple) -> pd.DataFrame:
     """Return the audit log, newest first."""
     return _store_at(path).uploads().to_pandas()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def closures(path: str, version: tuple) -> pd.DataFrame:
+    """Return the closed months, who closed them and when (SPEC §7.2)."""
+    return _store_at(path).closures().to_pandas()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

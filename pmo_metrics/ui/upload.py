@@ -18,10 +18,10 @@ from .. import access
 from ..access import User
 from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_month_argument
 from ..schema import SHEETS, sheet_for_file_stem
-from ..store import Store
+from ..store import Store, mode_label
 
 PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "value", "problem", "severity"]
-SUMMARY_COLUMNS = ["file", "status", "as_of", "rows", "errors", "warnings", "upload_id"]
+SUMMARY_COLUMNS = ["file", "status", "as_of", "mode", "rows", "errors", "warnings", "upload_id"]
 SHEET_NAMES = [s.name for s in SHEETS]
 
 
@@ -73,6 +73,7 @@ def parse_month(text: str) -> tuple[dt.date | None, str]:
 def _frames(result: IngestResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     summary = pd.DataFrame([{
         "file": f.name, "status": f.status, "as_of": f.as_of.strftime("%Y-%m") if f.as_of else "",
+        "mode": mode_label(f.mode, f.complete),
         "rows": ", ".join(f"{sheet} {rows}" for sheet, rows in f.sheets.items()),
         "errors": len(f.errors), "warnings": len(f.problems) - len(f.errors),
         "upload_id": f.upload_id if f.upload_id is not None else f.duplicate_of,
@@ -96,14 +97,16 @@ def _start(action: str, files: list[tuple[str, bytes]], month_text: str,
 
 def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
               csv_sheets: dict[str, str] | None = None,
-              progress: Callable[[float, str], None] | None = None) -> Report:
-    """Validate the files without storing anything; return the report."""
+              progress: Callable[[float, str], None] | None = None,
+              mode: str | None = None, complete: bool | None = None) -> Report:
+    """Validate the files without storing anything; return the report (`mode`, `complete`: SPEC §7.1,
+    None = each file's About sheet)."""
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("check", files, month_text, csv_sheets)
     if refused:
         return refused
     result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
-                           progress=progress or (lambda f, t: None))
+                           progress=progress or (lambda f, t: None), mode=mode, complete=complete)
     summary, problems = _frames(result)
     ok = result.ok and not any(f.errors for f in result.files)
     months = sorted({f.as_of for f in result.files if f.as_of})
@@ -119,7 +122,8 @@ def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = ""
 
 def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
              csv_sheets: dict[str, str] | None = None, user: User | None = None,
-             progress: Callable[[float, str], None] | None = None, typed_name: str = "") -> Report:
+             progress: Callable[[float, str], None] | None = None, typed_name: str = "",
+             mode: str | None = None, complete: bool | None = None) -> Report:
     """Validate and store the files in one transaction as `user`; return the report (AccessDenied propagates)."""
     access.require(user, "upload")  # checked here too, not only by hiding the page
     csv_sheets = csv_sheets or {}
@@ -127,7 +131,7 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
     if refused:
         return refused
     result = ingest(store, files, as_of=month, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
-                    progress=progress or (lambda f, t: None))
+                    progress=progress or (lambda f, t: None), mode=mode, complete=complete)
     summary, problems = _frames(result)
     loaded = [f for f in result.files if f.status == "loaded"]
     months = sorted({f.as_of for f in loaded if f.as_of})
@@ -147,11 +151,21 @@ def void_upload(store: Store, upload_id: int, user: User | None, typed_name: str
     store.void(upload_id, user.audit_name(typed_name))
 
 
+def close_month(store: Store, month: dt.date, user: User | None, typed_name: str = "") -> str:
+    """Close a reporting month as `user` (SPEC §7.2; AccessDenied unless a PMO manager or admin); return
+    what happened."""
+    access.require(user, "close_month")
+    closed_now, by, when = store.close_month(month, user.audit_name(typed_name))
+    if closed_now:
+        return f"{month:%b %Y} closed; it now counts as complete."
+    return f"{month:%b %Y} was already closed by {by or 'unknown'} at {str(when)[:16]}."
+
+
 def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
     """Return the audit log for display: one row per upload with its row counts and message count."""
     if uploads.empty:
-        return pd.DataFrame(columns=["upload_id", "status", "file_name", "as_of", "rows", "problems", "user_name",
-                                     "created_at", "voided_by"])
+        return pd.DataFrame(columns=["upload_id", "status", "file_name", "as_of", "mode", "rows", "problems",
+                                     "user_name", "created_at", "voided_by"])
 
     def rows(text) -> str:
         try:
@@ -166,8 +180,9 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
             return 0
 
     out = uploads[["upload_id", "status", "file_name", "as_of", "user_name", "created_at", "voided_by"]].copy()
-    out.insert(4, "rows", uploads["sheets"].map(rows))
-    out.insert(5, "problems", uploads["messages"].map(count))
+    out.insert(4, "mode", [mode_label(m, c) for m, c in zip(uploads["mode"], uploads["complete"], strict=True)])
+    out.insert(5, "rows", uploads["sheets"].map(rows))
+    out.insert(6, "problems", uploads["messages"].map(count))
     return out
 
 

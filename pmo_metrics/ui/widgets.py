@@ -123,12 +123,16 @@ def sidebar_filters() -> data.Context:
     if not months:
         sidebar.info("No data yet. Open **Upload** to load a workbook or the sample portfolio.")
         return data.Context(path, version, None, Scope(), currency)
+    if state.MONTH not in st.session_state:
+        # Open on the latest complete month (SPEC §7.2), not merely the latest with data; a link
+        # naming a month, a load and the user's own choice all override it.
+        st.session_state[state.MONTH] = data.default_month(path, version) or months[0]
     _filters_from_url(months)
     pending = st.session_state.pop(state.PENDING_MONTH, None)
     if pending in months:
         st.session_state[state.MONTH] = pending
     _keep_valid(state.MONTH, months)
-    # Default to the latest month with data; the key keeps the choice across pages.
+    # The key keeps the choice across pages.
     as_of = sidebar.selectbox("Reporting month", months, key=state.MONTH, format_func=month_label,
                               help="Every figure is shown as it stood at the end of this month.")
     dims = data.dimensions(path, version, as_of)
@@ -165,6 +169,19 @@ def page_header(title: str, ctx: data.Context, blurb: str = "") -> None:
     st.title(title)
     st.caption(f"As of **{month_label(ctx.as_of)}** · {scope_label(ctx.scope)}"
                + (f" — {blurb}" if blurb else ""))
+
+
+def reporting_notice(ctx: data.Context) -> None:
+    """Say how many projects have reported when the month in view is not complete (SPEC §7.2):
+    drawn once by the router above every page, so no page can leave it out."""
+    if ctx.as_of is None:
+        return
+    status = data.reporting_status(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+    if status.complete:
+        return
+    st.warning(f"{status.reported} of {status.projects} projects reported for {month_label(ctx.as_of)}. "
+               "Projects that have not reported are shown with their latest earlier figures.",
+               icon=":material/hourglass_top:")
 
 
 def no_data(ctx: data.Context) -> bool:

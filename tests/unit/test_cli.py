@@ -32,7 +32,7 @@ def test_ingest_loads_then_reports_a_duplicate_with_exit_0(tmp_path, db, capsys)
     code, out, _ = run(capsys, "uploads", "--db", db)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "status", "as_of", "file", "rows", "user", "when", "errors"]
+    assert lines[0].split() == ["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"]
     assert "duplicate" in lines[2] and "loaded" in lines[3] and "ann" in lines[3]
 
 
