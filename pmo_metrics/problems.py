@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,9 @@ class Problem:
     cell: str = ""
     column: str = ""
     value: str = ""
+    # What kind of problem this is (`bad_number`, `withheld`, `unknown_id`, ...): stable for tests
+    # and tools, whatever the wording of `problem`.
+    code: str = ""
 
     def as_dict(self) -> dict:
         """Return the problem as a plain dict (for the audit log and JSON)."""
@@ -37,6 +40,25 @@ def error(file: str, problem: str, **where) -> Problem:
 def warning(file: str, problem: str, **where) -> Problem:
     """Return a warning problem."""
     return Problem(WARNING, file, problem, **where)
+
+
+def info(file: str, problem: str, **where) -> Problem:
+    """Return a note for the report (how something was read), neither error nor warning."""
+    return Problem(INFO, file, problem, **where)
+
+
+AUDIT_PROBLEMS = 1_000  # problems kept per file in the audit log; the report itself lists every one
+
+
+def audit_messages(problems: list[Problem]) -> list[dict]:
+    """Return the problems as the audit log keeps them: the first AUDIT_PROBLEMS, then a count of the rest."""
+    kept = [p.as_dict() for p in problems[:AUDIT_PROBLEMS]]
+    if len(problems) > AUDIT_PROBLEMS:
+        rest = problems[AUDIT_PROBLEMS:]
+        errors = sum(p.severity == ERROR for p in rest)
+        kept.append({"severity": "info", "file": problems[0].file, "code": "more_problems",
+                     "problem": f"… and {len(rest):,} more problems ({errors:,} errors) not kept in the log"})
+    return kept
 
 
 def column_letter(index: int) -> str:

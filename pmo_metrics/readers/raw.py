@@ -25,6 +25,8 @@ class RawSheet:
     header_row: int  # 1-based
     # Wide BenefitValues: columns benefit_id, measure, value_0..value_k; months maps value_k to its month.
     months: dict[str, dt.date] | None = None
+    # Money units stated by a column's header ("Whole Life Cost (£m)"): canonical column -> unit
+    units: dict[str, str] = field(default_factory=dict)
 
     @property
     def wide(self) -> bool:
@@ -39,4 +41,5 @@ class RawFile:
     size: int
     sheets: list[RawSheet] = field(default_factory=list)
     about_as_of: dt.date | None = None
+    about_units: str | None = None  # the About sheet's `units` cell (SPEC §7.4)
     problems: list[Problem] = field(default_factory=list)
