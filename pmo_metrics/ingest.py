@@ -13,11 +13,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .parsing import parse_period_text
-from .problems import Problem, error
+import pyarrow as pa
+
+from .mapping import stored_mappings
+from .parsing import UNIT_CHOICES, parse_period_text, parse_units
+from .problems import Problem, audit_messages, error
 from .readers import RawFile, read_file, safe_file_name
 from .store import FileLoad, Store
-from .validate import CheckedFile, Validator
+from .validate import CheckedFile, Rules, Validator, apply_units
 
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_. ]?(0[1-9]|1[0-2])(?!\d)")
 
@@ -73,6 +76,48 @@ def parse_month_argument(text: str) -> dt.date:
     return month
 
 
+def parse_units_argument(text: str) -> str:
+    """Return the canonical money unit of a --units argument; raise ValueError with a readable message."""
+    unit = parse_units(text)
+    if unit is None:
+        raise ValueError(f"{text!r} is not a money unit; expected {UNIT_CHOICES}")
+    return unit
+
+
+def next_month(today: dt.date | None = None) -> dt.date:
+    """Return the month after today's: the latest reporting month an upload may have (SPEC §7.8)."""
+    today = today or dt.date.today()
+    return dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def _as_of_problem(outcome: FileOutcome, raw: RawFile, source: str, rules: Rules,
+                   today: dt.date | None) -> Problem | None:
+    """Return a located error when the reporting month is implausible (SPEC §7.8), else None."""
+    month, latest = outcome.as_of, next_month(today)
+    if month is None or rules.period_earliest <= month <= latest:
+        return None
+    where = {"flag": "the reporting month given", "about": "the About sheet's as_of",
+             "name": "the month in the file name"}[source]
+    located = {}
+    if source == "about" and "as_of" in raw.about_cells:
+        sheet, cell = raw.about_cells["as_of"].rsplit("!", 1)
+        located = {"sheet": sheet, "cell": cell, "column": "as_of"}
+    return error(outcome.name, f"not a plausible reporting month ({where}): expected a month from "
+                               f"{rules.period_earliest:%Y-%m} to next month, {latest:%Y-%m}",
+                 value=f"{month:%Y-%m}", code="as_of_out_of_range", **located)
+
+
+def _withheld_tables(item: CheckedFile) -> dict[str, pa.Table]:
+    """Return a checked file's withheld cells per store table, with the sheet they were on."""
+    tables: dict[str, list[pa.Table]] = {}
+    for sheet in item.sheets:
+        if sheet.withheld is not None and sheet.withheld.num_rows:
+            cells = sheet.withheld.append_column(
+                "sheet_name", pa.array([sheet.sheet_name] * sheet.withheld.num_rows, pa.string()))
+            tables.setdefault(sheet.spec.table, []).append(cells)
+    return {name: pa.concat_tables(parts) for name, parts in tables.items()}
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -82,13 +127,21 @@ def _noop(_fraction: float, _text: str) -> None:
 
 
 def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
-          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop) -> tuple[IngestResult, list]:
-    """Validate a batch without storing it; return the outcomes and the ready-to-store loads."""
+          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop, *,
+          units: str | None = None, mapping: str | None = None,
+          today: dt.date | None = None) -> tuple[IngestResult, list]:
+    """Validate a batch without storing it; return the outcomes and the ready-to-store loads.
+
+    `units` is the upload's money unit (else each file's About sheet, else units: SPEC §7.4);
+    `mapping` the name of a stored column mapping to read every file with (SPEC §7.6).
+    """
     settings = store.settings()
     limit = int(settings.max_upload_mb * 1024 * 1024)
+    rules = Rules.from_settings(settings, today=today)
+    known_mappings = tuple(stored_mappings(store))
     outcomes: list[FileOutcome] = []
     raws: list[RawFile] = []
-    validator = Validator()  # checks each sheet on a worker thread while the next ones are parsed
+    validator = Validator(rules=rules)  # checks each sheet on a worker thread while the next ones are parsed
     try:
         total = max(1, len(files))
         for index, (name, data) in enumerate(files):
@@ -106,7 +159,14 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
                 outcome.status, outcome.duplicate_of = "duplicate", duplicate
                 raws.append(RawFile(name, len(data)))
                 continue
-            raw = read_file(name, data, (csv_sheets or {}).get(name), on_sheet=validator.submit)
+            if mapping and mapping not in {m.name for m in known_mappings}:
+                names = ", ".join(m.name for m in known_mappings) or "none is stored yet"
+                outcome.problems.append(error(name, f"no column mapping named {mapping!r} (stored: {names})",
+                                              code="unknown_mapping"))
+                raws.append(RawFile(name, len(data)))
+                continue
+            raw = read_file(name, data, (csv_sheets or {}).get(name), on_sheet=validator.submit,
+                            mappings=known_mappings, mapping_name=mapping)
             raws.append(raw)
         progress(0.6, "validating")
         live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]
@@ -120,9 +180,13 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         item = by_name.get(id(outcome))
         if item is None:
             continue
+        apply_units(item, units or raw.about_units or "units")
         outcome.problems = item.problems
         outcome.sheets = {s.spec.name: s.table.num_rows for s in item.sheets}
         outcome.as_of = as_of or raw.about_as_of or month_from_file_name(outcome.name)
+        source = "flag" if as_of else "about" if raw.about_as_of else "name"
+        if (implausible := _as_of_problem(outcome, raw, source, rules, today)) is not None:
+            outcome.problems.append(implausible)
         if outcome.as_of is None and not outcome.errors:
             outcome.problems.append(error(outcome.name, "reporting month unknown: give it (--as-of YYYY-MM or the "
                                                         "upload form), put an as_of cell on an About sheet, or "
@@ -132,7 +196,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         if not outcome.errors:
             loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
-                                  [p.as_dict() for p in outcome.problems]))
+                                  audit_messages(outcome.problems), withheld=_withheld_tables(item)))
     for outcome in outcomes:
         if outcome.errors:
             outcome.status = "rejected"
@@ -141,14 +205,14 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
 
 def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
            user: str | None = None, csv_sheets: dict[str, str] | None = None,
-           progress: Progress = _noop) -> IngestResult:
+           progress: Progress = _noop, *, units: str | None = None, mapping: str | None = None) -> IngestResult:
     """Validate and store a batch in one transaction, recording every file in the audit log."""
     with store.connect():  # one open of the database file for the whole upload
-        return _ingest(store, files, as_of, user, csv_sheets, progress)
+        return _ingest(store, files, as_of, user, csv_sheets, progress, units=units, mapping=mapping)
 
 
-def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
-    result, loads = check(store, files, as_of, csv_sheets, progress)
+def _ingest(store, files, as_of, user, csv_sheets, progress, *, units=None, mapping=None) -> IngestResult:
+    result, loads = check(store, files, as_of, csv_sheets, progress, units=units, mapping=mapping)
     rejected = any(f.status == "rejected" for f in result.files)
     if rejected:
         bad = ", ".join(f.name for f in result.files if f.status == "rejected")
@@ -160,7 +224,7 @@ def _ingest(store, files, as_of, user, csv_sheets, progress) -> IngestResult:
     progress(0.8, "storing")
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):
-            messages = [p.as_dict() for p in outcome.problems]
+            messages = audit_messages(outcome.problems)
             if outcome.status == "duplicate":
                 messages.append({"severity": "info", "file": outcome.name,
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})

@@ -31,11 +31,13 @@ from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 5
-MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql"}
+SCHEMA_VERSION = 7
+# Version 6 (upload modes) is another change; each migration runs once, in order, when present.
+MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
+              7: "schema_v7.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
-MACRO_FILES = ("effective.sql", "measures_common.sql")  # re-created whenever their text changes
+MACRO_FILES = ("effective.sql", "withheld.sql", "measures_common.sql")  # re-created whenever their text changes
 
 _write_lock = threading.RLock()
 _log = logging.getLogger(__name__)
@@ -107,6 +109,8 @@ class FileLoad:
     as_of: dt.date
     tables: dict[str, pa.Table] = field(default_factory=dict)
     messages: list[dict] = field(default_factory=list)
+    # SPEC §7.3: withheld cells per store table (entity_key, period, column_name, reason, cell, source_row)
+    withheld: dict[str, pa.Table] = field(default_factory=dict)
 
     def sheet_counts(self) -> dict[str, int]:
         """Return sheet name -> row count for the audit log."""
@@ -348,6 +352,8 @@ class Store:
                     ).fetchall()[0][0]
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
+                    for table_name, cells in item.withheld.items():
+                        _insert_withheld(con, upload_id, table_name, cells)
                     ids.append(upload_id)
                 # The snapshot index first: the summaries read the snapshot through it.
                 validity.refresh(con, ids)
@@ -362,7 +368,7 @@ class Store:
     @staticmethod
     def _insert_table(con, upload_id: int, as_of: dt.date, table_name: str, table: pa.Table) -> None:
         sheet = SHEETS_BY_TABLE[table_name]
-        columns = [c.name for c in sheet.columns] + ["source_row"]
+        columns = [c.name for c in sheet.columns] + ["source_row", "period_grain"]
         present = [c for c in columns if c in table.column_names]
         view = f"incoming_{table_name}"
         con.register(view, table)
@@ -420,6 +426,29 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, as after a load
+
+    def mappings(self) -> pa.Table:
+        """Return the stored column mappings (SPEC §7.6), by name."""
+        return self.query("SELECT name, sheet, source_sheet, header_set, columns, value_maps, created_by, "
+                          "created_at FROM column_mappings ORDER BY name")
+
+    def save_mapping(self, name: str, sheet: str, source_sheet: str, header_set: str, columns: dict,
+                     value_maps: dict, user: str | None = None) -> None:
+        """Store a named column mapping, replacing one of the same name."""
+        with _write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM column_mappings WHERE name = ?", [name])
+                con.execute("""INSERT INTO column_mappings (name, sheet, source_sheet, header_set, columns,
+                                                            value_maps, created_by)
+                               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                            [name, sheet, source_sheet, header_set, json.dumps(columns), json.dumps(value_maps),
+                             user])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            _checkpoint(con)
 
     # -- rows kept for the pages -------------------------------------------------------------
 
@@ -484,3 +513,17 @@ class Store:
             _checkpoint(con)
         return value
 
+
+def _insert_withheld(con, upload_id: int, table_name: str, cells: pa.Table) -> None:
+    """Store one upload's withheld cells of one table (SPEC §7.3)."""
+    if table_name not in SHEETS_BY_TABLE:
+        raise ValueError(table_name)
+    con.register("incoming_withheld", cells)
+    try:
+        con.execute(
+            """INSERT INTO withheld_values (upload_id, table_name, entity_key, period, column_name, reason,
+                                            sheet_name, cell, source_row)
+               SELECT ?, ?, entity_key, period, column_name, reason, sheet_name, cell, source_row
+               FROM incoming_withheld""", [upload_id, table_name])
+    finally:
+        con.unregister("incoming_withheld")

@@ -829,3 +829,38 @@ def _letter_for(raw: RawFile, sheet: TypedSheet, column: str) -> str:
         if candidate.sheet_name == sheet.sheet_name:
             return candidate.letters.get(column, "")
     return ""
+
+
+# -- the upload's money unit ------------------------------------------------------------------
+
+
+def apply_units(checked: CheckedFile, unit: str) -> None:
+    """Scale the money columns of a checked file by the upload's unit (SPEC §7.4), in place.
+
+    Applied after the sheets are checked, as the unit may come from the About sheet, which is read
+    alongside them. A column whose header states its own unit keeps that one (applied when it was
+    checked). Amounts beyond ±1e13 once scaled are located errors.
+    """
+    factor = UNIT_FACTORS.get(unit, 1.0)
+    if factor == 1.0:
+        return
+    raws = {s.sheet_name: s for s in checked.raw.sheets}
+    for index, sheet in enumerate(checked.sheets):
+        raw = raws.get(sheet.sheet_name)
+        stated = raw.units if raw is not None else {}
+        table = sheet.table
+        for column in sheet.spec.columns:
+            if not column.money or column.name not in table.column_names or column.name in stated:
+                continue
+            scaled = pc.multiply(table.column(column.name), factor)
+            table = table.set_column(table.column_names.index(column.name), column.name, scaled)
+            too_large = pc.fill_null(pc.greater(pc.abs(scaled), MAX_AMOUNT), False)
+            letter = raw.letters.get(column.name, "") if raw is not None else ""
+            for row in pc.indices_nonzero(too_large).to_pylist()[:MAX_PROBLEMS_PER_CHECK]:
+                checked.problems.append(error(
+                    sheet.file, f"not a plausible amount: amounts must lie within ±1e13 (after applying the "
+                                f"unit {unit})", sheet=sheet.sheet_name,
+                    cell=f"{letter}{table.column('source_row')[row].as_py()}", column=column.name,
+                    value=shorten(f"{table.column(column.name)[row].as_py() / factor:g}"),
+                    code="amount_out_of_range"))
+        checked.sheets[index] = TypedSheet(sheet.file, sheet.sheet_name, sheet.spec, table, sheet.withheld)

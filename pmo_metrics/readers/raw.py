@@ -42,4 +42,8 @@ class RawFile:
     sheets: list[RawSheet] = field(default_factory=list)
     about_as_of: dt.date | None = None
     about_units: str | None = None  # the About sheet's `units` cell (SPEC §7.4)
+    about_cells: dict[str, str] = field(default_factory=dict)  # About label -> the cell its value came from
+    # How to read it: stored column mappings (mapping.Mapping), and the one chosen by name, if any (SPEC §7.6)
+    mappings: tuple = ()
+    mapping_name: str | None = None
     problems: list[Problem] = field(default_factory=list)
