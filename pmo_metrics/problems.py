@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -71,7 +72,15 @@ def column_letter(index: int) -> str:
     return letters
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Return text with its control characters written as \\xNN, so a message can show them safely."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def shorten(value: object, limit: int = 60) -> str:
-    """Return a value as display text, cut to `limit` characters."""
-    text = "" if value is None else str(value)
+    """Return a value as display text, control characters shown as \\xNN, cut to `limit` characters."""
+    text = printable("" if value is None else str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
