@@ -151,7 +151,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
             outcomes.append(outcome)
             if len(data) > limit:
                 outcome.problems.append(error(name, "refused: the file is over the "
-                                                   f"{settings.max_upload_mb:g} MB upload limit"))
+                                                   f"{settings.max_upload_mb:g} MB upload limit", code="too_large"))
                 raws.append(RawFile(name, len(data)))
                 continue
             duplicate = store.find_loaded_duplicate(outcome.sha256)
@@ -190,9 +190,9 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         if outcome.as_of is None and not outcome.errors:
             outcome.problems.append(error(outcome.name, "reporting month unknown: give it (--as-of YYYY-MM or the "
                                                         "upload form), put an as_of cell on an About sheet, or "
-                                                        "write YYYY-MM in the file name"))
+                                                        "write YYYY-MM in the file name", code="no_as_of"))
         if not item.sheets and not outcome.errors:
-            outcome.problems.append(error(outcome.name, "no rows to load"))
+            outcome.problems.append(error(outcome.name, "no rows to load", code="no_rows"))
         if not outcome.errors:
             loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
@@ -220,7 +220,8 @@ def _ingest(store, files, as_of, user, csv_sheets, progress, *, units=None, mapp
             if outcome.status == "checked":
                 outcome.status = "rejected"
                 outcome.problems.append(
-                    error(outcome.name, f"not loaded: another file of this upload has errors ({bad})"))
+                    error(outcome.name, f"not loaded: another file of this upload has errors ({bad})",
+                          code="batch_rejected"))
     progress(0.8, "storing")
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):

@@ -74,8 +74,6 @@ class Mapping:
         if chosen:
             present = {fold(h) for h in headers if h is not None}
             return bool(self.required_headers()) and self.required_headers() <= present
-        if self.source_sheet and tab_spec is None and fold(tab) != self.source_sheet:
-            return False
         return header_set(headers) == self.header_set
 
     def translate(self, column: str, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
