@@ -8,9 +8,12 @@ values of a column (portfolio `BEIS` -> `DESNZ`, stage `Delivery` -> `execution`
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 
+import fastexcel
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -151,3 +154,92 @@ def save_mapping(store, name: str, sheet: str, headers: list, columns: dict[str,
     store.save_mapping(mapping.name, mapping.sheet, mapping.source_sheet, mapping.header_set, mapping.columns,
                        mapping.value_maps, user)
     return mapping
+
+
+# -- the upload page's "map your columns" step ---------------------------------------------------
+
+PREVIEW_ROWS = 5
+MAPPING_CODES = ("unknown_sheet", "missing_column", "no_header", "unknown_columns")
+
+
+@dataclass
+class SheetPreview:
+    """One sheet whose headers need mapping: its header row and first rows, and a guess per header."""
+
+    file: str
+    tab: str
+    sheet: str | None  # the contract sheet it seems to be, if any
+    header_row: int  # 1-based
+    headers: list[str]
+    rows: list[list[str | None]]
+    guesses: dict[str, str]  # header -> contract column it already names (or IGNORE)
+
+
+def preview_sheets(file_name: str, data: bytes, tabs: list[str]) -> list[SheetPreview]:
+    """Return previews of the named tabs (a CSV: its one sheet) for mapping their columns.
+
+    The file is checked by the archive guard first, as for any read; only the first rows are kept.
+    """
+    from .readers import check_archive
+    from .readers.csvfile import _decode
+
+    found: dict[str, list[list]] = {}
+    if file_name.lower().endswith((".csv", ".txt")):
+        text = _decode(data[:1_000_000])
+        first = text.splitlines()[0] if text.strip() else ""
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        records = []
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append([v if v.strip() else None for v in record])
+            if len(records) >= schema.MAX_HEADER_SEARCH_ROWS + PREVIEW_ROWS:
+                break
+        found[tabs[0] if tabs else file_name] = records
+    else:
+        if check_archive(file_name, data) is not None:
+            return []
+        reader = fastexcel.read_excel(data)
+        for tab in tabs:
+            if tab not in reader.sheet_names:
+                continue
+            sheet = reader.load_sheet(tab, header_row=None, n_rows=schema.MAX_HEADER_SEARCH_ROWS + PREVIEW_ROWS,
+                                      dtypes="string")
+            batch = sheet.to_arrow()
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            found[tab] = [list(row) for row in zip(*columns, strict=True)] if columns else []
+    return [_preview(file_name, tab, rows) for tab, rows in found.items() if rows]
+
+
+def _preview(file_name: str, tab: str, rows: list[list]) -> SheetPreview:
+    # The header: the first row with at least two filled cells (titles above it have one).
+    index = next((i for i, row in enumerate(rows[: schema.MAX_HEADER_SEARCH_ROWS])
+                  if sum(1 for v in row if v is not None and str(v).strip()) >= 2), 0)
+    header = [str(v).strip() if v is not None else "" for v in rows[index]]
+    spec = schema.sheet_for_name(tab) or schema.sheet_for_file_stem(tab)
+    guesses = {}
+    for text in header:
+        if not text:
+            continue
+        column = None
+        for candidate in (spec,) if spec else schema.SHEETS:
+            lookup = {s: c.name for c in candidate.columns for s in c.spellings()}
+            column = lookup.get(fold(text))
+            if column:
+                break
+        guesses[text] = column or IGNORE
+    body = rows[index + 1: index + 1 + PREVIEW_ROWS]
+    return SheetPreview(file_name, tab, spec.name if spec else None, index + 1, header,
+                        [[None if v is None else str(v) for v in row] for row in body], guesses)
+
+
+def parse_value_maps(text: str) -> dict[str, dict[str, str]]:
+    """Return value maps from lines such as `portfolio: BEIS -> DESNZ`; raise ValueError naming a bad line."""
+    maps: dict[str, dict[str, str]] = {}
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        column, sep, rest = line.partition(":")
+        source, arrow, target = rest.partition("->")
+        if not sep or not arrow or not column.strip() or not source.strip():
+            raise ValueError(f"line {number}: write `column: value -> replacement`, e.g. portfolio: BEIS -> DESNZ")
+        maps.setdefault(column.strip(), {})[source.strip()] = target.strip()
+    return maps
