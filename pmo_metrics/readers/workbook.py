@@ -315,17 +315,20 @@ def about_value(rows: list[list], labels: tuple[str, ...]) -> tuple[str, str] | 
     """Return (text, cell) of the value of an About label: the cell right of it, else the one below.
 
     A blank value is no value (SPEC §7.7: a blank as_of falls through to the file name), and a
-    cell below that is itself an About label is not this label's value.
+    cell that is itself an About label is not this label's value.
     """
     folded = {schema.normalise_name(a) for a in labels}
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is None or schema.normalise_name(value) not in folded:
                 continue
-            for rr, cc in ((r, c + 1), (r + 1, c)):
+            # Below only in a row of labels (labels across, values under them): otherwise the cell
+            # below is the next label's row or a note, never this label's value.
+            across = sum(1 for v in row if v is not None and schema.normalise_name(v) in _ABOUT_LABELS) > 1
+            for rr, cc in ((r, c + 1), (r + 1, c)) if across else ((r, c + 1),):
                 if rr < len(rows) and cc < len(rows[rr]) and str(rows[rr][cc] or "").strip():
                     found = str(rows[rr][cc]).strip()
-                    if (rr, cc) == (r + 1, c) and schema.normalise_name(found) in _ABOUT_LABELS:
+                    if schema.normalise_name(found) in _ABOUT_LABELS:
                         continue
                     return found, f"{column_letter(cc)}{rr + 1}"
     return None
