@@ -215,7 +215,7 @@ CREATE OR REPLACE MACRO kpi_rows(m, obj, fy) AS TABLE
         SELECT a.kpi_id, a.kpi_name, a.strategic_objective, a.unit, a.direction, a.aggregation,
                w.grain, w.grain_order, w.period_start,
                count(k.actual) AS months_with_actual,
-               coalesce(sum(kw.withheld), 0) AS withheld,
+               CAST(coalesce(sum(kw.withheld), 0) AS BIGINT) AS withheld,
                pick(a.aggregation, sum(k.actual), avg(k.actual),
                     arg_max(k.actual, k.period) FILTER (WHERE k.actual IS NOT NULL)) AS actual,
                pick(a.aggregation, sum(k.budget), avg(k.budget),
