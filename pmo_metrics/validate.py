@@ -86,7 +86,8 @@ class Rules:
     withheld_markers: str = ("exempt*, withheld*, redacted*, commercially sensitive*, n/a, na, "
                              "not applicable, not available, tbc")
     period_earliest: dt.date = dt.date(2000, 1, 1)  # SPEC §7.8 plausible window
-    period_latest: dt.date = field(default_factory=lambda: _add_years(dt.date.today().replace(day=1), 10).replace(month=12))
+    period_latest: dt.date = field(
+        default_factory=lambda: _add_years(dt.date.today().replace(day=1), 10).replace(month=12))
 
     @classmethod
     def from_settings(cls, settings, units: str | None = None, today: dt.date | None = None) -> Rules:
