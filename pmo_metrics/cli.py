@@ -38,6 +38,15 @@ def _month(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _units(text: str) -> str:
+    from .ingest import parse_units_argument
+
+    try:
+        return parse_units_argument(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -62,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--complete", action="store_true", default=None,
                    help="the upload lists every project of each portfolio it names; stored projects it leaves "
                         "out have left the portfolio (else the About sheet's complete cell, else not complete)")
+    p.add_argument("--units", type=_units, help="money unit of the amounts: units (default), thousands (k, 000, "
+                                                "£000), millions (m, mn, £m) or billions (bn)")
+    p.add_argument("--mapping", metavar="NAME", help="read the files with this stored column mapping")
+    p.add_argument("--report", metavar="FILE.xlsx",
+                   help="if a file is rejected, write it back with its bad cells marked and every problem listed")
+
+    p = commands.add_parser("mappings", parents=[common], help="list the stored column mappings")
+    p.add_argument("--format", choices=("table", "json"), default="table")
 
     p = commands.add_parser("uploads", parents=[common], help="the audit log of uploads")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -103,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def format_table(headers: list[str], rows: list[list[object]], max_width: int = 70) -> str:
-    """Return rows as a plain fixed-width text table."""
+def format_table(headers: list[str], rows: list[list[object]], max_width: int | None = 70) -> str:
+    """Return rows as a plain fixed-width text table (cells cut to `max_width`; None: never cut)."""
     cells = [[("" if v is None else str(v)).replace("\n", " ")[:max_width] for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()  # noqa: E731
@@ -112,9 +129,9 @@ def format_table(headers: list[str], rows: list[list[object]], max_width: int = 
 
 
 def format_problems(problems: list[Problem]) -> str:
-    """Return problems as a table: file, sheet, cell, column, value, problem."""
+    """Return problems as a table: file, sheet, cell, column, value, problem — never cut short (SPEC §7.7)."""
     rows = [[p.severity, p.file, p.sheet, p.cell, p.column, p.value, p.problem] for p in problems]
-    return format_table(["severity", "file", "sheet", "cell", "column", "value", "problem"], rows, max_width=120)
+    return format_table(["severity", "file", "sheet", "cell", "column", "value", "problem"], rows, max_width=None)
 
 
 def print_ingest(result: IngestResult, out=None) -> None:
@@ -178,17 +195,57 @@ def cmd_demo(args, store: Store) -> int:
 def cmd_ingest(args, store: Store) -> int:
     files = _read_inputs(args.files, store)
     csv_sheets = {name: args.sheet for name, _ in files} if args.sheet else None
+    if args.report and not args.report.lower().endswith(".xlsx"):
+        raise UsageError("the report must be a .xlsx file")
     if args.check:
         from .ingest import check
 
-        result, _ = check(store, files, args.as_of, csv_sheets, mode=args.mode, complete=args.complete)
+        result, _ = check(store, files, args.as_of, csv_sheets, mode=args.mode, complete=args.complete,
+                          units=args.units, mapping=args.mapping)
     else:
         from .ingest import ingest
 
         result = ingest(store, files, as_of=args.as_of, user=args.user or _os_user(),
-                        csv_sheets=csv_sheets, mode=args.mode, complete=args.complete)
+                        csv_sheets=csv_sheets, mode=args.mode, complete=args.complete, units=args.units,
+                        mapping=args.mapping)
     print_ingest(result)
+    if args.report:
+        _write_reports(args.report, files, result)
     return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _write_reports(path_text: str, files: list[tuple[str, bytes]], result: IngestResult) -> None:
+    """Write the error workbook of each file with errors (SPEC §7.7): to the path, or one per file when several."""
+    from .report import error_workbook
+
+    data_of = dict(files)
+    bad = [f for f in result.files if f.errors]
+    if not bad:
+        print(f"no file has errors; {path_text} not written")
+        return
+    path = Path(path_text)
+    for outcome in bad:
+        target = path if len(bad) == 1 else path.with_name(f"{path.stem} - {Path(outcome.name).stem}.xlsx")
+        target.write_bytes(error_workbook(outcome.name, data_of.get(outcome.name, b""), outcome.problems))
+        print(f"wrote the problems of {outcome.name} to {target}")
+
+
+def cmd_mappings(args, store: Store) -> int:
+    from .mapping import stored_mappings
+
+    found = stored_mappings(store)
+    if args.format == "json":
+        print(json.dumps([{"name": m.name, "sheet": m.sheet, "columns": m.columns, "value_maps": m.value_maps}
+                          for m in found], indent=1))
+        return EXIT_OK
+    if not found:
+        print("no column mappings yet: make one on the Upload page (map your columns)")
+        return EXIT_OK
+    rows = [[m.name, m.sheet, "; ".join(f"{h} -> {c or 'ignore'}" for h, c in m.columns.items()),
+             "; ".join(f"{c}: " + ", ".join(f"{a} -> {b}" for a, b in v.items()) for c, v in m.value_maps.items())]
+            for m in found]
+    print(format_table(["name", "sheet", "columns", "values"], rows, max_width=None))
+    return EXIT_OK
 
 
 def cmd_uploads(args, store: Store) -> int:
@@ -299,7 +356,8 @@ def cmd_restore(args, store: Store) -> int:
 
 COMMANDS = {
     "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
-    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "scorecard": cmd_scorecard,
+    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "mappings": cmd_mappings,
+    "scorecard": cmd_scorecard,
     "settings": cmd_settings,
     "backup": cmd_backup, "restore": cmd_restore,
 }

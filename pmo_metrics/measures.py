@@ -120,6 +120,8 @@ MEASURES: dict[str, Measure] = dict([
     _m("percent_complete", "% complete", "ratio", "Latest percent complete to date (fraction).", L1),
     _m("benefits", "Benefits", "number", "Number of benefits.", L1),
     _m("benefits_owned", "Owned benefits", "number", "Number of benefits with an owner.", L1),
+    _m("withheld", "Withheld inputs", "number",
+       "Inputs of this row given as withheld: left out of its sums, never counted as 0.", "SPEC §7.3"),
     _m("projects", "Projects", "number", "Number of projects in the roll-up.", L1),
     _m("projects_without_ev", "Projects without EV", "number",
        "Projects in the roll-up with no earned value or percent complete (their EV is not in the sum).", L1),

@@ -30,6 +30,16 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     default: object = None
+    # The column's own checks beyond its type (validate.py builds the rules from these):
+    money: bool = False  # an amount in currency: scaled by the upload's or header's unit (SPEC §7.4)
+    identifier: bool = False  # a key or reference: NFKC-normalised, no invisible or line characters
+    pattern: tuple[str, str] | None = None  # (RE2 pattern the whole value must match, what is expected)
+    max_length: int = 500  # SPEC §7.8, for text
+
+    @property
+    def single_line(self) -> bool:
+        """True when tab and newline are refused (ids and codes); free text may hold them (SPEC §7.8)."""
+        return self.identifier or self.pattern is not None
 
     def spellings(self) -> set[str]:
         """Return every normalised header text that names this column."""
@@ -92,7 +102,7 @@ PROJECTS = Sheet(
     "One row per project: who owns it, where it sits in the portfolio, its stage and budget.",
     (
         Column("project_id", TEXT, "Unique project code, e.g. PRJ-001.", True,
-               ("id", "project", "project_code", "project_ref", "project_number", "project_no")),
+               ("id", "project", "project_code", "project_ref", "project_number", "project_no"), identifier=True),
         Column("project_name", TEXT, "Project name as executives know it.", True,
                ("name", "project_title", "title")),
         Column("portfolio", TEXT, "Portfolio the project belongs to.", True, ("portfolio_name",)),
@@ -107,9 +117,11 @@ PROJECTS = Sheet(
         Column("start_date", DATE, "Planned or actual start date.", False, ("start",)),
         Column("end_date", DATE, "Planned or actual end date.", False, ("end", "finish", "finish_date")),
         Column("budget_at_completion", NUMBER, "Approved budget at completion (BAC), >= 0.", False,
-               ("bac", "budget", "total_budget", "approved_budget"), minimum=0),
+               ("bac", "budget", "total_budget", "approved_budget", "whole_life_cost", "wlc",
+                "whole_life_costs"), minimum=0, money=True),
         Column("currency", TEXT, "ISO currency code; defaults to the currency setting.", False,
-               ("ccy", "currency_code")),
+               ("ccy", "currency_code"),
+               pattern=("[A-Za-z]{3}", "expected a three-letter ISO currency code such as GBP")),
     ),
     aliases=("project", "project list", "register", "project register"),
 )
@@ -119,17 +131,17 @@ FINANCIALS = Sheet(
     "One row per project and month: baseline, actual and forecast cost, earned value, progress.",
     (
         Column("project_id", TEXT, "Project code from the Projects sheet.", True,
-               ("id", "project", "project_code", "project_ref")),
+               ("id", "project", "project_code", "project_ref"), identifier=True),
         Column("period", PERIOD, "Month (any date in it): 2026-10, Oct-26, 31/10/2026, ...", True,
                ("month", "date", "reporting_period")),
         Column("planned_cost", NUMBER, "Baseline cost phased to this month (PV increment), >= 0.",
-               False, ("budget", "planned", "plan", "baseline_cost", "pv", "planned_value"), minimum=0),
+               False, ("budget", "planned", "plan", "baseline_cost", "pv", "planned_value"), minimum=0, money=True),
         Column("actual_cost", NUMBER, "Actual cost in this month (months up to the reporting month), >= 0.",
-               False, ("actual", "actuals", "ac", "spend", "actual_spend"), minimum=0),
+               False, ("actual", "actuals", "ac", "spend", "actual_spend"), minimum=0, money=True),
         Column("forecast_cost", NUMBER, "Forecast cost for this month (months after the reporting month), >= 0.",
-               False, ("forecast", "fcst", "forecast_spend"), minimum=0),
+               False, ("forecast", "fcst", "forecast_spend"), minimum=0, money=True),
         Column("earned_value", NUMBER, "Earned value in this month (the increment), >= 0.", False,
-               ("ev", "earned"), minimum=0),
+               ("ev", "earned"), minimum=0, money=True),
         Column("percent_complete", PERCENT, "Cumulative % complete: 0-100, or 0-1 when every value is <= 1.",
                False, ("pct_complete", "complete", "progress", "percent", "completion"), minimum=0, maximum=100),
         Column("quality_score", NUMBER, "Quality score 0-100.", False, ("quality",), minimum=0, maximum=100),
@@ -142,8 +154,9 @@ BENEFITS = Sheet(
     "One row per benefit: what it is, who owns it, how it is measured.",
     (
         Column("benefit_id", TEXT, "Unique benefit code, e.g. BEN-001.", True,
-               ("id", "benefit", "benefit_code", "benefit_ref")),
-        Column("project_id", TEXT, "Project that delivers the benefit.", True, ("project", "project_code")),
+               ("id", "benefit", "benefit_code", "benefit_ref"), identifier=True),
+        Column("project_id", TEXT, "Project that delivers the benefit.", True, ("project", "project_code"),
+               identifier=True),
         Column("benefit_name", TEXT, "Short description of the benefit.", True, ("name", "title", "description")),
         Column("category", ENUM, "financial (cash-releasing, in currency) or non_financial (another unit).",
                True, ("benefit_category", "class"),
@@ -177,7 +190,8 @@ BENEFIT_VALUES = Sheet(
     "One row per benefit and month: planned, forecast and realised value. Also accepted wide: "
     "benefit_id, measure (planned/forecast/realised), then one column per month.",
     (
-        Column("benefit_id", TEXT, "Benefit code from the Benefits sheet.", True, ("id", "benefit", "benefit_code")),
+        Column("benefit_id", TEXT, "Benefit code from the Benefits sheet.", True, ("id", "benefit", "benefit_code"),
+               identifier=True),
         Column("period", PERIOD, "Month (any date in it).", True, ("month", "date")),
         Column("planned_value", NUMBER, "Baseline plan of the benefit in this month.", False, ("planned", "plan")),
         Column("forecast_value", NUMBER, "Current forecast (months after the reporting month).", False,
@@ -192,7 +206,7 @@ KPIS = Sheet(
     "KPIs", "kpis", ("kpi_id", "period"), "kpi_id",
     "One row per KPI and month: actual against budget, forecast and target.",
     (
-        Column("kpi_id", TEXT, "Unique KPI code.", True, ("id", "kpi", "kpi_code", "metric_id")),
+        Column("kpi_id", TEXT, "Unique KPI code.", True, ("id", "kpi", "kpi_code", "metric_id"), identifier=True),
         Column("kpi_name", TEXT, "KPI name.", False, ("name", "kpi_description", "description")),
         Column("strategic_objective", TEXT, "Organisational goal the KPI measures.", False,
                ("objective", "strategic_goal", "goal")),
@@ -215,7 +229,8 @@ BENCHMARKS = Sheet(
     "Benchmarks", "benchmarks", ("metric", "period"), "metric",
     "One row per benchmark metric and period: our value against peers.",
     (
-        Column("metric", TEXT, "Benchmark metric name.", True, ("benchmark", "measure", "metric_name")),
+        Column("metric", TEXT, "Benchmark metric name.", True, ("benchmark", "measure", "metric_name"),
+               identifier=True),
         Column("period", PERIOD, "Month of the benchmark reading.", True, ("month", "date")),
         Column("our_value", NUMBER, "Our value.", True, ("our", "ours", "value", "us")),
         Column("peer_median", NUMBER, "Median of the peer group.", True, ("median", "peer_p50")),
@@ -237,6 +252,9 @@ ABOUT_MODE = ("mode", "upload_mode")  # SPEC §7.1: full | incremental
 ABOUT_COMPLETE = ("complete", "complete_return")  # SPEC §7.1: yes | no
 ABOUT_TRUE = ("yes", "y", "true", "1", "1.0", "complete")
 ABOUT_FALSE = ("no", "n", "false", "0", "0.0")
+ABOUT_UNITS = ("units", "unit", "money_units", "amounts_in", "currency_units", "values_in")
+# Sheets a workbook may carry for its readers, never data: no "not part of the contract" warning.
+NOTE_SHEETS = ("instructions", "readme", "read_me", "notes", "guidance", "contents")
 
 # SPEC §6 hostile-input limit on columns (the reader refuses cells beyond it); the size limit is a setting.
 MAX_HEADER_SEARCH_ROWS = 11  # the header may sit below up to 10 title/blank rows

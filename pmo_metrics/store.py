@@ -31,12 +31,13 @@ from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
-              6: "schema_v6.sql"}
+              6: "schema_v6.sql", 7: "schema_v7.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
-MACRO_FILES = ("effective.sql", "measures_common.sql", "membership.sql")  # re-created whenever their text changes
+# Re-created whenever their text changes, in this order (a macro may call those before it).
+MACRO_FILES = ("effective.sql", "withheld.sql", "measures_common.sql", "membership.sql")
 MODES = ("full", "incremental")  # SPEC §7.1 upload modes
 
 _write_lock = threading.RLock()
@@ -119,7 +120,7 @@ AUDIT_MESSAGES = 200
 AUDIT_FIELD_CHARS = 500
 
 
-def audit_messages(messages: list[dict]) -> str:
+def audit_json(messages: list[dict]) -> str:
     """Return `messages` as the JSON the audit log stores: at most AUDIT_MESSAGES, each field bounded."""
     kept = [{key: (value[:AUDIT_FIELD_CHARS] + "…" if isinstance(value, str) and len(value) > AUDIT_FIELD_CHARS
                    else value) for key, value in message.items()} for message in messages[:AUDIT_MESSAGES]]
@@ -206,6 +207,8 @@ class FileLoad:
     mode: str = "full"  # SPEC §7.1: 'full' or 'incremental'
     complete: bool = False  # SPEC §7.1: lists every project of each portfolio it names
     duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
+    # SPEC §7.3: withheld cells per store table (entity_key, period, column_name, reason, cell, source_row)
+    withheld: dict[str, pa.Table] = field(default_factory=dict)
 
     def sheet_counts(self) -> dict[str, int]:
         """Return sheet name -> row count for the audit log."""
@@ -468,10 +471,12 @@ class Store:
                            VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?) RETURNING upload_id""",
                         [batch_id, item.file_name, item.sha256, item.size_bytes,
                          json.dumps(item.sheet_counts()), item.as_of, user,
-                         audit_messages(item.messages), item.mode, bool(item.complete)],
+                         audit_json(item.messages), item.mode, bool(item.complete)],
                     ).fetchall()[0][0]
                     for table_name, table in item.tables.items():
                         self._insert_table(con, upload_id, item.as_of, table_name, table)
+                    for table_name, cells in item.withheld.items():
+                        _insert_withheld(con, upload_id, table_name, cells)
                     ids.append(upload_id)
                 stored = [i for i in ids if i is not None]
                 if stored:
@@ -493,7 +498,7 @@ class Store:
     @staticmethod
     def _insert_table(con, upload_id: int, as_of: dt.date, table_name: str, table: pa.Table) -> None:
         sheet = SHEETS_BY_TABLE[table_name]
-        columns = [c.name for c in sheet.columns] + ["source_row"]
+        columns = [c.name for c in sheet.columns] + ["source_row", "period_grain"]
         present = [c for c in columns if c in table.column_names]
         view = f"incoming_{table_name}"
         con.register(view, table)
@@ -525,7 +530,7 @@ class Store:
                                         user_name, status, messages, mode, complete)
                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
-                 audit_messages(messages), mode if mode in MODES else "full", bool(complete)],
+                 audit_json(messages), mode if mode in MODES else "full", bool(complete)],
             ).fetchall()[0][0]
             _checkpoint(con)
             return upload_id
@@ -579,6 +584,29 @@ class Store:
             """SELECT strftime(month, '%Y-%m') AS month, closed_by, closed_at
                FROM month_closures ORDER BY month DESC"""
         )
+
+    def mappings(self) -> pa.Table:
+        """Return the stored column mappings (SPEC §7.6), by name."""
+        return self.query("SELECT name, sheet, source_sheet, header_set, columns, value_maps, created_by, "
+                          "created_at FROM column_mappings ORDER BY name")
+
+    def save_mapping(self, name: str, sheet: str, source_sheet: str, header_set: str, columns: dict,
+                     value_maps: dict, user: str | None = None) -> None:
+        """Store a named column mapping, replacing one of the same name."""
+        with _write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM column_mappings WHERE name = ?", [name])
+                con.execute("""INSERT INTO column_mappings (name, sheet, source_sheet, header_set, columns,
+                                                            value_maps, created_by)
+                               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                            [name, sheet, source_sheet, header_set, json.dumps(columns), json.dumps(value_maps),
+                             user])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            _checkpoint(con)
 
     # -- rows kept for the pages -------------------------------------------------------------
 
@@ -643,3 +671,17 @@ class Store:
             _checkpoint(con)
         return value
 
+
+def _insert_withheld(con, upload_id: int, table_name: str, cells: pa.Table) -> None:
+    """Store one upload's withheld cells of one table (SPEC §7.3)."""
+    if table_name not in SHEETS_BY_TABLE:
+        raise ValueError(table_name)
+    con.register("incoming_withheld", cells)
+    try:
+        con.execute(
+            """INSERT INTO withheld_values (upload_id, table_name, entity_key, period, column_name, reason,
+                                            sheet_name, cell, source_row)
+               SELECT ?, ?, entity_key, period, column_name, reason, sheet_name, cell, source_row
+               FROM incoming_withheld""", [upload_id, table_name])
+    finally:
+        con.unregister("incoming_withheld")

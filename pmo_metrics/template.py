@@ -91,7 +91,13 @@ def _instructions() -> list[str]:
         " columns are ignored.",
         "- Extra columns are allowed: they are not loaded, and the upload report lists them as a warning.",
         "- Numbers may carry currency symbols, thousands separators, '%' or accounting negatives"
-        " such as (1,200).",
+        " such as (1,200). Write decimals with a point: 1200.50, never 1200,50.",
+        "- Amounts in thousands or millions: set 'units' on the About sheet (or put the unit in the"
+        " header, e.g. 'Whole Life Cost (£m)'); they are stored in full currency units.",
+        "- A value you may not publish can be written as such ('Exempt under Section 43', 'withheld',"
+        " 'n/a', 'tbc'): it is stored as withheld, never counted as 0, and the figures it feeds say so.",
+        "- Periods may also be fiscal years or quarters (FY2024-25, 2024/25, FY25, Q3 2025-26);"
+        " each is read as its last month under the fiscal-year-start setting.",
         "- Months and dates may be Excel dates, 2026-10, Oct-26, Oct 2026 or 31/10/2026 (day first);"
         " any date is read as its calendar month where a month is asked for.",
         "- Each sheet's key must be unique within the sheet; every project and benefit named must"
@@ -136,9 +142,16 @@ def _add_about(wb: Workbook) -> None:
     # Text format so Excel does not turn 2026-10 into a date the reader must then undo.
     ws["B1"].number_format = "@"
     ws["B1"].comment = Comment("Reporting month, YYYY-MM (e.g. 2026-10).", "pmo-metrics")
-    ws["A2"] = "Reporting month of this workbook, YYYY-MM."
+    ws["C1"] = "Reporting month of this workbook, YYYY-MM."
+    ws["A2"] = schema.ABOUT_UNITS[0]
+    ws["A2"].font = _HEADER_FONT
+    ws["B2"].comment = Comment("Money unit of the amounts: units (default), thousands, millions or billions.",
+                               "pmo-metrics")
+    ws["C2"] = ("Money unit of the amounts (SPEC §7.4): units (default), thousands (k, £000), millions (m, £m) "
+                "or billions (bn). A column whose header states a unit, e.g. 'Budget (£m)', uses that one.")
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 14
+    ws.column_dimensions["C"].width = 100
 
 
 def _add_sheet(wb: Workbook, sheet: schema.Sheet) -> None:

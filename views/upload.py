@@ -7,12 +7,14 @@ import streamlit as st
 from pmo_metrics import access, ui
 from pmo_metrics.access import User
 from pmo_metrics.ingest import load_sample
+from pmo_metrics.mapping import IGNORE, parse_value_maps, save_mapping, stored_mappings
 from pmo_metrics.template import build_template
 from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import upload as logic
 from pmo_metrics.ui import widgets as w
 
-PROBLEM_CONFIG = {"severity": "Severity", "file": "File", "sheet": "Sheet", "cell": "Cell", "column": "Column",
+PROBLEM_CONFIG = {"severity": "Severity", "code": "Code", "file": "File", "sheet": "Sheet", "cell": "Cell",
+                  "column": "Column",
                   "value": "Value found", "problem": st.column_config.TextColumn("Problem", width="large")}
 SUMMARY_CONFIG = {"file": "File", "status": "Status", "as_of": "Reporting month", "mode": "Mode",
                   "rows": "Rows per sheet",
@@ -96,16 +98,19 @@ def upload_section(store, user: User) -> None:
     csv_sheets = {}
     for name, _ in files:
         if logic.csv_needs_sheet(name):
-            csv_sheets[name] = st.selectbox(f"Which sheet does {name} hold?", logic.SHEET_NAMES,
-                                            key=f"csv_sheet_{nonce}_{name}")
-    token = logic.fingerprint(files, month_text, csv_sheets)
+            csv_sheets[name] = st.selectbox(f"Which sheet does {auth.escape_markdown(name)} hold?",
+                                            logic.SHEET_NAMES, key=f"csv_sheet_{nonce}_{name}")
+    units, mapping = _reading_choices(store, nonce)
+    token = logic.fingerprint(files, month_text, csv_sheets,
+                              {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     report: logic.Report | None = st.session_state.get(state.UPLOAD_REPORT)
     if report is not None and report.fingerprint != token:
         report = None  # the files or choices changed since the last check
     check_col, load_col = st.columns(2)
     if check_col.button("Check", icon=":material/fact_check:", type="secondary", width="stretch"):
         bar, progress = _progress_bar("Checking")
-        report = logic.run_check(store, files, month_text, csv_sheets, progress, mode=mode, complete=complete)
+        report = logic.run_check(store, files, month_text, csv_sheets, progress, mode=mode, complete=complete,
+                                 units=units, mapping=mapping)
         bar.empty()
         st.session_state[state.UPLOAD_REPORT] = report
     ready = report is not None and report.action == "check" and report.ok
@@ -116,7 +121,7 @@ def upload_section(store, user: User) -> None:
         try:
             done, report = auth.attempt(
                 lambda: logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed,
-                                       mode=mode, complete=complete))
+                                       mode=mode, complete=complete, units=units, mapping=mapping))
         finally:
             bar.empty()
         if not done:
@@ -130,6 +135,70 @@ def upload_section(store, user: User) -> None:
         ui.clear_caches()  # a rejected load is in the audit log now
     if report is not None:
         _show_report(report)
+        _error_workbooks(files, report)
+        _map_columns(store, user, files, report, nonce,
+                     lambda: logic.run_check(store, files, month_text, csv_sheets, units=units, mapping=mapping))
+
+
+def _reading_choices(store, nonce: int) -> tuple[str | None, str | None]:
+    """The money unit and column mapping to read the files with (SPEC §7.4, §7.6)."""
+    left, right = st.columns(2)
+    unit = left.selectbox("Amounts are in", logic.UNIT_OPTIONS, key=f"upload_units_{nonce}",
+                          help="units: as written, unless the About sheet or a column header says otherwise "
+                               "(e.g. Whole Life Cost (£m)). Stored in full currency units.")
+    names = [m.name for m in stored_mappings(store)]
+    chosen = right.selectbox("Column mapping", ["automatic", *names], key=f"upload_mapping_{nonce}",
+                             help="automatic: a saved mapping is applied to a sheet with the same headers.")
+    return logic.units_choice(unit), (None if chosen == "automatic" else chosen)
+
+
+def _error_workbooks(files, report: logic.Report) -> None:
+    """Offer each rejected file back with its bad cells marked (SPEC §7.7)."""
+    for index, name in enumerate(report.rejected):
+        file_name, data = logic.error_workbook_for(files, report, name)
+        st.download_button(f"Download {auth.escape_markdown(name)} with its problems marked (.xlsx)", data=data,
+                           file_name=file_name, icon=":material/download:", key=f"error_workbook_{index}",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _map_columns(store, user: User, files, report: logic.Report, nonce: int, recheck) -> None:
+    """SPEC §7.6 "map your columns": a drop-down per header with the sheet's first rows, saved by name."""
+    previews = logic.sheets_to_map(files, report)
+    if not previews:
+        return
+    st.markdown("**Map your columns** — some sheets have headers the template does not use. Say what each "
+                "column holds, save the mapping by name, and the files are checked again with it.")
+    for index, preview in enumerate(previews):
+        key = f"map_{nonce}_{index}"
+        with st.expander(f"{auth.escape_markdown(preview.file)} · sheet {auth.escape_markdown(preview.tab)}",
+                         expanded=index == 0):
+            st.caption(f"Header on row {preview.header_row}; the first rows:")
+            st.dataframe(logic.preview_frame(preview), hide_index=True)
+            sheet = st.selectbox("This sheet holds", logic.SHEET_NAMES, key=f"{key}_sheet",
+                                 index=logic.SHEET_NAMES.index(preview.sheet) if preview.sheet else 0)
+            options = [IGNORE, *logic.columns_of(sheet)]
+            columns = {}
+            for number, header in enumerate(h for h in preview.headers if h):
+                guess = preview.guesses.get(header, IGNORE)
+                columns[header] = st.selectbox(
+                    f"Column {auth.escape_markdown(header)}", options, key=f"{key}_col_{number}",
+                    index=options.index(guess) if guess in options else 0,
+                    format_func=lambda c: c or "ignore")
+            values = st.text_area("Translate values (optional), one per line", key=f"{key}_values",
+                                  placeholder="portfolio: BEIS -> DESNZ\nstage: Delivery -> execution")
+            name = st.text_input("Save this mapping as", key=f"{key}_name", placeholder="e.g. GMPP annual return")
+            if st.button("Save mapping and check again", key=f"{key}_save", icon=":material/save:"):
+                try:
+                    access.require(user, "upload")
+                    save_mapping(store, name, sheet, preview.headers, columns, parse_value_maps(values),
+                                 source_sheet=preview.tab, user=user.audit_name(""))
+                except ValueError as problem:
+                    st.error(str(problem))
+                    return
+                # The same header set gets the saved mapping automatically: check again as the form stands.
+                st.session_state[state.UPLOAD_REPORT] = recheck()
+                st.session_state[state.UPLOAD_MESSAGE] = f"Mapping {name!r} saved; the files were checked again."
+                st.rerun()
 
 
 def _cancel_void() -> None:

@@ -31,14 +31,16 @@ def safe_file_name(name: str) -> str:
 
 
 def read_file(name: str, data: bytes, csv_sheet: str | None = None,
-              on_sheet: Callable[[RawSheet], None] | None = None) -> RawFile:
+              on_sheet: Callable[[RawSheet], None] | None = None, mappings: tuple = (),
+              mapping_name: str | None = None) -> RawFile:
     """Return the raw sheets of one uploaded file, with any problems found while reading.
 
     `on_sheet` is called with each sheet as soon as it is read, so checking it can start while
-    the next one is parsed.
+    the next one is parsed. `mappings` are the stored column mappings; `mapping_name` the one
+    chosen, if any (SPEC §7.6).
     """
     name = safe_file_name(name)
-    raw = RawFile(name=name, size=len(data))
+    raw = RawFile(name=name, size=len(data), mappings=tuple(mappings), mapping_name=mapping_name)
     lower = name.lower()
     if lower.endswith(WORKBOOK_SUFFIXES) or (data[:2] == b"PK" and not lower.endswith(CSV_SUFFIXES)):
         read_workbook(raw, data, on_sheet)

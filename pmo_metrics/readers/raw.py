@@ -25,6 +25,8 @@ class RawSheet:
     header_row: int  # 1-based
     # Wide BenefitValues: columns benefit_id, measure, value_0..value_k; months maps value_k to its month.
     months: dict[str, dt.date] | None = None
+    # Money units stated by a column's header ("Whole Life Cost (£m)"): canonical column -> unit
+    units: dict[str, str] = field(default_factory=dict)
 
     @property
     def wide(self) -> bool:
@@ -41,4 +43,9 @@ class RawFile:
     about_as_of: dt.date | None = None
     about_mode: str | None = None  # the About sheet's `mode` cell (SPEC §7.1), when given
     about_complete: bool | None = None  # its `complete` cell, when given
+    about_units: str | None = None  # the About sheet's `units` cell (SPEC §7.4)
+    about_cells: dict[str, str] = field(default_factory=dict)  # About label -> the cell its value came from
+    # How to read it: stored column mappings (mapping.Mapping), and the one chosen by name, if any (SPEC §7.6)
+    mappings: tuple = ()
+    mapping_name: str | None = None
     problems: list[Problem] = field(default_factory=list)

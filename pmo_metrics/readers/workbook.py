@@ -16,8 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import mapping as mappings
 from .. import schema
-from ..parsing import parse_period_text
+from ..parsing import UNIT_CHOICES, parse_period_text, parse_units
 from ..problems import column_letter, error, shorten, warning
 from ..schema import (
     ABOUT_AS_OF,
@@ -26,8 +27,10 @@ from ..schema import (
     ABOUT_MODE,
     ABOUT_SHEET,
     ABOUT_TRUE,
+    ABOUT_UNITS,
     BENEFIT_VALUES,
     MAX_HEADER_SEARCH_ROWS,
+    NOTE_SHEETS,
 )
 from . import archive
 from .archive import DAMAGED_ZIP, ArchiveCheck, damaged, sheet_members, uncached_formulas
@@ -135,7 +138,7 @@ def _parse_checked_sheets(raw: RawFile, data: bytes, guard: ArchiveCheck, common
                 member = members.get(sheet_name)
                 if not guard.ready({member} if member else None):
                     return
-                part = RawFile(raw.name, raw.size)
+                part = RawFile(raw.name, raw.size, mappings=raw.mappings, mapping_name=raw.mapping_name)
                 try:
                     reader = reader or fastexcel.read_excel(data)
                     _read_worksheet(part, reader, sheet_name)
@@ -168,6 +171,8 @@ def _parse_checked_sheets(raw: RawFile, data: bytes, guard: ArchiveCheck, common
             raw.about_as_of = raw.about_as_of or part.about_as_of
             raw.about_mode = raw.about_mode or part.about_mode
             raw.about_complete = part.about_complete if raw.about_complete is None else raw.about_complete
+            raw.about_units = raw.about_units or part.about_units
+            raw.about_cells.update(part.about_cells)
 
 
 class _UnreadableSheet(Exception):
@@ -219,13 +224,19 @@ def _unreadable_columns(reader, sheet_name: str) -> list[str]:
 
 def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     if schema.normalise_name(sheet_name) == schema.normalise_name(ABOUT_SHEET):
-        about = _preview(reader, sheet_name)
-        raw.about_as_of = _about_as_of(raw, sheet_name, about)
-        _about_upload_flags(raw, sheet_name, about)
+        rows = _preview(reader, sheet_name)
+        raw.about_as_of = _about_as_of(raw, sheet_name, rows)
+        raw.about_units = _about_units(raw, sheet_name, rows)
+        _about_upload_flags(raw, sheet_name, rows)
         return
     spec = schema.sheet_for_name(sheet_name)
+    if raw.mappings and _read_mapped_sheet(raw, reader, sheet_name):
+        return
     if spec is None:
-        raw.problems.append(warning(raw.name, "sheet not part of the input contract; ignored", sheet=sheet_name))
+        # The template's own Instructions sheet (and a readme or notes tab) is for people: no warning.
+        if schema.normalise_name(sheet_name) not in {schema.normalise_name(n) for n in NOTE_SHEETS}:
+            raw.problems.append(warning(raw.name, "sheet not part of the input contract; ignored (or map your "
+                                        "columns to a contract sheet)", sheet=sheet_name, code="unknown_sheet"))
         return
     # Fast path: most returns have their header on row 1, and fastexcel parses the whole sheet
     # on every load, so try that first and only look for a lower header when row 1 is not it.
@@ -246,6 +257,23 @@ def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     first = header_index + 2  # data starts on the row below the header (1-based)
     rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))  # not a Python loop
     add_sheet(raw, sheet_name, spec, header_index + 1, columns, rows)
+
+
+def _read_mapped_sheet(raw: RawFile, reader, sheet_name: str) -> bool:
+    """Read a sheet with the stored column mapping that fits it (SPEC §7.6); False when none fits."""
+    rows = _preview(reader, sheet_name)
+    found = mappings.find(list(raw.mappings), sheet_name, rows, raw.mapping_name)
+    if found is None:
+        return False
+    header_index, mapping = found
+    infos, table = _load(reader, sheet_name, header_index)
+    headers = dict(enumerate(rows[header_index]))
+    columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
+               for position, i in enumerate(infos)]
+    first = header_index + 2
+    numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
+    add_sheet(raw, sheet_name, mapping.spec, header_index + 1, columns, numbers, mapping=mapping)
+    return True
 
 
 def _load(reader, sheet_name: str, header_index: int):
@@ -294,50 +322,63 @@ def _preview(reader, sheet_name: str) -> list[list[str | None]]:
     return rows
 
 
-def _about_as_of(raw: RawFile, sheet_name: str, rows: list[list]) -> dt.date | None:
-    """Return the month in the cell right of (or below) an `as_of` label on the About sheet."""
-    labels = {schema.normalise_name(a) for a in ABOUT_AS_OF}
+_ABOUT_LABELS = {schema.normalise_name(a)
+                 for a in (*ABOUT_AS_OF, *ABOUT_UNITS, *ABOUT_MODE, *ABOUT_COMPLETE, "mapping")}
+
+
+def about_value(rows: list[list], labels: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (text, cell) of the value of an About label: the cell right of it, else the one below.
+
+    A blank value is no value (SPEC §7.7: a blank as_of falls through to the file name), and a
+    cell that is itself an About label is not this label's value.
+    """
+    folded = {schema.normalise_name(a) for a in labels}
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            if value is None or schema.normalise_name(value) not in labels:
+            if value is None or schema.normalise_name(value) not in folded:
                 continue
-            candidates = [(r, c + 1), (r + 1, c)]
-            for rr, cc in candidates:
-                if rr < len(rows) and cc < len(rows[rr]) and rows[rr][cc] not in (None, ""):
-                    found = rows[rr][cc]
-                    month = parse_period_text(found)
-                    if month is None:
-                        raw.problems.append(error(
-                            raw.name, "as_of is not a month; expected e.g. 2026-10 or Oct 2026",
-                            sheet=sheet_name, cell=f"{column_letter(cc)}{rr + 1}", column="as_of",
-                            value=shorten(found)))
-                    return month
-    return None
-
-
-_ABOUT_LABELS = {schema.normalise_name(a) for a in (*ABOUT_AS_OF, *ABOUT_MODE, *ABOUT_COMPLETE)}
-
-
-def _about_cell(rows: list[list], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """Return (value, cell) right of (or below) the first label among `names` on the About sheet."""
-    labels = {schema.normalise_name(a) for a in names}
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is None or schema.normalise_name(value) not in labels:
-                continue
-            for rr, cc in ((r, c + 1), (r + 1, c)):
-                if rr < len(rows) and cc < len(rows[rr]) and rows[rr][cc] not in (None, ""):
-                    found = str(rows[rr][cc])
-                    if rr > r and schema.normalise_name(found) in _ABOUT_LABELS:
-                        return None  # the next label of a column of labels, not this one's value
+            # Below only in a row of labels (labels across, values under them): otherwise the cell
+            # below is the next label's row or a note, never this label's value.
+            across = sum(1 for v in row if v is not None and schema.normalise_name(v) in _ABOUT_LABELS) > 1
+            for rr, cc in ((r, c + 1), (r + 1, c)) if across else ((r, c + 1),):
+                if rr < len(rows) and cc < len(rows[rr]) and str(rows[rr][cc] or "").strip():
+                    found = str(rows[rr][cc]).strip()
+                    if schema.normalise_name(found) in _ABOUT_LABELS:
+                        continue
                     return found, f"{column_letter(cc)}{rr + 1}"
-            return None
     return None
+
+
+def _about_as_of(raw: RawFile, sheet_name: str, rows: list[list]) -> dt.date | None:
+    """Return the month of the About sheet's `as_of` cell, or None when it has none."""
+    found = about_value(rows, ABOUT_AS_OF)
+    if found is None:
+        return None
+    month = parse_period_text(found[0])
+    raw.about_cells["as_of"] = f"{sheet_name}!{found[1]}"
+    if month is None:
+        raw.problems.append(error(raw.name, "as_of is not a month; expected e.g. 2026-10 or Oct 2026",
+                                  sheet=sheet_name, cell=found[1], column="as_of", value=shorten(found[0]),
+                                  code="bad_as_of"))
+    return month
+
+
+def _about_units(raw: RawFile, sheet_name: str, rows: list[list]) -> str | None:
+    """Return the money unit of the About sheet's `units` cell (SPEC §7.4), or None when it has none."""
+    found = about_value(rows, ABOUT_UNITS)
+    if found is None:
+        return None
+    unit = parse_units(found[0])
+    if unit is None:
+        raw.problems.append(error(raw.name, f"units is not a money unit; expected {UNIT_CHOICES}",
+                                  sheet=sheet_name, cell=found[1], column="units", value=shorten(found[0]),
+                                  code="bad_units"))
+    return unit
 
 
 def _about_upload_flags(raw: RawFile, sheet_name: str, rows: list[list]) -> None:
     """Read the upload's `mode` and `complete` cells on the About sheet (SPEC §7.1), if present."""
-    found = _about_cell(rows, ABOUT_MODE)
+    found = about_value(rows, ABOUT_MODE)
     if found is not None:
         text, cell = found
         mode = text.strip().lower()
@@ -345,8 +386,9 @@ def _about_upload_flags(raw: RawFile, sheet_name: str, rows: list[list]) -> None
             raw.about_mode = mode
         else:
             raw.problems.append(error(raw.name, "mode is not an upload mode; expected full or incremental",
-                                      sheet=sheet_name, cell=cell, column="mode", value=shorten(text)))
-    found = _about_cell(rows, ABOUT_COMPLETE)
+                                      sheet=sheet_name, cell=cell, column="mode", value=shorten(text),
+                                      code="bad_mode"))
+    found = about_value(rows, ABOUT_COMPLETE)
     if found is not None:
         text, cell = found
         flag = text.strip().lower()
@@ -354,4 +396,4 @@ def _about_upload_flags(raw: RawFile, sheet_name: str, rows: list[list]) -> None
             raw.about_complete = flag in ABOUT_TRUE
         else:
             raw.problems.append(error(raw.name, "complete is not yes or no", sheet=sheet_name, cell=cell,
-                                      column="complete", value=shorten(text)))
+                                      column="complete", value=shorten(text), code="bad_complete"))

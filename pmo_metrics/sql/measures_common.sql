@@ -65,8 +65,9 @@ CREATE OR REPLACE MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
                    AS forecast_total
         FROM scoped_benefits(m, pf, pg, obj, ccy) AS b
         LEFT JOIN v USING (benefit_id)
-    )
-    SELECT *,
+    ),
+    w AS (SELECT * FROM benefit_withheld(m))  -- SPEC §7.3: the inputs withheld, per benefit
+    SELECT amounts.*,
            CASE measure
                WHEN 'flow' THEN ratio(realised_to_date, planned_to_date)
                ELSE ratio(realised_to_date - baseline_value, planned_to_date - baseline_value)
@@ -76,8 +77,10 @@ CREATE OR REPLACE MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
            CASE WHEN measure = 'flow' THEN forecast_total * confidence END AS risk_adjusted_forecast,
            CASE WHEN measure = 'level'
                 THEN ratio(realised_to_date - baseline_value, target_value - baseline_value) END
-               AS progress_to_target
-    FROM amounts;
+               AS progress_to_target,
+           coalesce(w.withheld, 0) AS withheld
+    FROM amounts
+    LEFT JOIN w USING (benefit_id);
 
 -- Level 1 inputs per project (SPEC §4). A project with no financials keeps its row with empty
 -- amounts; one with financials gets 0 for sums over months it has no figure in.
@@ -103,20 +106,26 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
                count(*) FILTER (WHERE nullif(trim(owner), '') IS NOT NULL) AS benefits_owned
         FROM effective_benefits(m)
         GROUP BY project_id
-    )
+    ),
+    -- SPEC §7.3: a withheld BAC stays empty (the fallback to the sum of planned cost is for a blank
+    -- cell only), and so does every figure that needs it; `withheld` counts the inputs withheld.
+    w AS (SELECT * FROM project_withheld(m))
     SELECT p.*,
-           coalesce(p.budget_at_completion, f.planned_all) AS bac,
+           CASE WHEN w.bac_withheld THEN NULL ELSE coalesce(p.budget_at_completion, f.planned_all) END AS bac,
            f.pv, f.ac,
            CASE WHEN f.reports_ev THEN f.ev_to_date
+                WHEN w.bac_withheld THEN NULL
                 ELSE f.percent_complete * coalesce(p.budget_at_completion, f.planned_all) END AS ev,
            CASE WHEN f.reports_ev THEN 'earned_value'
                 WHEN f.percent_complete IS NOT NULL THEN 'percent_complete' END AS ev_method,
            f.ac + f.forecast_after AS fac,
            f.percent_complete, f.quality_score,
-           coalesce(b.benefits, 0) AS benefits, coalesce(b.benefits_owned, 0) AS benefits_owned
+           coalesce(b.benefits, 0) AS benefits, coalesce(b.benefits_owned, 0) AS benefits_owned,
+           coalesce(w.withheld, 0) AS withheld
     FROM scoped_projects(m, pf, pg, obj, ccy) AS p
     LEFT JOIN f USING (project_id)
-    LEFT JOIN b USING (project_id);
+    LEFT JOIN b USING (project_id)
+    LEFT JOIN w USING (project_id);
 
 -- The earned-value measures of BAC, PV, EV and AC (SPEC §4 level 1), as one struct so a project
 -- and a roll-up (which sums BAC, PV, EV, AC and FAC per currency, amounts in different currencies
@@ -206,6 +215,7 @@ CREATE OR REPLACE MACRO kpi_rows(m, obj, fy) AS TABLE
         SELECT a.kpi_id, a.kpi_name, a.strategic_objective, a.unit, a.direction, a.aggregation,
                w.grain, w.grain_order, w.period_start,
                count(k.actual) AS months_with_actual,
+               CAST(coalesce(sum(kw.withheld), 0) AS BIGINT) AS withheld,
                pick(a.aggregation, sum(k.actual), avg(k.actual),
                     arg_max(k.actual, k.period) FILTER (WHERE k.actual IS NOT NULL)) AS actual,
                pick(a.aggregation, sum(k.budget), avg(k.budget),
@@ -217,6 +227,7 @@ CREATE OR REPLACE MACRO kpi_rows(m, obj, fy) AS TABLE
         FROM attrs AS a
         CROSS JOIN fiscal_windows(m, fy) AS w
         LEFT JOIN k ON k.kpi_id = a.kpi_id AND k.period BETWEEN w.period_start AND m
+        LEFT JOIN kpi_withheld(m) AS kw ON kw.kpi_id = k.kpi_id AND kw.period = k.period
         WHERE obj IS NULL OR a.strategic_objective = obj
         GROUP BY a.kpi_id, a.kpi_name, a.strategic_objective, a.unit, a.direction, a.aggregation,
                  w.grain, w.grain_order, w.period_start

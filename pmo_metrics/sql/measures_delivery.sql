@@ -7,6 +7,6 @@ SELECT project_id, bac, pv, ev, ac, cv, sv, cpi, spi, eac, fac, etc, vac,
        tcpi, quality_score, benefit_ownership,
        rag(rag_basis, $delivery_green, $delivery_amber) AS rag,
        project_name, portfolio, programme, strategic_objective, stage, currency,
-       ev_method, percent_complete, benefits, benefits_owned
+       ev_method, percent_complete, benefits, benefits_owned, withheld
 FROM e
 ORDER BY portfolio, programme NULLS LAST, project_id;

@@ -2,7 +2,7 @@
 -- year to date), then one per portfolio spend KPI and grain.
 WITH kpi AS (
     SELECT kpi_id, grain, grain_order, period_start, actual, budget, forecast, target, attainment,
-           kpi_name, strategic_objective, unit, direction, aggregation, months_with_actual,
+           kpi_name, strategic_objective, unit, direction, aggregation, months_with_actual, withheld,
            CAST(NULL AS DOUBLE) AS outturn_budget, CAST(NULL AS DOUBLE) AS outturn_forecast,
            CAST(NULL AS VARCHAR) AS portfolio
     FROM kpi_rows($as_of, $objective, $fy_start)
@@ -35,6 +35,7 @@ spend AS (
            f.currency AS unit, 'lower_is_better' AS direction, 'sum' AS aggregation,
            CAST(coalesce(sum(f.actual_cost_months) FILTER (WHERE f.period BETWEEN w.period_start AND $as_of), 0)
                 AS BIGINT) AS months_with_actual,
+           CAST(NULL AS BIGINT) AS withheld,
            coalesce(sum(f.planned_cost) FILTER (WHERE f.period BETWEEN w.period_start AND w.fiscal_end), 0)
                AS outturn_budget,
            coalesce(sum(f.actual_cost) FILTER (WHERE f.period BETWEEN w.period_start AND $as_of), 0)
@@ -52,6 +53,6 @@ SELECT kpi_id, grain, CAST($as_of AS DATE) AS period_end, actual, budget, foreca
        actual - target AS var_target, ratio(actual - target, abs(target)) AS var_target_pct,
        attainment, rag(attainment, $kpi_green, $kpi_amber) AS rag,
        kpi_name, strategic_objective, unit, direction, aggregation, period_start, months_with_actual,
-       outturn_budget, outturn_forecast, portfolio
+       outturn_budget, outturn_forecast, portfolio, withheld
 FROM rows
 ORDER BY kpi_id LIKE 'spend:%', kpi_id, grain_order;

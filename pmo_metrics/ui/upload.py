@@ -17,12 +17,17 @@ import pandas as pd
 from .. import access
 from ..access import User
 from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_month_argument
+from ..mapping import MAPPING_CODES, SheetPreview, preview_sheets
+from ..parsing import parse_units
+from ..problems import Problem
+from ..report import error_workbook, report_name
 from ..schema import SHEETS, sheet_for_file_stem
 from ..store import Store, mode_label
 
-PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "value", "problem", "severity"]
+PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "value", "problem", "severity", "code"]
 SUMMARY_COLUMNS = ["file", "status", "as_of", "mode", "rows", "errors", "warnings", "upload_id"]
 SHEET_NAMES = [s.name for s in SHEETS]
+UNIT_OPTIONS = ["units", "thousands", "millions", "billions"]  # SPEC §7.4, for the upload form
 
 
 @dataclass
@@ -36,15 +41,49 @@ class Report:
     fingerprint: str = ""
     months: list[dt.date] = field(default_factory=list)
     message: str = ""
+    # Each file with errors and its problems, for the error workbook download (SPEC §7.7)
+    rejected: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def fingerprint(files: list[tuple[str, bytes]], month_text: str, csv_sheets: dict[str, str]) -> str:
+def fingerprint(files: list[tuple[str, bytes]], month_text: str, csv_sheets: dict[str, str],
+                choices: dict | None = None) -> str:
     """Return a token for these files and choices, so a stale check never unlocks a load."""
     digest = hashlib.sha256()
     for name, data in files:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     digest.update(month_text.strip().encode() + json.dumps(csv_sheets, sort_keys=True).encode())
+    if choices:  # the units and mapping asked for (SPEC §7.4, §7.6)
+        digest.update(json.dumps(choices, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def rejected_files(result: IngestResult) -> dict[str, list[Problem]]:
+    """Return each file with errors and every one of its problems."""
+    return {f.name: list(f.problems) for f in result.files if f.errors}
+
+
+def error_workbook_for(files: list[tuple[str, bytes]], report: Report, name: str) -> tuple[str, bytes]:
+    """Return (download name, bytes) of a rejected file's error workbook (SPEC §7.7)."""
+    data = dict(files).get(name, b"")
+    return report_name(name), error_workbook(name, data, report.rejected.get(name, []))
+
+
+def sheets_to_map(files: list[tuple[str, bytes]], report: Report) -> list[SheetPreview]:
+    """Return previews of the sheets whose headers the contract does not know (SPEC §7.6 "map your columns")."""
+    if report.problems.empty or "code" not in report.problems:
+        return []
+    wanted = report.problems[report.problems["code"].isin(MAPPING_CODES)]
+    previews = []
+    for name, data in files:
+        tabs = sorted({t for t in wanted.loc[wanted["file"] == name, "sheet"] if t})
+        if tabs:
+            previews.extend(preview_sheets(name, data, tabs))
+    return previews
+
+
+def units_choice(text: str | None) -> str | None:
+    """Return the canonical unit of the form's choice (None: take it from each file's About sheet)."""
+    return parse_units(text) if text and text != "units" else None
 
 
 def suggested_month(names: list[str]) -> str:
@@ -98,15 +137,19 @@ def _start(action: str, files: list[tuple[str, bytes]], month_text: str,
 def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
               csv_sheets: dict[str, str] | None = None,
               progress: Callable[[float, str], None] | None = None,
-              mode: str | None = None, complete: bool | None = None) -> Report:
+              mode: str | None = None, complete: bool | None = None, *,
+              units: str | None = None, mapping: str | None = None) -> Report:
     """Validate the files without storing anything; return the report (`mode`, `complete`: SPEC §7.1,
-    None = each file's About sheet)."""
+    None = each file's About sheet; `units`, `mapping`: SPEC §7.4, §7.6)."""
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("check", files, month_text, csv_sheets)
     if refused:
         return refused
+    token = fingerprint(files, month_text, csv_sheets,
+                        {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
-                           progress=progress or (lambda f, t: None), mode=mode, complete=complete)
+                           progress=progress or (lambda f, t: None), mode=mode, complete=complete,
+                           units=units, mapping=mapping)
     summary, problems = _frames(result)
     ok = result.ok and not any(f.errors for f in result.files)
     months = sorted({f.as_of for f in result.files if f.as_of})
@@ -117,21 +160,25 @@ def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = ""
         message = "Every file is identical to one already loaded; loading changes nothing."
     else:
         message = "No errors found. Press Load to store the upload."
-    return Report("check", ok, summary, problems, token, months, message)
+    return Report("check", ok, summary, problems, token, months, message, rejected=rejected_files(result))
 
 
 def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
              csv_sheets: dict[str, str] | None = None, user: User | None = None,
              progress: Callable[[float, str], None] | None = None, typed_name: str = "",
-             mode: str | None = None, complete: bool | None = None) -> Report:
+             mode: str | None = None, complete: bool | None = None, *,
+             units: str | None = None, mapping: str | None = None) -> Report:
     """Validate and store the files in one transaction as `user`; return the report (AccessDenied propagates)."""
     access.require(user, "upload")  # checked here too, not only by hiding the page
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("load", files, month_text, csv_sheets)
     if refused:
         return refused
+    token = fingerprint(files, month_text, csv_sheets,
+                        {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     result = ingest(store, files, as_of=month, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
-                    progress=progress or (lambda f, t: None), mode=mode, complete=complete)
+                    progress=progress or (lambda f, t: None), mode=mode, complete=complete,
+                    units=units, mapping=mapping)
     summary, problems = _frames(result)
     loaded = [f for f in result.files if f.status == "loaded"]
     months = sorted({f.as_of for f in loaded if f.as_of})
@@ -142,7 +189,7 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
                    "Every page now shows the new data.")
     else:
         message = "Nothing new: every file was identical to one already loaded."
-    return Report("load", result.ok, summary, problems, token, months, message)
+    return Report("load", result.ok, summary, problems, token, months, message, rejected=rejected_files(result))
 
 
 def void_upload(store: Store, upload_id: int, user: User | None, typed_name: str = "") -> None:
@@ -196,3 +243,21 @@ def stored_problems(uploads: pd.DataFrame, upload_id: int) -> pd.DataFrame:
     except (TypeError, ValueError):
         messages = []
     return pd.DataFrame(messages, columns=PROBLEM_COLUMNS).fillna("").astype(str)
+
+
+def preview_frame(preview: SheetPreview) -> pd.DataFrame:
+    """Return a sheet's first rows under its own headers, for the mapping step (text only)."""
+    width = len(preview.headers)
+    names = [h or f"(column {i + 1})" for i, h in enumerate(preview.headers)]
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:  # a frame needs distinct column names
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    rows = [(list(r) + [None] * width)[:width] for r in preview.rows]
+    return pd.DataFrame(rows, columns=unique).astype("string")
+
+
+def columns_of(sheet: str) -> list[str]:
+    """Return the contract columns of a sheet, by name."""
+    return [c.name for s in SHEETS if s.name == sheet for c in s.columns]

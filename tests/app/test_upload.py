@@ -86,3 +86,52 @@ def test_check_logic_reads_the_about_month_and_csv_sheet(empty_store):
 def test_an_unreadable_month_is_refused(empty_store, text, message):
     report = logic.run_check(empty_store, [("a.xlsx", make_workbook())], text)
     assert not report.ok and message in report.message
+
+
+def _gmpp_workbook() -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "GMPP Data"
+    ws.append(["GMPP ID", "Project Name", "Department", "Whole Life Cost (£m)"])
+    ws.append(["DFT_0022", "High Speed 2", "BEIS", 519])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_map_your_columns_saves_a_mapping_and_checks_again(sample_store):
+    """SPEC §7.6: a sheet with unknown headers gets a drop-down per header and a preview; saved, it loads."""
+    at = _upload(open_app("views/upload.py"), "2026-10 GMPP.xlsx", _gmpp_workbook())
+    [b for b in at.button if b.label == "Check"][0].click().run()
+    assert not at.exception
+    assert any(b.label.startswith("Download") and "problems marked" in b.label for b in at.get("download_button"))
+    key = "map_0_0"
+    at.selectbox(key=f"{key}_sheet").set_value("Projects")
+    at.run()
+    for number, column in enumerate(["project_id", "project_name", "portfolio", "budget_at_completion"]):
+        at.selectbox(key=f"{key}_col_{number}").set_value(column)
+    at.text_area(key=f"{key}_values").set_value("portfolio: BEIS -> DESNZ")
+    at.text_input(key=f"{key}_name").set_value("GMPP projects")
+    at.run()
+    [b for b in at.button if b.label == "Save mapping and check again"][0].click().run()
+    assert_clean(at)
+    assert any("No errors found" in s.value for s in at.success)
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_clean(at)
+    stored = sample_store.query("SELECT portfolio, budget_at_completion FROM projects WHERE project_id = 'DFT_0022'")
+    assert stored.to_pylist() == [{"portfolio": "DESNZ", "budget_at_completion": 519e6}]
+
+
+def test_the_units_choice_scales_money(sample_store):
+    at = _upload(open_app("views/upload.py"), "2026-10 Units return.xlsx", make_workbook())
+    at.selectbox(key="upload_units_0").set_value("thousands").run()
+    [b for b in at.button if b.label == "Check"][0].click().run()
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_clean(at)
+    bac = sample_store.query("SELECT budget_at_completion AS b FROM projects WHERE project_id = 'PRJ-001' "
+                             "ORDER BY upload_id DESC LIMIT 1")["b"][0].as_py()
+    assert bac == 120_000_000

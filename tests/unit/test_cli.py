@@ -133,3 +133,23 @@ def test_an_oversized_file_is_refused_without_reading_it_whole(tmp_path, db, cap
     big.write_bytes(b"x" * 2_000_000)
     code, out, _ = run(capsys, "ingest", str(big), "--db", db)
     assert code == 1 and "over the 0.01 MB upload limit" in out
+
+
+def test_ingest_units_and_an_unknown_unit(tmp_path, db, capsys):
+    path = tmp_path / "2026-10 units.xlsx"
+    make_workbook(path)
+    code, _, err = run_usage(capsys, "ingest", str(path), "--db", db, "--units", "furlongs")
+    assert code == 2 and "not a money unit" in err
+    code, out, _ = run(capsys, "ingest", str(path), "--db", db, "--units", "£000")
+    assert code == 0 and "loaded" in out
+    code, out, _ = run(capsys, "measures", "delivery", "--as-of", "2026-10", "--db", db, "--format", "json")
+    bac = {r["project_id"]: r["bac"] for r in json.loads(out)}
+    assert bac["PRJ-001"] == 120_000_000
+
+
+def run_usage(capsys, *argv):
+    """Run a command that argparse refuses (it exits 2)."""
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return stop.value.code, out, err

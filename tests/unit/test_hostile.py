@@ -407,11 +407,11 @@ def test_the_audit_log_keeps_a_bounded_summary_of_the_problems(store):
 
 
 def test_the_audit_summary_counts_what_it_does_not_keep():
-    from pmo_metrics.store import AUDIT_MESSAGES, audit_messages
+    from pmo_metrics.store import AUDIT_MESSAGES, audit_json
 
     messages = [{"severity": "error" if i % 3 else "warning", "file": "a.csv", "problem": f"problem {i}"}
                 for i in range(5000)]
-    kept = json.loads(audit_messages(messages))
+    kept = json.loads(audit_json(messages))
     assert len(kept) == AUDIT_MESSAGES + 1 and kept[:AUDIT_MESSAGES] == messages[:AUDIT_MESSAGES]
     assert kept[-1] == {"severity": "info", "file": "a.csv",
                         "problem": "and 4,800 more not kept in the audit log (3,200 errors, 1,600 warnings)"}

@@ -4,7 +4,7 @@ import datetime as dt
 
 import duckdb
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmo_metrics.parsing import PARSE_NUMBER_MACRO, parse_date_text, parse_period_text, serial_to_date
@@ -93,6 +93,7 @@ def test_the_iso_shortcut_agrees_with_trying_every_format(year, month, day):
     assert parse_date_text(text) == (_strptime(text, _DATE_FORMATS) or _strptime(text, _MONTH_FORMATS))
 
 
+@settings(deadline=None)  # each example opens DuckDB: slow on a busy machine, not wrong
 @given(st.one_of(st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{1,6})?\Z"),
                  st.text(alphabet="0123456789.-,() %£$eE", max_size=12)))
 def test_the_plain_decimal_shortcut_agrees_with_the_full_rules(text):
