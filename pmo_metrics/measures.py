@@ -528,3 +528,65 @@ def overview(store, as_of: dt.date, previous: dt.date | None = None, scope: Scop
     tables = {name: done[name] for name in HEADLINE_TABLES}
     return Overview(tiles=headline(store, as_of, scope, settings, tables=tables), previous=done.get("previous", {}),
                     delivery=done["delivery"], benefits=done["benefits"], timeline=done["timeline"])
+
+
+# -- what the charts and pages show beside the tables (SPEC §11: one truth) ----------------------
+
+REALISATION_GROUPS = ("strategic_objective", "portfolio", "programme", "project")
+CHART_TOP = 15  # beyond this many groups a chart shows the largest and one "Others" (SPEC §11)
+
+
+def _over(store, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
+    with store.connect() as con, _registered(con, views):
+        return _run(con, name, params)
+
+
+def realisation(store, as_of: dt.date, by: str = "strategic_objective", scope: Scope = Scope(),
+                settings: Settings | None = None, top: int | None = None) -> pa.Table:
+    """Return planned and realised value to date, rate and RAG per objective, portfolio, programme or
+    project (financial flow benefits, reporting currency); the largest `top` plus "Others" (SPEC §4 level 3)."""
+    if by not in REALISATION_GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(REALISATION_GROUPS)}")
+    settings = settings or store.settings()
+    return _query(store, "realisation", {**_params(as_of, scope, settings), "by": by, "top": top})
+
+
+def s_curve(store, as_of: dt.date, project_id: str, settings: Settings | None = None) -> pa.Table:
+    """Return one project's cumulative PV, EV, AC and forecast cost per month (SPEC §4 level 1 S-curve)."""
+    settings = settings or store.settings()
+    return _query(store, "s_curve", {**_params(as_of, Scope(), settings), "project_id": project_id})
+
+
+def benefit_timeline(store, as_of: dt.date, benefit_id: str, settings: Settings | None = None) -> pa.Table:
+    """Return one benefit's planned, realised and forecast value per month, cumulative for a flow (SPEC §4 level 3)."""
+    settings = settings or store.settings()
+    return _query(store, "benefit_timeline", {**_params(as_of, Scope(), settings), "benefit_id": benefit_id})
+
+
+def value_at_risk(store, as_of: dt.date, level: str = "benefit", scope: Scope = Scope(),
+                  settings: Settings | None = None, top: int = 5) -> pa.Table:
+    """Return the `top` benefits or projects with the most value at risk: planned total − risk-adjusted
+    forecast, financial flow benefits in the reporting currency (SPEC §4 level 3)."""
+    if level not in ("benefit", "project"):
+        raise ValueError(f"unknown level {level!r}; choose benefit or project")
+    settings = settings or store.settings()
+    return _query(store, "value_at_risk", {**_params(as_of, scope, settings), "level": level, "top": top})
+
+
+def delivery_density(store, delivery: pa.Table, low: float = 0.5, high: float = 1.5, step: float = 0.05) -> pa.Table:
+    """Return the count and BAC of projects per CPI × SPI cell, for the quadrant at scale (SPEC §11)."""
+    return _over(store, "delivery_density", {"low": low, "high": high, "step": step}, {"delivery_rows": delivery})
+
+
+def rollup_top(store, rollup: pa.Table, level: str, top: int = CHART_TOP, settings: Settings | None = None) -> pa.Table:
+    """Return the `top` largest roll-up groups by BAC and one "Others" row with CPI, SPI and RAG from its sums."""
+    if level not in ROLLUP_LEVELS:
+        raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
+    settings = settings or store.settings()
+    params = {**_params(dt.date(2000, 1, 1), Scope(), settings), "level": level, "top": top}
+    return _over(store, "rollup_top", params, {"rollup_rows": rollup})
+
+
+def sustained_top(store, sustained: pa.Table, top: int = CHART_TOP) -> pa.Table:
+    """Return the `top` financial benefits by value realised after closure and one "Others" row (SPEC §11)."""
+    return _over(store, "sustained_top", {"top": top}, {"sustained_rows": sustained})
