@@ -187,6 +187,8 @@ MEASURES: dict[str, Measure] = dict([
     _m("position", "Position", "text", "top quartile, above median or below median.", L4),
     _m("sustained", "Sustained", "text",
        "Realised ≥ threshold × planned in each of the last N planned months after the end month.", SUS),
+    _m("value_at_risk", "Value at risk", "currency",
+       "Planned total − risk-adjusted forecast (financial flow benefits).", L3),
     _m("sustained_value", "Sustained value", "currency",
        "Σ realised value after the project's end month, to date (financial benefits).", SUS),
     _m("planned_months_after_end", "Planned months after end", "number",
@@ -442,7 +444,9 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
         counted[level] = {"green": 0, "amber": 0, "red": 0, "none": 0}
         for item in rag_lists[level]:
             counted[level][item["rag"] or "none"] += item["n"]
-    kpi = tables["kpi"].filter(pc.equal(tables["kpi"]["grain"], "month"))
+    # The KPI level counts KPIs; the portfolio spend rows (spend:<portfolio>) are delivery figures.
+    kpi = tables["kpi"].filter(pc.and_(pc.equal(tables["kpi"]["grain"], "month"),
+                                       pc.invert(pc.starts_with(tables["kpi"]["kpi_id"], "spend:"))))
     position_rag = {"top quartile": "green", "above median": "amber", "below median": "red"}
     sustained_rag = {True: "green", False: "red"}
     tiles["rag"] = {
@@ -541,14 +545,28 @@ def _over(store, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Tabl
         return _run(con, name, params)
 
 
+def _given_query(store, name: str, params: dict, tables: dict[str, pa.Table] | None, macros: dict[str, str]):
+    """Run a query, reading the caller's measures tables for the row macros named in `macros` when given."""
+    given = {macro: tables[table] for macro, table in macros.items() if tables and table in tables}
+    if len(given) < len(macros):
+        return _query(store, name, params)
+    with store.connect() as con:
+        return _run(con, name, params, given)
+
+
 def realisation(store, as_of: dt.date, by: str = "strategic_objective", scope: Scope = Scope(),
-                settings: Settings | None = None, top: int | None = None) -> pa.Table:
+                settings: Settings | None = None, top: int | None = None,
+                tables: dict[str, pa.Table] | None = None) -> pa.Table:
     """Return planned and realised value to date, rate and RAG per objective, portfolio, programme or
-    project (financial flow benefits, reporting currency); the largest `top` plus "Others" (SPEC §4 level 3)."""
+    project (financial flow benefits, reporting currency); the largest `top` plus "Others" (SPEC §4 level 3).
+
+    `tables` may hold the benefits table of the same month, scope and settings (the scorecard's).
+    """
     if by not in REALISATION_GROUPS:
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(REALISATION_GROUPS)}")
     settings = settings or store.settings()
-    return _query(store, "realisation", {**_params(as_of, scope, settings), "by": by, "top": top})
+    return _given_query(store, "realisation", {**_params(as_of, scope, settings), "by": by, "top": top}, tables,
+                        {"benefit_rows": "benefits"})
 
 
 def s_curve(store, as_of: dt.date, project_id: str, settings: Settings | None = None) -> pa.Table:
@@ -564,13 +582,14 @@ def benefit_timeline(store, as_of: dt.date, benefit_id: str, settings: Settings 
 
 
 def value_at_risk(store, as_of: dt.date, level: str = "benefit", scope: Scope = Scope(),
-                  settings: Settings | None = None, top: int = 5) -> pa.Table:
+                  settings: Settings | None = None, top: int = 5, tables: dict[str, pa.Table] | None = None) -> pa.Table:
     """Return the `top` benefits or projects with the most value at risk: planned total − risk-adjusted
     forecast, financial flow benefits in the reporting currency (SPEC §4 level 3)."""
     if level not in ("benefit", "project"):
         raise ValueError(f"unknown level {level!r}; choose benefit or project")
     settings = settings or store.settings()
-    return _query(store, "value_at_risk", {**_params(as_of, scope, settings), "level": level, "top": top})
+    return _given_query(store, "value_at_risk", {**_params(as_of, scope, settings), "level": level, "top": top},
+                        tables, {"benefit_rows": "benefits", "delivery_base": "delivery"})
 
 
 def delivery_density(store, delivery: pa.Table, low: float = 0.5, high: float = 1.5, step: float = 0.05) -> pa.Table:

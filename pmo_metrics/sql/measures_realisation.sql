@@ -28,7 +28,7 @@ shown AS (
            risk_adjusted_forecast, rank, false AS others
     FROM ranked WHERE $top IS NULL OR rank <= $top
     UNION ALL
-    SELECT NULL, 'Others (' || count(*) || ')', sum(benefits), sum(planned_to_date), sum(realised_to_date),
+    SELECT NULL, 'Others (' || count(*) || ')', CAST(sum(benefits) AS BIGINT), sum(planned_to_date), sum(realised_to_date),
            sum(planned_total), sum(forecast_total), sum(risk_adjusted_forecast), $top + 1, true
     FROM ranked WHERE $top IS NOT NULL AND rank > $top
     HAVING count(*) > 0

@@ -5,7 +5,7 @@ WITH ranked AS (
     SELECT *, row_number() OVER (ORDER BY bac DESC NULLS LAST, portfolio, programme) AS rank FROM rollup_rows
 ),
 others AS (
-    SELECT 'Others (' || count(*) || ')' AS name, sum(projects) AS projects, sum(bac) AS bac, sum(pv) AS pv,
+    SELECT 'Others (' || count(*) || ')' AS name, CAST(sum(projects) AS BIGINT) AS projects, sum(bac) AS bac, sum(pv) AS pv,
            sum(ev) AS ev, sum(ac) AS ac
     FROM ranked
     WHERE rank > $top AND currency = upper($currency)
