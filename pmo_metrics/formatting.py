@@ -196,7 +196,7 @@ def money_exact(value: object, currency: str | None = "GBP") -> str:
 
 def money_label_expr(currency: str | None = "GBP", field: str = "datum.value") -> str:
     """Return a Vega expression printing `field` as `money` does (for chart axes and text marks)."""
-    prefix = json.dumps(currency_prefix(currency))
+    prefix = json.dumps(currency_prefix(currency), ensure_ascii=False)
     v = f"abs({field})"
     return (f"({field} < 0 && {v} >= 0.5 ? '{MINUS}' : '') + {prefix} + ("
             f"{v} >= 1e12 ? format({v} / 1e9, ',.0f') + 'bn' : "
