@@ -582,7 +582,8 @@ def benefit_timeline(store, as_of: dt.date, benefit_id: str, settings: Settings 
 
 
 def value_at_risk(store, as_of: dt.date, level: str = "benefit", scope: Scope = Scope(),
-                  settings: Settings | None = None, top: int = 5, tables: dict[str, pa.Table] | None = None) -> pa.Table:
+                  settings: Settings | None = None, top: int = 5,
+                  tables: dict[str, pa.Table] | None = None) -> pa.Table:
     """Return the `top` benefits or projects with the most value at risk: planned total − risk-adjusted
     forecast, financial flow benefits in the reporting currency (SPEC §4 level 3)."""
     if level not in ("benefit", "project"):

@@ -151,7 +151,8 @@ def random_portfolio(draw) -> dict[str, list[dict]]:
     amount = hs.one_of(hs.none(), hs.floats(0, 1e9, allow_nan=False, allow_infinity=False))
     tables: dict[str, list[dict]] = {}
     if ids:
-        tables["projects"] = [project(project_id=p, project_name=f"Name {p}", portfolio=draw(hs.sampled_from(["A", "B"])),
+        tables["projects"] = [project(project_id=p, project_name=f"Name {p}",
+                                      portfolio=draw(hs.sampled_from(["A", "B"])),
                                       **({"strategic_objective": "Obj"} if draw(hs.booleans()) else {}))
                               for p in ids]
         if draw(hs.booleans()):

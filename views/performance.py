@@ -64,7 +64,8 @@ def body() -> None:
     if picked_groups:
         shown = shown[shown[by].isin(picked_groups)]
     if picked_objectives or picked_groups:
-        st.caption("Filtered by your chart selection: " + ", ".join(w.text(p) for p in picked_objectives + picked_groups))
+        picked = picked_objectives + picked_groups
+        st.caption("Filtered by your chart selection: " + ", ".join(w.text(p) for p in picked))
     w.measures_table(shown, BENEFIT_COLUMNS, ctx, key="perf_benefits")
     w.csv_download(shown[[c for c in BENEFIT_COLUMNS if c in shown.columns]], f"benefits-{ctx.as_of:%Y-%m}.csv",
                    key="perf_csv")

@@ -22,8 +22,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .. import charts
-from .common import RAG_LEVELS, RAG_WORDS, display, measure, rag_colour
 from ..measures import CHART_TOP
+from .common import RAG_LEVELS, RAG_WORDS, display, measure, rag_colour
 from .scorecard import SCORECARD_COLUMNS, Scorecard
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),

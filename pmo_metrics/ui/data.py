@@ -238,7 +238,8 @@ def _realisation(path: str, version: tuple, as_of: dt.date, scope: tuple, by: st
     return measures.realisation(_store_at(path), as_of, by, Scope(*scope), top=top).to_pandas()
 
 
-def realisation(ctx: Context, by: str, top: int | None = measures.CHART_TOP, scope: Scope | None = None) -> pd.DataFrame:
+def realisation(ctx: Context, by: str, top: int | None = measures.CHART_TOP,
+                scope: Scope | None = None) -> pd.DataFrame:
     """Return planned and realised value to date, rate and RAG per group (the largest `top` and "Others")."""
     args = (scope.portfolio, scope.programme, scope.objective) if scope else ctx.scope_args
     return _realisation(ctx.path, ctx.version, ctx.as_of, args, by, top)

@@ -55,7 +55,8 @@ def encodings(node) -> list[dict]:
 def delivery(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     cpi, spi = rng.normal(1, 0.1, n), rng.normal(1, 0.1, n)
-    return pd.DataFrame({"project_id": [f"P{i:05d}" for i in range(n)], "project_name": [f"Project {i}" for i in range(n)],
+    return pd.DataFrame({"project_id": [f"P{i:05d}" for i in range(n)],
+                         "project_name": [f"Project {i}" for i in range(n)],
                          "programme": "Prog", "portfolio": "Core", "bac": rng.uniform(1e5, 1e7, n),
                          "cpi": cpi, "spi": spi,
                          "rag": np.where(np.minimum(cpi, spi) >= 0.95, "green", "amber")})
