@@ -440,7 +440,7 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
         ("Planned, forecast and realised value",
          "Cumulative value of financial benefits: the plan, the current forecast and what has been realised, "
          "to the reporting month and beyond.",
-         [charts_(lambda: charts.value_timeline_chart(timeline, card.as_of, currency), height=110),
+         [charts_(lambda: charts.value_timeline_chart(timeline, card.as_of, currency), height=90),
           table_("Benefits by portfolio", portfolios, ("portfolio", "Portfolio"),
                  ("planned_to_date", "Planned to date"),
                  ("realised_to_date", "Realised to date"), ("realisation_rate", "Realisation rate"),
