@@ -132,8 +132,10 @@ def _as_of_rule(as_of: object, label: str = "as of") -> alt.LayerChart:
     return rule + text
 
 
-def _bar_height(rows: int) -> int:
-    return max(60, min(CHART_TOP + 1, rows) * ROW_STEP)
+def _bar_height(rows: int) -> alt.Step:
+    """Return a fixed step per bar row: a chart's height follows its rows (at most CHART_TOP + 1 of them),
+    and Streamlit's fitted sizing cannot squeeze the rows into a height meant for the plot alone."""
+    return alt.Step(ROW_STEP)
 
 
 def _series_legend(columns: int | None = None) -> alt.Legend:
