@@ -41,25 +41,30 @@ def go(level: str, value) -> None:
         st.query_params[state.DRILL_URL[level]] = str(value)
 
 
+ALL = "__all__"  # the "All …" choice; None would show as an empty box (Streamlit's "no selection")
+
+
 def _changed(level: str) -> None:
-    go(level, st.session_state.get(KEYS[level]))
+    value = st.session_state.get(KEYS[level])
+    go(level, None if value == ALL else value)
 
 
 def _choose(level: str, label: str, options: list, current, names: dict | None = None,
             all_label: str | None = None):
     """Render a selectbox showing the URL's choice at `level`; picking another steps there."""
-    choices = ([None] if all_label else []) + options
+    choices = ([ALL] if all_label else []) + options
     if not choices:
         return None
     chosen = current if current in choices else choices[0]
     st.session_state[KEYS[level]] = chosen  # the URL decides, so Back shows the level before
 
     def show(value):
-        if value is None:
+        if value == ALL:
             return all_label
         return f"{value} · {names[value]}" if names and names.get(value) else str(value)
 
-    return st.selectbox(label, choices, key=KEYS[level], format_func=show, on_change=_changed, args=(level,))
+    picked = st.selectbox(label, choices, key=KEYS[level], format_func=show, on_change=_changed, args=(level,))
+    return None if picked == ALL else picked
 
 
 def _breadcrumb(path: list[tuple[str, str, object]]) -> None:

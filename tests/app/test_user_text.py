@@ -8,7 +8,7 @@ import pytest
 from pmo_metrics.formatting import escape_markdown
 from pmo_metrics.store import Store
 from tests.app.conftest import assert_clean, open_app
-from tests.factories_store import benefit, flow, financial, kpi, months, project, upload
+from tests.factories_store import benefit, financial, flow, kpi, months, project, upload
 
 LINK, IMAGE, BOLD, COLOUR, LATEX, HTML = ("[x](http://h)", "![b](http://h/x.png)", "**bold**", ":red[x]", "$x^2$",
                                           "<b>hi</b>")
