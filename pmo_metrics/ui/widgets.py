@@ -192,7 +192,13 @@ COUNTS = {"benefits", "benefits_owned", "projects", "projects_without_ev", "kpis
           "planned_months_after_end"}
 
 
-def _column_config(columns: Iterable[str], currency: str) -> dict:
+# Level 3 amounts: money when every row is a financial benefit (or an objective, which sums only
+# those), so shown to the whole unit (no pence above £1k, SPEC §11); a reading in another unit keeps decimals.
+MONEY_AMOUNTS = {"planned_to_date", "realised_to_date", "planned_total", "forecast_total", "benefit_variance",
+                 "risk_adjusted_forecast"}
+
+
+def _column_config(columns: Iterable[str], currency: str, money_amounts: bool = False) -> dict:
     config = {}
     for name in columns:
         measure = measures.MEASURES.get(name)
@@ -205,6 +211,8 @@ def _column_config(columns: Iterable[str], currency: str) -> dict:
             percent = name not in ("cpi", "spi", "tcpi", "bcr", "relative_index")
             config[name] = st.column_config.NumberColumn(label, help=helptext,
                                                          format="percent" if percent else "%.2f")
+        elif measure.unit == "number" and money_amounts and name in MONEY_AMOUNTS:
+            config[name] = st.column_config.NumberColumn(f"{label} ({currency})", help=helptext, format="%,.0f")
         elif measure.unit == "number" and name in COUNTS:
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
         elif measure.unit == "number":
@@ -264,7 +272,8 @@ def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *
     kwargs = {"key": key, "on_select": on_select}
     if on_select != "ignore":
         kwargs["selection_mode"] = selection_mode
-    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency),
+    financial = "category" not in frame.columns or bool((frame["category"] == "financial").all())
+    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency, financial),
                         height=height, placeholder="—", **kwargs)
 
 

@@ -325,9 +325,9 @@ def test_board_pack_text_has_rollup_figures_and_page_numbers(pdf_bytes, card):
             assert compact_money(row["bac"], "GBP") in text
     total = card.table.to_pylist()[-1]
     assert display("realisation_rate", total["realisation_rate"], "ratio") in text
-    # Every page after the first table page repeats the headings.
+    # Every page of the roll-up table carries the headings.
     table_pages = [p for p in pages if "Programme total" in p or "Total of the scope" in p]
-    assert len(table_pages) >= 2 and all("BAC" in p and "Payback" in p for p in table_pages)
+    assert table_pages and all("BAC" in p and "Payback" in p for p in table_pages)
 
 
 def test_board_pack_images_are_the_charts(pdf_bytes):
