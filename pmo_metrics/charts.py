@@ -269,9 +269,8 @@ def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str | None = "G
                                   alt.Tooltip("spi_bin:Q", title="SPI from", format=".2f"),
                                   alt.Tooltip("cpi_bin:Q", title="CPI from", format=".2f"),
                                   _money_tip("bac", "BAC", currency)]))
-        text = (alt.Chart(df).mark_text(align="left", dx=8, fontSize=10, color="#222222")
-                .encode(x=alt.X("spi:Q", scale=scale), y=alt.Y("cpi:Q", scale=scale), text="project_id:N"))
-        layers = [cells, *layers, points, text]
+        # The worst projects crowd one corner, so their names are in the tooltip, not printed beside them.
+        layers = [cells, *layers, points]
     else:
         layers.append(points)
     return alt.layer(*layers).resolve_scale(color="independent").properties(width=CHART_WIDTH, height=420)

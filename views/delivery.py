@@ -51,8 +51,8 @@ def body() -> None:
         event = w.chart(quadrant, "delivery_quadrant", on_select="rerun")
         if charts.selection_names(quadrant):  # an empty quadrant says why itself
             st.caption(("Shading counts projects per cell; the marks are the "
-                        f"{charts.QUADRANT_LABELLED} worst projects (lowest of CPI and SPI). " if density is not None
-                        else "Each mark is a project sized by its budget at completion; ")
+                        f"{charts.QUADRANT_LABELLED} worst projects (lowest of CPI and SPI), sized by budget; "
+                        if density is not None else "Each mark is a project sized by its budget at completion; ")
                        + "colour and shape give its RAG (min of CPI and SPI). Click a project to see its S-curve.")
     projects = delivery.sort_values(["rag", "project_id"], key=lambda c: c.map(
         {"red": 0, "amber": 1, "green": 2}).fillna(3) if c.name == "rag" else c)
