@@ -16,7 +16,7 @@ import streamlit as st
 from pmo_metrics import ui
 from pmo_metrics.ui import auth
 
-st.set_page_config(page_title="PMO value dashboard", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="PMO value dashboard", page_icon=ui.widgets.app_icon(), layout="wide")
 user = auth.gate()  # shows sign-in (or why not) and stops when nobody may look
 
 # Pages a role may not use are left out, so they are neither listed nor reachable by URL.

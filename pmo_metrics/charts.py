@@ -1,12 +1,17 @@
 """Altair chart builders for the dashboard and the PDF board pack: each returns a chart, none renders.
 
-Every builder takes a pandas DataFrame shaped like a measures table (`measure_table(...).to_pandas()`,
-`value_timeline(...)`, `forecast_history(...)`) and copes with an empty one by returning a chart
-that says there is nothing to show, so a page or a board pack never fails on a quiet month.
+Every builder takes a pandas DataFrame as a measures query returns it (`measure_table`,
+`value_timeline`, `realisation`, `s_curve`, `rollup_top`, `sustained_top`, ...) and only selects,
+sorts and encodes it: every figure and every RAG is computed in the measures layer (SPEC §11), so
+a chart and the table beside it cannot disagree. An empty frame gives a chart that says there is
+nothing to show and carries no selection parameter (Streamlit refuses `on_select` on such a chart;
+`selection_names` tells a page whether to ask for clicks).
 
-Colour is never the only carrier of meaning: RAG marks also differ by shape or carry a text
-label, and the palette is Okabe-Ito, which stays distinguishable under the common colour-vision
-deficiencies. This module imports no Streamlit, so exports can render the same charts to PNG.
+Charts stay small at any scale: at most CHART_TOP groups plus "Others" (the measures sum them),
+and the delivery quadrant turns into a density of projects with the worst ones labelled.
+Amounts use the product's one money format on axes and labels (formatting.money_label_expr) and
+exact amounts in tooltips. Colour is never the only carrier of meaning: RAG marks also differ by
+shape or carry a text label, and the palette is Okabe-Ito. This module imports no Streamlit.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import math
 
 import altair as alt
 import pandas as pd
+
+from .formatting import currency_prefix, money_label_expr, rag_safe_percent
 
 # Okabe-Ito: bluish green, orange, vermillion; grey for "not rated".
 RAG_COLOURS: dict[str, str] = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}
@@ -28,6 +35,29 @@ RAG_ORDER = ("green", "amber", "red", "none")
 SERIES_COLOURS = {"Planned": "#555555", "Forecast": "#56B4E9", "Realised": "#0072B2",
                   "Risk-adjusted forecast": "#CC79A7"}
 CHART_WIDTH = 640
+ROW_STEP = 26          # px per bar row; with at most CHART_TOP + 1 rows a bar chart stays under 450 px
+CHART_TOP = 15         # groups shown before "Others" (the measures layer sums the rest)
+QUADRANT_POINTS = 200  # above this many projects the quadrant is a density with the worst labelled
+QUADRANT_LABELLED = 15
+
+
+def selection_names(chart) -> set[str]:
+    """Return the names of the selection parameters a chart defines (empty: do not ask for clicks)."""
+    names: set[str] = set()
+    params = getattr(chart, "params", alt.Undefined)
+    if params is not alt.Undefined and params:
+        for param in params:
+            if getattr(param, "select", alt.Undefined) is not alt.Undefined:
+                names.add(str(param.name))
+    for attribute in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(chart, attribute, alt.Undefined)
+        if parts is not alt.Undefined and parts:
+            for part in parts:
+                names |= selection_names(part)
+    spec = getattr(chart, "spec", alt.Undefined)
+    if spec is not alt.Undefined and spec is not None and not isinstance(spec, dict):
+        names |= selection_names(spec)
+    return names
 
 
 def _rag_key(value: object) -> str:
@@ -66,14 +96,6 @@ def _months(series: pd.Series) -> pd.Series:
                           errors="coerce")
 
 
-def _currency(df: pd.DataFrame, default: str) -> str:
-    if "currency" in df.columns:
-        codes = {c for c in df["currency"].dropna().tolist() if c}
-        if len(codes) == 1:
-            return codes.pop()
-    return default
-
-
 def _finite(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Return the rows where every named column holds a finite number."""
     mask = pd.Series(True, index=df.index)
@@ -83,8 +105,18 @@ def _finite(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return df[mask]
 
 
+def _money_axis(title: str, currency: str | None) -> alt.Axis:
+    return alt.Axis(title=title, labelExpr=money_label_expr(currency))
+
+
+def _money_tip(field: str, title: str, currency: str | None) -> alt.Tooltip:
+    """Exact amount, to the whole unit, in the tooltip (the axis and labels are compact)."""
+    return alt.Tooltip(f"{field}:Q", title=f"{title} ({currency_prefix(currency).strip() or 'amount'})",
+                       format=",.0f")
+
+
 def empty_chart(message: str = "No data for this month and scope") -> alt.Chart:
-    """Return a small chart that shows only `message` (for empty inputs)."""
+    """Return a small chart that shows only `message` (for empty inputs); it asks for no clicks."""
     return (alt.Chart(pd.DataFrame({"text": [message]}))
             .mark_text(fontSize=14, color="#555555")
             .encode(text="text:N")
@@ -100,39 +132,67 @@ def _as_of_rule(as_of: object, label: str = "as of") -> alt.LayerChart:
     return rule + text
 
 
+def _bar_height(rows: int) -> alt.Step:
+    """Return a fixed step per bar row: a chart's height follows its rows (at most CHART_TOP + 1 of them),
+    and Streamlit's fitted sizing cannot squeeze the rows into a height meant for the plot alone."""
+    return alt.Step(ROW_STEP)
+
+
+def _series_legend(columns: int | None = None) -> alt.Legend:
+    # Line strokes in the legend, so its entries show the dash of each series, not a dot.
+    extra = {"columns": columns} if columns else {}
+    return alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300, **extra)
+
+
 # -- overview -------------------------------------------------------------------------------------
 
 
-def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, currency: str = "GBP",
+def _past_window(periods: pd.Series, as_of: object) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return the months the value chart spans: all of the past and at most as much future (the
+    realised past gets at least half the width), never less than six months ahead."""
+    month = pd.Timestamp(str(as_of)[:7] + "-01")
+    first = min(periods.min(), month)
+    ahead = max(month - first, pd.Timedelta(days=183))
+    return first, min(periods.max(), month + ahead)
+
+
+def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, currency: str | None = "GBP",
                          title: str | None = None) -> alt.Chart:
     """Return cumulative planned, forecast and realised value per month with a rule at the reporting month.
 
-    `title` replaces the value axis title (e.g. for a non-financial benefit in its own unit).
+    `title` replaces the value axis title; `currency` None shows plain numbers (a non-financial
+    benefit in its own unit). The future is cut so the past takes at least half the width.
     """
     if timeline_df is None or timeline_df.empty:
         return empty_chart("No benefit values yet: load the sample or upload a workbook")
     names = {"planned_cum": "Planned", "forecast_cum": "Forecast", "realised_cum": "Realised"}
     df = timeline_df.copy()
     df["period"] = _months(df["period"])
+    first, last = _past_window(df["period"], as_of)
+    df = df[(df["period"] >= first) & (df["period"] <= last)]
     long = (df.melt(id_vars=["period"], value_vars=[c for c in names if c in df.columns],
                     var_name="series", value_name="value")
             .dropna(subset=["value"]))
+    if long.empty:
+        return empty_chart("No planned or realised value in these months")
     long["series"] = long["series"].map(names)
     title = title or f"Cumulative value ({currency})"
     legend = alt.selection_point(fields=["series"], bind="legend", name="series_pick")
     series = list(names.values())
-    lines = (alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18))
-             .encode(x=alt.X("period:T", title="Month", axis=alt.Axis(format="%b %y", tickCount=12)),
-                     y=alt.Y("value:Q", title=title, axis=alt.Axis(format="~s")),
-                     color=alt.Color("series:N", title=None,
-                                     scale=alt.Scale(domain=series, range=[SERIES_COLOURS[s] for s in series]),
-                                     legend=alt.Legend(orient="top")),
-                     strokeDash=alt.StrokeDash("series:N", title=None,
+    axis = _money_axis(title, currency) if currency else alt.Axis(title=title, format="~s")
+    value_tip = (_money_tip("value", "Value", currency) if currency
+                 else alt.Tooltip("value:Q", title=title, format=",.2f"))
+    lines = (alt.Chart(long).mark_line(strokeWidth=2.5)
+             .encode(x=alt.X("period:T", title="Month", axis=alt.Axis(format="%b %y", tickCount=12),
+                             scale=alt.Scale(domain=[first.isoformat(), last.isoformat()])),
+                     y=alt.Y("value:Q", axis=axis),
+                     color=alt.Color("series:N", title=None, legend=_series_legend(),
+                                     scale=alt.Scale(domain=series, range=[SERIES_COLOURS[s] for s in series])),
+                     strokeDash=alt.StrokeDash("series:N", title=None, legend=_series_legend(),
                                                scale=alt.Scale(domain=series, range=[[6, 3], [2, 2], [1, 0]])),
                      opacity=alt.condition(legend, alt.value(1.0), alt.value(0.15)),
                      tooltip=[alt.Tooltip("period:T", title="Month", format="%b %Y"),
-                              alt.Tooltip("series:N", title="Series"),
-                              alt.Tooltip("value:Q", title=title, format=",.0f")])
+                              alt.Tooltip("series:N", title="Series"), value_tip])
              .add_params(legend))
     return (lines + _as_of_rule(as_of)).properties(width=CHART_WIDTH, height=320)
 
@@ -140,41 +200,7 @@ def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, curren
 # -- level 1 delivery -----------------------------------------------------------------------------
 
 
-def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
-    """Return the CPI × SPI scatter: one mark per project sized by BAC, RAG by colour and shape.
-
-    Clicking a mark selects it (selection parameter `project`, field project_id) so a page can show
-    that project's S-curve.
-    """
-    if delivery_df is None or delivery_df.empty:
-        return empty_chart()
-    df = _finite(_with_rag(delivery_df), "cpi", "spi")
-    if df.empty:
-        return empty_chart("No project has both CPI and SPI yet")
-    currency = _currency(delivery_df, currency)
-    for column in ("project_name", "programme", "portfolio"):
-        if column not in df.columns:
-            df[column] = ""
-    pick = alt.selection_point(fields=["project_id"], name="project", on="click", clear="dblclick")
-    low = min(0.7, float(df[["cpi", "spi"]].min().min()) - 0.05)
-    high = max(1.3, float(df[["cpi", "spi"]].max().max()) + 0.05)
-    scale = alt.Scale(domain=[low, high], zero=False, clamp=True)
-    points = (alt.Chart(df).mark_point(filled=True, stroke="#333333", strokeWidth=0.5)
-              .encode(x=alt.X("spi:Q", title="SPI (schedule: earned ÷ planned)", scale=scale),
-                      y=alt.Y("cpi:Q", title="CPI (cost: earned ÷ actual)", scale=scale),
-                      size=alt.Size("bac:Q", title=f"BAC ({currency})", legend=alt.Legend(format="~s"),
-                                    scale=alt.Scale(range=[40, 900])),
-                      color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG")),
-                      shape=alt.Shape("RAG:N", scale=_rag_shape_scale()),
-                      opacity=alt.condition(pick, alt.value(0.9), alt.value(0.35)),
-                      tooltip=[alt.Tooltip("project_id:N", title="Project"),
-                               alt.Tooltip("project_name:N", title="Name"),
-                               alt.Tooltip("programme:N", title="Programme"),
-                               alt.Tooltip("cpi:Q", title="CPI", format=".2f"),
-                               alt.Tooltip("spi:Q", title="SPI", format=".2f"),
-                               alt.Tooltip("bac:Q", title=f"BAC ({currency})", format=",.0f"),
-                               alt.Tooltip("RAG:N")])
-              .add_params(pick))
+def _quadrant_frame(low: float, high: float) -> alt.LayerChart:
     ones = pd.DataFrame({"v": [1.0]})
     vline = alt.Chart(ones).mark_rule(color="#333333", strokeDash=[4, 3]).encode(x="v:Q")
     hline = alt.Chart(ones).mark_rule(color="#333333", strokeDash=[4, 3]).encode(y="v:Q")
@@ -187,41 +213,71 @@ def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str = "GBP") ->
         alt.Chart(corners[corners["align"] == a]).mark_text(align=a, baseline="middle", dx=-4 if a == "right" else 4,
                                                             color="#777777", fontStyle="italic")
         .encode(x="x:Q", y="y:Q", text="label:N") for a in ("left", "right")])
-    return (vline + hline + labels + points).properties(width=CHART_WIDTH, height=420)
+    return vline + hline + labels
 
 
-def s_curve_frame(financials_df: pd.DataFrame, bac: float | None, as_of: dt.date | str) -> pd.DataFrame:
-    """Return cumulative PV, EV, AC (to date) and forecast cost (after) per month from raw financials rows.
+def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str | None = "GBP",
+                            density: pd.DataFrame | None = None) -> alt.Chart:
+    """Return the CPI × SPI quadrant: one mark per project sized by BAC, RAG by colour and shape.
 
-    EV per month follows SPEC §4 level 1: Σ earned_value where reported, else percent_complete × BAC.
+    Above QUADRANT_POINTS projects, `density` (measures.delivery_density) is drawn as shaded cells
+    and only the QUADRANT_LABELLED worst projects (lowest of CPI and SPI) as marks. Clicking a mark
+    selects it (selection parameter `project`, field project_id) so a page can show its S-curve.
     """
-    columns = ["period", "pv", "ev", "ac", "forecast"]
-    if financials_df is None or financials_df.empty:
-        return pd.DataFrame(columns=columns)
-    df = financials_df.copy()
-    df["period"] = _months(df["period"])
-    df = df.groupby("period", as_index=False).sum(numeric_only=True, min_count=1).sort_values("period")
-    month = pd.Timestamp(str(as_of)[:7] + "-01")
-    to_date = df["period"] <= month
-    out = pd.DataFrame({"period": df["period"]})
-    out["pv"] = df.get("planned_cost", pd.Series(0.0, index=df.index)).fillna(0).cumsum()
-    ac = df.get("actual_cost", pd.Series(0.0, index=df.index)).fillna(0).cumsum()
-    out["ac"] = ac.where(to_date)
-    earned = df.get("earned_value", pd.Series(float("nan"), index=df.index))
-    if earned.notna().any():
-        ev = earned.fillna(0).cumsum()
+    if delivery_df is None or delivery_df.empty:
+        return empty_chart("No projects for this month and scope")
+    df = _finite(_with_rag(delivery_df), "cpi", "spi")
+    if df.empty:
+        return empty_chart("No project has both CPI and SPI yet (no earned value or percent complete)")
+    for column in ("project_name", "programme", "portfolio", "bac"):
+        if column not in df.columns:
+            df[column] = None
+    crowded = len(df) > QUADRANT_POINTS and density is not None and not density.empty
+    if crowded:
+        low, high = 0.5, 1.5
+        # the worst first: lowest of the two indices, then the largest budget
+        df = (df.assign(_basis=df[["cpi", "spi"]].min(axis=1), _bac=pd.to_numeric(df["bac"], errors="coerce"))
+              .sort_values(["_basis", "_bac"], ascending=[True, False]).head(QUADRANT_LABELLED)
+              .drop(columns=["_basis", "_bac"]))
     else:
-        pct = df.get("percent_complete", pd.Series(float("nan"), index=df.index)).ffill()
-        ev = pct * (bac or 0.0)
-    out["ev"] = ev.where(to_date)
-    forecast = df.get("forecast_cost", pd.Series(0.0, index=df.index)).where(~to_date, 0).fillna(0).cumsum()
-    last_ac = float(ac[to_date].iloc[-1]) if to_date.any() else 0.0
-    out["forecast"] = (last_ac + forecast).where(~to_date | (df["period"] == month))
-    return out[columns].reset_index(drop=True)
+        low = min(0.7, float(df[["cpi", "spi"]].min().min()) - 0.05)
+        high = max(1.3, float(df[["cpi", "spi"]].max().max()) + 0.05)
+    scale = alt.Scale(domain=[low, high], zero=False, clamp=True)
+    pick = alt.selection_point(fields=["project_id"], name="project", on="click", clear="dblclick")
+    points = (alt.Chart(df).mark_point(filled=True, stroke="#333333", strokeWidth=0.5)
+              .encode(x=alt.X("spi:Q", title="SPI (schedule: earned ÷ planned)", scale=scale),
+                      y=alt.Y("cpi:Q", title="CPI (cost: earned ÷ actual)", scale=scale),
+                      size=alt.Size("bac:Q", title=f"BAC ({currency})", scale=alt.Scale(range=[40, 900]),
+                                    legend=alt.Legend(labelExpr=money_label_expr(currency))),
+                      color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG")),
+                      shape=alt.Shape("RAG:N", scale=_rag_shape_scale()),
+                      opacity=alt.condition(pick, alt.value(0.9), alt.value(0.35)),
+                      tooltip=[alt.Tooltip("project_id:N", title="Project"),
+                               alt.Tooltip("project_name:N", title="Name"),
+                               alt.Tooltip("programme:N", title="Programme"),
+                               alt.Tooltip("cpi:Q", title="CPI", format=".2f"),
+                               alt.Tooltip("spi:Q", title="SPI", format=".2f"),
+                               _money_tip("bac", "BAC", currency), alt.Tooltip("RAG:N")])
+              .add_params(pick))
+    layers = [_quadrant_frame(low, high)]
+    if crowded:
+        cells = (alt.Chart(density).mark_rect(opacity=0.85)
+                 .encode(x=alt.X("spi_bin:Q", scale=scale), x2="spi_bin_end:Q",
+                         y=alt.Y("cpi_bin:Q", scale=scale), y2="cpi_bin_end:Q",
+                         color=alt.Color("projects:Q", title="Projects", scale=alt.Scale(scheme="greys")),
+                         tooltip=[alt.Tooltip("projects:Q", title="Projects"),
+                                  alt.Tooltip("spi_bin:Q", title="SPI from", format=".2f"),
+                                  alt.Tooltip("cpi_bin:Q", title="CPI from", format=".2f"),
+                                  _money_tip("bac", "BAC", currency)]))
+        # The worst projects crowd one corner, so their names are in the tooltip, not printed beside them.
+        layers = [cells, *layers, points]
+    else:
+        layers.append(points)
+    return alt.layer(*layers).resolve_scale(color="independent").properties(width=CHART_WIDTH, height=420)
 
 
-def s_curve_chart(df: pd.DataFrame, as_of: dt.date | str | None = None, currency: str = "GBP") -> alt.Chart:
-    """Return the cumulative PV / EV / AC S-curve of a project (input: `s_curve_frame` output)."""
+def s_curve_chart(df: pd.DataFrame, as_of: dt.date | str | None = None, currency: str | None = "GBP") -> alt.Chart:
+    """Return the cumulative PV / EV / AC / forecast S-curve of a project (input: measures.s_curve)."""
     if df is None or df.empty:
         return empty_chart("No financials for this project")
     names = {"pv": "PV (planned)", "ev": "EV (earned)", "ac": "AC (actual)", "forecast": "Forecast cost"}
@@ -229,43 +285,52 @@ def s_curve_chart(df: pd.DataFrame, as_of: dt.date | str | None = None, currency
     frame["period"] = _months(frame["period"])
     long = (frame.melt(id_vars=["period"], value_vars=[c for c in names if c in frame.columns],
                        var_name="series", value_name="value").dropna(subset=["value"]))
+    if long.empty:
+        return empty_chart("No cost figures for this project")
     long["series"] = long["series"].map(names)
     domain = list(names.values())
     title = f"Cumulative cost ({currency})"
-    chart = (alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=14))
+    chart = (alt.Chart(long).mark_line(strokeWidth=2.5)
              .encode(x=alt.X("period:T", title="Month", axis=alt.Axis(format="%b %y")),
-                     y=alt.Y("value:Q", title=title, axis=alt.Axis(format="~s")),
-                     color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                     y=alt.Y("value:Q", axis=_money_axis(title, currency)),
+                     color=alt.Color("series:N", title=None, legend=_series_legend(),
                                      scale=alt.Scale(domain=domain,
                                                      range=["#555555", "#009E73", "#D55E00", "#56B4E9"])),
-                     strokeDash=alt.StrokeDash("series:N", title=None,
+                     strokeDash=alt.StrokeDash("series:N", title=None, legend=_series_legend(),
                                                scale=alt.Scale(domain=domain,
                                                                range=[[6, 3], [1, 0], [1, 0], [2, 2]])),
                      tooltip=[alt.Tooltip("period:T", title="Month", format="%b %Y"),
-                              alt.Tooltip("series:N", title="Series"),
-                              alt.Tooltip("value:Q", title=title, format=",.0f")]))
+                              alt.Tooltip("series:N", title="Series"), _money_tip("value", "Value", currency)]))
     if as_of is not None:
         chart = chart + _as_of_rule(as_of)
     return chart.properties(width=CHART_WIDTH, height=300)
 
 
 def delivery_rollup_chart(rollup_df: pd.DataFrame, level: str = "portfolio") -> alt.Chart:
-    """Return CPI and SPI per portfolio or programme as a dot plot around a 1.0 rule; click selects a `level`.
+    """Return CPI and SPI per portfolio or programme as a dot plot around a 1.0 rule, largest BAC first.
 
-    Dots rather than bars: the indices sit near 1.0, and bars from zero would hide the differences.
+    Input: measures.rollup_top (the CHART_TOP largest groups and "Others"). Clicking a dot selects
+    its group (selection parameter `group`, field `level`). Dots rather than bars: the indices sit
+    near 1.0, and bars from zero would hide the differences.
     """
-    if rollup_df is None or rollup_df.empty or level not in rollup_df.columns:
+    if rollup_df is None or rollup_df.empty:
         return empty_chart()
     df = _with_rag(rollup_df)
+    if "name" in df.columns:
+        df[level] = df["name"]
+    if level not in df.columns:
+        return empty_chart()
+    df[level] = df[level].fillna("Not set")
+    order = df[level].tolist()
     long = df.melt(id_vars=[level, "RAG"], value_vars=["cpi", "spi"], var_name="index", value_name="value")
     long["index"] = long["index"].str.upper()
     long = _finite(long, "value")
     if long.empty:
-        return empty_chart("No CPI or SPI yet")
+        return empty_chart("No CPI or SPI yet (no earned value or percent complete)")
     low = min(0.8, float(long["value"].min()) - 0.02)
     high = max(1.1, float(long["value"].max()) + 0.02)
     pick = alt.selection_point(fields=[level], name="group")
-    y = alt.Y(f"{level}:N", title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y(f"{level}:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     base = alt.Chart(long).encode(y=y)
     span = base.mark_rule(color="#BBBBBB", strokeWidth=2).encode(x=alt.X("min(value):Q"), x2="max(value):Q")
     dots = (base.mark_point(filled=True, size=160, stroke="#333333", strokeWidth=0.5)
@@ -279,174 +344,143 @@ def delivery_rollup_chart(rollup_df: pd.DataFrame, level: str = "portfolio") -> 
                              alt.Tooltip("value:Q", title="Value", format=".3f"), alt.Tooltip("RAG:N")])
             .add_params(pick))
     rule = alt.Chart(pd.DataFrame({"v": [1.0]})).mark_rule(color="#333333", strokeDash=[4, 3]).encode(x="v:Q")
-    return (span + rule + dots).properties(width=CHART_WIDTH)
+    return (span + rule + dots).properties(width=CHART_WIDTH, height=_bar_height(len(order)))
 
 
 # -- level 2 KPIs ---------------------------------------------------------------------------------
 
 
-def kpi_bullet_chart(kpi_df: pd.DataFrame, grain: str | None = None) -> alt.Chart:
-    """Return bullet bars: each KPI's actual as a share of its target (tick at 100 %), budget as a diamond.
+def kpi_bullet_chart(kpi_df: pd.DataFrame, grain: str | None = None,
+                     thresholds: tuple[float, ...] = ()) -> alt.Chart:
+    """Return each KPI's attainment (the measure its RAG is decided on) as a bar, target at 100 %.
 
-    KPIs have different units, so one shared axis shows actual ÷ target; the raw values are in the
-    tooltip. A lower-is-better KPI is on target at or below 100 %; the bar colour is its RAG.
-    Rows without a target are left out. With several grains the chart gets one column per grain
-    unless `grain` picks one.
+    Attainment is actual ÷ target, or target ÷ actual for a lower-is-better KPI (SPEC §4 level 2),
+    so right of the tick is always better. KPIs without an attainment are left out; above
+    CHART_TOP the worst are shown (every KPI is in the table). `thresholds` (green, amber) set how
+    many decimals the labels need so equal labels never carry different colours.
     """
     if kpi_df is None or kpi_df.empty:
         return empty_chart("No KPIs for this month and scope")
     df = _with_rag(kpi_df)
     if grain is not None and "grain" in df.columns:
         df = df[df["grain"] == grain]
-    df = _finite(df, "actual", "target")
-    df = df[df["target"] != 0]
+    df = _finite(df, "attainment")
     if df.empty:
-        return empty_chart("No KPI has a target this month")
-    df = df.copy()
+        return empty_chart("No KPI has both an actual and a target in this window")
+    df = df.sort_values(["attainment", "kpi_id"]).head(CHART_TOP).copy()
     if "kpi_name" not in df.columns:
         df["kpi_name"] = df["kpi_id"]
     df["kpi"] = [n if isinstance(n, str) and n else k for n, k in zip(df["kpi_name"], df["kpi_id"], strict=True)]
-    df["actual_pct"] = df["actual"] / df["target"]
-    budget = pd.to_numeric(df.get("budget"), errors="coerce") if "budget" in df.columns else None
-    df["budget_pct"] = budget / df["target"] if budget is not None else float("nan")
-    for column in ("unit", "direction", "attainment", "budget", "forecast", "grain"):
+    df["label"] = [rag_safe_percent(a, thresholds) for a in df["attainment"]]
+    for column in ("unit", "direction", "budget", "forecast", "grain", "actual", "target"):
         if column not in df.columns:
             df[column] = None
-    tooltip = [alt.Tooltip("kpi:N", title="KPI"), alt.Tooltip("grain:N", title="Grain"),
+    df["direction"] = df["direction"].map(DIRECTION_WORDS.get).fillna("")
+    tooltip = [alt.Tooltip("kpi:N", title="KPI"), alt.Tooltip("grain:N", title="Window"),
                alt.Tooltip("actual:Q", title="Actual", format=",.2f"),
                alt.Tooltip("target:Q", title="Target", format=",.2f"),
                alt.Tooltip("budget:Q", title="Budget", format=",.2f"),
                alt.Tooltip("forecast:Q", title="Forecast", format=",.2f"),
                alt.Tooltip("unit:N", title="Unit"), alt.Tooltip("direction:N", title="Direction"),
-               alt.Tooltip("attainment:Q", title="Attainment", format=".0%"), alt.Tooltip("RAG:N")]
-    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=240)))
-    # A light track to 120 % gives every row the same frame, like the qualitative band of a bullet chart.
+               alt.Tooltip("label:N", title="Attainment"), alt.Tooltip("RAG:N")]
+    order = df["kpi"].tolist()
+    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort=order, axis=alt.Axis(labelLimit=240)))
     track = base.mark_bar(color="#EEEEEE", size=22).encode(x=alt.datum(0), x2=alt.datum(1.2))
     bars = base.mark_bar(size=12).encode(
-        x=alt.X("actual_pct:Q", title="Actual as % of target", axis=alt.Axis(format=".0%")),
+        x=alt.X("attainment:Q", title="Attainment (100 % = on target; right is better)", axis=alt.Axis(format=".0%")),
         color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG", orient="top")),
         tooltip=tooltip)
     target = base.mark_tick(color="#000000", thickness=2, size=26).encode(x=alt.datum(1.0), tooltip=tooltip)
-    budget_mark = base.mark_point(shape="diamond", filled=True, color="#555555", size=60).encode(
-        x="budget_pct:Q", tooltip=tooltip)
-    # The label sits right of every mark of its row so it never hides the target tick or the budget diamond.
-    df["label_x"] = df[["actual_pct", "budget_pct"]].max(axis=1).clip(lower=1.0)
-    base = alt.Chart(df).encode(y=alt.Y("kpi:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=240)))
     label = base.mark_text(align="left", dx=8, fontSize=11).encode(
-        x="label_x:Q", text=alt.Text("actual_pct:Q", format=".0%"))
-    chart = alt.layer(track, bars, target, budget_mark, label)
-    if grain is None and "grain" in df.columns and df["grain"].nunique() > 1:
-        return chart.properties(width=260).facet(
-            column=alt.Column("grain:N", title=None, sort=["month", "quarter", "year"]))
-    return chart.properties(width=CHART_WIDTH)
+        x=alt.X("label_x:Q"), text="label:N").transform_calculate(label_x="max(datum.attainment, 1.0)")
+    return alt.layer(track, bars, target, label).properties(width=CHART_WIDTH, height=_bar_height(len(order)))
+
+
+DIRECTION_WORDS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better"}
 
 
 # -- level 3 performance --------------------------------------------------------------------------
 
 
-def _financial_flow(df: pd.DataFrame) -> pd.DataFrame:
-    if "category" in df.columns:
-        df = df[df["category"] == "financial"]
-    if "measure" in df.columns:
-        df = df[df["measure"] == "flow"]
-    return df
+def realisation_chart(frame: pd.DataFrame, currency: str | None = "GBP", thresholds: tuple[float, ...] = (),
+                      field: str = "group") -> alt.Chart:
+    """Return planned (grey) against realised (RAG) value to date per group, the largest first.
 
-
-def realisation_frame(df: pd.DataFrame, by: str = "strategic_objective") -> pd.DataFrame:
-    """Return planned and realised to date and the realisation rate per `by` (financial flow benefits)."""
-    columns = [by, "planned_to_date", "realised_to_date", "realisation_rate"]
-    if df is None or df.empty or by not in df.columns:
-        return pd.DataFrame(columns=columns)
-    source = _financial_flow(df)
-    grouped = (source.groupby(by, as_index=False, dropna=True)[["planned_to_date", "realised_to_date"]]
-               .sum(min_count=1).dropna(subset=["planned_to_date"]))
-    grouped["realisation_rate"] = grouped["realised_to_date"] / grouped["planned_to_date"].where(
-        grouped["planned_to_date"] != 0)
-    return grouped[columns]
-
-
-def realisation_chart(df: pd.DataFrame, by: str = "strategic_objective", currency: str = "GBP",
-                      green: float = 0.95, amber: float = 0.85) -> alt.Chart:
-    """Return planned (grey) against realised (RAG) value to date per objective or portfolio.
-
-    Accepts the objectives table or the benefits table (summed here over financial flow benefits).
-    Clicking a bar selects its group (selection parameter `group`, field `by`).
+    Input: measures.realisation (groups, "Others", rate and RAG decided there). Clicking a bar
+    selects its group (selection parameter `group`, field `field`; "Others" has none).
     """
-    frame = realisation_frame(df, by)
-    if frame.empty:
+    if frame is None or frame.empty or frame["planned_to_date"].isna().all():
         return empty_chart("No financial benefits planned to date")
-    currency = _currency(df, currency)
-    frame["rag"] = [None if pd.isna(r) else "green" if r >= green else "amber" if r >= amber else "red"
-                    for r in frame["realisation_rate"]]
-    frame = _with_rag(frame)
-    frame["label"] = [("" if pd.isna(r) else f"{r:.0%}") for r in frame["realisation_rate"]]
+    df = _with_rag(frame[frame["planned_to_date"].notna()])
+    df[field] = df["group"] if "group" in df.columns else df["label"]
+    df["label"] = df["label"].fillna("Not set")
+    df["rate"] = [rag_safe_percent(r, thresholds) if pd.notna(r) else "" for r in df["realisation_rate"]]
+    order = df["label"].tolist()
     title = f"Value to date ({currency})"
-    label = by.replace("_", " ").capitalize()
-    pick = alt.selection_point(fields=[by], name="group")
-    tooltip = [alt.Tooltip(f"{by}:N", title=label),
-               alt.Tooltip("planned_to_date:Q", title=f"Planned to date ({currency})", format=",.0f"),
-               alt.Tooltip("realised_to_date:Q", title=f"Realised to date ({currency})", format=",.0f"),
-               alt.Tooltip("realisation_rate:Q", title="Realisation rate", format=".0%"),
+    pick = alt.selection_point(fields=[field], name="group")
+    tooltip = [alt.Tooltip("label:N", title="Group"),
+               _money_tip("planned_to_date", "Planned to date", currency),
+               _money_tip("realised_to_date", "Realised to date", currency),
+               alt.Tooltip("rate:N", title="Realisation rate"), alt.Tooltip("benefits:Q", title="Benefits"),
                alt.Tooltip("RAG:N")]
-    base = alt.Chart(frame).encode(y=alt.Y(f"{by}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)))
-    planned = base.mark_bar(color="#CCCCCC", size=24).encode(
-        x=alt.X("planned_to_date:Q", title=title, axis=alt.Axis(format="~s")), tooltip=tooltip)
-    realised = base.mark_bar(size=12).encode(
+    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=240)))
+    planned = base.mark_bar(color="#CCCCCC", size=20).encode(
+        x=alt.X("planned_to_date:Q", axis=_money_axis(title, currency)), tooltip=tooltip)
+    realised = base.mark_bar(size=10).encode(
         x="realised_to_date:Q",
         color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title=None, orient="bottom", columns=2)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)), tooltip=tooltip).add_params(pick)
-    text = base.mark_text(align="left", dx=4).encode(x="planned_to_date:Q", text="label:N")
-    return alt.layer(planned, realised, text).properties(width=CHART_WIDTH)
+    text = base.mark_text(align="left", dx=4).encode(
+        x=alt.X("end:Q"), text="rate:N").transform_calculate(
+        end="max(datum.planned_to_date, datum.realised_to_date || 0)")
+    return alt.layer(planned, realised, text).properties(width=CHART_WIDTH, height=_bar_height(len(order)))
 
 
-def waterfall_chart(df: pd.DataFrame, by: str = "portfolio", currency: str = "GBP") -> alt.Chart:
-    """Return the planned → realised to date waterfall: each `by` group's shortfall or gain is one step.
+def waterfall_chart(frame: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
+    """Return the planned → realised to date waterfall: each group's shortfall or gain is one step.
 
-    Input: the benefits table (financial flow benefits are used) or any frame with `by`,
-    planned_to_date and realised_to_date.
+    Input: measures.realisation (its benefit_variance is each step; the totals are the sums of the
+    same rows, so the last bar is Σ realised to date). Steps in the order of the rows (largest first).
     """
-    frame = realisation_frame(df, by)
-    if frame.empty:
+    if frame is None or frame.empty or frame["planned_to_date"].isna().all():
         return empty_chart("No financial benefits planned to date")
-    currency = _currency(df, currency)
-    frame["realised_to_date"] = frame["realised_to_date"].fillna(0)
-    planned = float(frame["planned_to_date"].sum())
+    rows = frame[frame["planned_to_date"].notna()]
+    # Only stacking here: each step starts where the one before ended.
+    planned = float(rows["planned_to_date"].sum())
     steps = [{"step": "Planned to date", "start": 0.0, "end": planned, "amount": planned, "kind": "Total"}]
     running = planned
-    for row in frame.sort_values(by).itertuples(index=False):
-        delta = float(row.realised_to_date - row.planned_to_date)
-        steps.append({"step": str(getattr(row, by)), "start": running, "end": running + delta, "amount": delta,
+    for label, delta in zip(rows["label"].fillna("Not set"), rows["benefit_variance"].fillna(0), strict=True):
+        steps.append({"step": str(label), "start": running, "end": running + float(delta), "amount": float(delta),
                       "kind": "Gain" if delta >= 0 else "Shortfall"})
-        running += delta
+        running += float(delta)
     steps.append({"step": "Realised to date", "start": 0.0, "end": running, "amount": running, "kind": "Total"})
     data = pd.DataFrame(steps)
-    data["label"] = [f"{a:+,.0f}" if k != "Total" else f"{a:,.0f}" for a, k in zip(data["amount"], data["kind"],
-                                                                                   strict=True)]
     order = data["step"].tolist()
     title = f"Value to date ({currency}; axis does not start at zero)"
-    # The steps are small beside the totals, so the axis spans the running values, not zero to the total;
-    # the total bars are clipped at the bottom.
     running_values = [v for st in steps for v in (st["start"], st["end"]) if st["kind"] != "Total"] + [planned, running]
     low, high = min(running_values), max(running_values)
     pad = max((high - low) * 0.6, abs(high) * 0.01, 1.0)
     scale = alt.Scale(domain=[low - pad, high + pad * 0.5], zero=False)
     base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None,
-                                          axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')",
-                                                        labelOverlap=False)))
-    bars = base.mark_bar(size=36, clip=True).encode(
-        y=alt.Y("start:Q", title=title, axis=alt.Axis(format="~s"), scale=scale), y2="end:Q",
+                                          axis=alt.Axis(labelAngle=-30, labelLimit=140, labelOverlap=False)))
+    bars = base.mark_bar(size=28, clip=True).encode(
+        y=alt.Y("start:Q", axis=_money_axis(title, currency), scale=scale), y2="end:Q",
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=["Total", "Gain", "Shortfall"],
                                         range=["#0072B2", "#009E73", "#D55E00"])),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("kind:N", title="Kind"),
-                 alt.Tooltip("amount:Q", title=f"Amount ({currency})", format=",.0f")])
-    text = base.mark_text(dy=-6, baseline="bottom").encode(y=alt.Y("top:Q"), text="label:N").transform_calculate(
-        top="max(datum.start, datum.end)")
+                 _money_tip("amount", "Amount", currency)])
+    text = base.mark_text(dy=-6, baseline="bottom", fontSize=10).encode(
+        y=alt.Y("top:Q"), text="label:N").transform_calculate(
+        top="max(datum.start, datum.end)",
+        label=("(datum.kind != 'Total' && datum.amount >= 0 ? '+' : '') + "
+               + money_label_expr(currency, "datum.amount")))
     return (bars + text).properties(width=CHART_WIDTH, height=320)
 
 
-def erosion_chart(history_df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
-    """Return planned total, forecast total, risk-adjusted forecast and realised to date per reporting month."""
+def erosion_chart(history_df: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
+    """Return planned total, forecast total, risk-adjusted forecast and realised to date per reporting month
+    (input: measures.forecast_history, whose erosion column the tooltip shows)."""
     if history_df is None or history_df.empty:
         return empty_chart("No forecast history yet")
     names = {"planned_total": "Planned", "forecast_total": "Forecast",
@@ -454,24 +488,24 @@ def erosion_chart(history_df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
     df = history_df.copy()
     df["as_of"] = _months(df["as_of"])
     if "erosion" not in df.columns:
-        df["erosion"] = (df["forecast_total"] - df["planned_total"]) / df["planned_total"].where(
-            df["planned_total"] != 0)
+        df["erosion"] = None
     long = (df.melt(id_vars=["as_of", "erosion"], value_vars=[c for c in names if c in df.columns],
                     var_name="series", value_name="value").dropna(subset=["value"]))
+    if long.empty:
+        return empty_chart("No forecast history yet")
     long["series"] = long["series"].map(names)
     domain = list(names.values())
     title = f"Benefit value ({currency})"
-    chart = (alt.Chart(long).mark_line(point=True)
+    chart = (alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=2.5)
              .encode(x=alt.X("as_of:T", title="Reporting month", axis=alt.Axis(format="%b %y", tickCount="month")),
-                     y=alt.Y("value:Q", title=title, axis=alt.Axis(format="~s")),
-                     color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", columns=2),
+                     y=alt.Y("value:Q", axis=_money_axis(title, currency)),
+                     color=alt.Color("series:N", title=None, legend=_series_legend(columns=2),
                                      scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[s] for s in domain])),
-                     strokeDash=alt.StrokeDash("series:N", title=None,
+                     strokeDash=alt.StrokeDash("series:N", title=None, legend=_series_legend(columns=2),
                                                scale=alt.Scale(domain=domain,
                                                                range=[[6, 3], [2, 2], [4, 2, 1, 2], [1, 0]])),
                      tooltip=[alt.Tooltip("as_of:T", title="Reporting month", format="%b %Y"),
-                              alt.Tooltip("series:N", title="Series"),
-                              alt.Tooltip("value:Q", title=title, format=",.0f"),
+                              alt.Tooltip("series:N", title="Series"), _money_tip("value", "Value", currency),
                               alt.Tooltip("erosion:Q", title="Erosion (forecast vs plan)", format=".1%")]))
     return chart.properties(width=CHART_WIDTH, height=300)
 
@@ -482,70 +516,78 @@ POSITION_RAG = {"top quartile": "green", "above median": "amber", "below median"
 
 
 def benchmark_gap_chart(bench_df: pd.DataFrame) -> alt.Chart:
-    """Return each benchmark metric's standing against the peer median (relative index − 1; right is better)."""
+    """Return each benchmark metric's relative index (ours ÷ peer median, inverted when lower is better)
+    as a bar from 1.0: right is better. Above CHART_TOP metrics, the furthest from the median."""
     if bench_df is None or bench_df.empty:
         return empty_chart("No benchmarks to date")
     df = _finite(_clean(bench_df), "relative_index")
     if df.empty:
         return empty_chart("No benchmark has a peer median")
-    df["vs_median"] = df["relative_index"] - 1
+    df = df.assign(_gap=(df["relative_index"] - 1).abs()).sort_values(["_gap", "metric"], ascending=[False, True])
+    df = df.head(CHART_TOP).drop(columns=["_gap"])
     df["rag"] = df["position"].map(POSITION_RAG) if "position" in df.columns else None
     df = _with_rag(df)
     df["label"] = df.get("position", pd.Series("", index=df.index)).fillna("")
     for column in ("our_value", "peer_median", "peer_top_quartile", "gap_to_median", "direction", "period"):
         if column not in df.columns:
             df[column] = None
+    df["direction"] = df["direction"].map(DIRECTION_WORDS.get).fillna("")
     df["period"] = df["period"].map(lambda v: None if v is None or pd.isna(v) else str(v)[:7])
-    base = alt.Chart(df).encode(y=alt.Y("metric:N", title=None, axis=alt.Axis(labelLimit=240),
-                                        sort=alt.EncodingSortField("vs_median", order="descending")))
+    order = df.sort_values("relative_index", ascending=False)["metric"].tolist()
+    base = alt.Chart(df).encode(y=alt.Y("metric:N", title=None, axis=alt.Axis(labelLimit=240), sort=order))
     bars = base.mark_bar(size=18).encode(
-        x=alt.X("vs_median:Q", title="Better (+) or worse (−) than the peer median", axis=alt.Axis(format="+.0%")),
+        x=alt.X("relative_index:Q", title="Better (+) or worse (−) than the peer median",
+                scale=alt.Scale(zero=False), axis=alt.Axis(labelExpr="format(datum.value - 1, '+.0%')")),
+        x2=alt.datum(1.0),
         color=alt.Color("RAG:N", scale=_rag_scale(), legend=None),
         tooltip=[alt.Tooltip("metric:N", title="Metric"), alt.Tooltip("period:N", title="Period"),
                  alt.Tooltip("our_value:Q", title="Our value", format=",.2f"),
                  alt.Tooltip("peer_median:Q", title="Peer median", format=",.2f"),
                  alt.Tooltip("peer_top_quartile:Q", title="Peer top quartile", format=",.2f"),
                  alt.Tooltip("gap_to_median:Q", title="Gap to median", format="+,.2f"),
-                 alt.Tooltip("vs_median:Q", title="Versus median", format="+.1%"),
+                 alt.Tooltip("relative_index:Q", title="Relative index", format=".3f"),
                  alt.Tooltip("direction:N", title="Direction"), alt.Tooltip("label:N", title="Position")])
-    text = base.mark_text(align="left", dx=4).encode(x=alt.datum(0), text="label:N")
-    zero = alt.Chart(pd.DataFrame({"v": [0.0]})).mark_rule(color="#333333").encode(x="v:Q")
-    return (bars + zero + text).properties(width=CHART_WIDTH)
+    text = base.mark_text(align="left", dx=4).encode(x=alt.datum(1.0), text="label:N")
+    one = alt.Chart(pd.DataFrame({"v": [1.0]})).mark_rule(color="#333333").encode(x="v:Q")
+    return (bars + one + text).properties(width=CHART_WIDTH, height=_bar_height(len(order)))
 
 
 SUSTAINED_LABELS = {True: "Sustained", False: "Not sustained", None: "Too early to tell"}
+OTHERS_STATUS = "Several"
 
 
-def sustained_chart(df: pd.DataFrame, currency: str = "GBP") -> alt.Chart:
-    """Return the value realised after closure per financial benefit of an ended project, by sustained status."""
+def sustained_chart(df: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
+    """Return the value realised after closure of the largest financial benefits of ended projects and
+    "Others" (input: measures.sustained_top), coloured by sustained status."""
     if df is None or df.empty:
         return empty_chart("No benefits of ended projects yet")
     frame = _finite(_clean(df), "sustained_value")
     if frame.empty:
         return empty_chart("No financial benefits of ended projects yet")
-    currency = _currency(df, currency)
-    frame["status"] = [SUSTAINED_LABELS.get(None if pd.isna(s) else bool(s)) for s in frame["sustained"].tolist()]
-    for column in ("benefit_name", "project_name", "end_month"):
+    others = frame["others"] if "others" in frame.columns else pd.Series(False, index=frame.index)
+    frame["status"] = [OTHERS_STATUS if o else SUSTAINED_LABELS.get(None if pd.isna(s) else bool(s))
+                       for s, o in zip(frame["sustained"].tolist(), others.tolist(), strict=True)]
+    for column in ("benefit_name", "project_name", "end_month", "benefit_id"):
         if column not in frame.columns:
             frame[column] = None
     frame["end_month"] = frame["end_month"].map(lambda v: None if v is None or pd.isna(v) else str(v)[:7])
-    frame["benefit"] = [f"{b} · {n}" if isinstance(n, str) else b
+    frame["benefit"] = [n if not isinstance(b, str) else (f"{b} · {n}" if isinstance(n, str) else b)
                         for b, n in zip(frame["benefit_id"], frame["benefit_name"], strict=True)]
-    domain = list(SUSTAINED_LABELS.values())
+    order = frame["benefit"].tolist()
+    domain = [*SUSTAINED_LABELS.values(), OTHERS_STATUS]
     title = f"Realised after closure ({currency})"
-    return (alt.Chart(frame).mark_bar()
-            .encode(y=alt.Y("benefit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=280)),
-                    x=alt.X("sustained_value:Q", title=title, axis=alt.Axis(format="~s")),
+    return (alt.Chart(frame).mark_bar(size=16)
+            .encode(y=alt.Y("benefit:N", title=None, sort=order, axis=alt.Axis(labelLimit=280)),
+                    x=alt.X("sustained_value:Q", axis=_money_axis(title, currency)),
                     color=alt.Color("status:N", title=None, legend=alt.Legend(orient="top"),
                                     scale=alt.Scale(domain=domain, range=[RAG_COLOURS["green"], RAG_COLOURS["red"],
-                                                                          RAG_COLOURS["none"]])),
-                    tooltip=[alt.Tooltip("benefit_id:N", title="Benefit"),
-                             alt.Tooltip("benefit_name:N", title="Name"),
+                                                                          RAG_COLOURS["none"], "#BBBBBB"])),
+                    tooltip=[alt.Tooltip("benefit:N", title="Benefit"),
                              alt.Tooltip("project_name:N", title="Project"),
                              alt.Tooltip("end_month:N", title="Project ended"),
-                             alt.Tooltip("sustained_value:Q", title=title, format=",.0f"),
+                             _money_tip("sustained_value", "Realised after closure", currency),
                              alt.Tooltip("status:N", title="Status")])
-            .properties(width=CHART_WIDTH))
+            .properties(width=CHART_WIDTH, height=_bar_height(len(order))))
 
 
 def rag_counts_chart(counts: dict[str, dict[str, int]]) -> alt.Chart:

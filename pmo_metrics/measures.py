@@ -194,6 +194,8 @@ MEASURES: dict[str, Measure] = dict([
     _m("position", "Position", "text", "top quartile, above median or below median.", L4),
     _m("sustained", "Sustained", "text",
        "Realised ≥ threshold × planned in each of the last N planned months after the end month.", SUS),
+    _m("value_at_risk", "Value at risk", "currency",
+       "Planned total − risk-adjusted forecast (financial flow benefits).", L3),
     _m("sustained_value", "Sustained value", "currency",
        "Σ realised value after the project's end month, to date (financial benefits).", SUS),
     _m("planned_months_after_end", "Planned months after end", "number",
@@ -485,7 +487,9 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
         counted[level] = {"green": 0, "amber": 0, "red": 0, "none": 0}
         for item in rag_lists[level]:
             counted[level][item["rag"] or "none"] += item["n"]
-    kpi = tables["kpi"].filter(pc.equal(tables["kpi"]["grain"], "month"))
+    # The KPI level counts KPIs; the portfolio spend rows (spend:<portfolio>) are delivery figures.
+    kpi = tables["kpi"].filter(pc.and_(pc.equal(tables["kpi"]["grain"], "month"),
+                                       pc.invert(pc.starts_with(tables["kpi"]["kpi_id"], "spend:"))))
     position_rag = {"top quartile": "green", "above median": "amber", "below median": "red"}
     sustained_rag = {True: "green", False: "red"}
     tiles["rag"] = {
@@ -571,3 +575,81 @@ def overview(store, as_of: dt.date, previous: dt.date | None = None, scope: Scop
     tables = {name: done[name] for name in HEADLINE_TABLES}
     return Overview(tiles=headline(store, as_of, scope, settings, tables=tables), previous=done.get("previous", {}),
                     delivery=done["delivery"], benefits=done["benefits"], timeline=done["timeline"])
+
+
+# -- what the charts and pages show beside the tables (SPEC §11: one truth) ----------------------
+
+REALISATION_GROUPS = ("strategic_objective", "portfolio", "programme", "project")
+CHART_TOP = 15  # beyond this many groups a chart shows the largest and one "Others" (SPEC §11)
+
+
+def _over(store, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
+    with store.connect() as con, _registered(con, views):
+        return _run(con, name, params)
+
+
+def _given_query(store, name: str, params: dict, tables: dict[str, pa.Table] | None, macros: dict[str, str]):
+    """Run a query, reading the caller's measures tables for the row macros named in `macros` when given."""
+    given = {macro: tables[table] for macro, table in macros.items() if tables and table in tables}
+    if len(given) < len(macros):
+        return _query(store, name, params)
+    with store.connect() as con:
+        return _run(con, name, params, given)
+
+
+def realisation(store, as_of: dt.date, by: str = "strategic_objective", scope: Scope = Scope(),
+                settings: Settings | None = None, top: int | None = None,
+                tables: dict[str, pa.Table] | None = None) -> pa.Table:
+    """Return planned and realised value to date, rate and RAG per objective, portfolio, programme or
+    project (financial flow benefits, reporting currency); the largest `top` plus "Others" (SPEC §4 level 3).
+
+    `tables` may hold the benefits table of the same month, scope and settings (the scorecard's).
+    """
+    if by not in REALISATION_GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(REALISATION_GROUPS)}")
+    settings = settings or store.settings()
+    return _given_query(store, "realisation", {**_params(as_of, scope, settings), "by": by, "top": top}, tables,
+                        {"benefit_rows": "benefits"})
+
+
+def s_curve(store, as_of: dt.date, project_id: str, settings: Settings | None = None) -> pa.Table:
+    """Return one project's cumulative PV, EV, AC and forecast cost per month (SPEC §4 level 1 S-curve)."""
+    settings = settings or store.settings()
+    return _query(store, "s_curve", {**_params(as_of, Scope(), settings), "project_id": project_id})
+
+
+def benefit_timeline(store, as_of: dt.date, benefit_id: str, settings: Settings | None = None) -> pa.Table:
+    """Return one benefit's planned, realised and forecast value per month, cumulative for a flow (SPEC §4 level 3)."""
+    settings = settings or store.settings()
+    return _query(store, "benefit_timeline", {**_params(as_of, Scope(), settings), "benefit_id": benefit_id})
+
+
+def value_at_risk(store, as_of: dt.date, level: str = "benefit", scope: Scope = Scope(),
+                  settings: Settings | None = None, top: int = 5,
+                  tables: dict[str, pa.Table] | None = None) -> pa.Table:
+    """Return the `top` benefits or projects with the most value at risk: planned total − risk-adjusted
+    forecast, financial flow benefits in the reporting currency (SPEC §4 level 3)."""
+    if level not in ("benefit", "project"):
+        raise ValueError(f"unknown level {level!r}; choose benefit or project")
+    settings = settings or store.settings()
+    return _given_query(store, "value_at_risk", {**_params(as_of, scope, settings), "level": level, "top": top},
+                        tables, {"benefit_rows": "benefits", "delivery_base": "delivery"})
+
+
+def delivery_density(store, delivery: pa.Table, low: float = 0.5, high: float = 1.5, step: float = 0.05) -> pa.Table:
+    """Return the count and BAC of projects per CPI × SPI cell, for the quadrant at scale (SPEC §11)."""
+    return _over(store, "delivery_density", {"low": low, "high": high, "step": step}, {"delivery_rows": delivery})
+
+
+def rollup_top(store, rollup: pa.Table, level: str, top: int = CHART_TOP, settings: Settings | None = None) -> pa.Table:
+    """Return the `top` largest roll-up groups by BAC and one "Others" row with CPI, SPI and RAG from its sums."""
+    if level not in ROLLUP_LEVELS:
+        raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
+    settings = settings or store.settings()
+    params = {**_params(dt.date(2000, 1, 1), Scope(), settings), "level": level, "top": top}
+    return _over(store, "rollup_top", params, {"rollup_rows": rollup})
+
+
+def sustained_top(store, sustained: pa.Table, top: int = CHART_TOP) -> pa.Table:
+    """Return the `top` financial benefits by value realised after closure and one "Others" row (SPEC §11)."""
+    return _over(store, "sustained_top", {"top": top}, {"sustained_rows": sustained})

@@ -7,6 +7,18 @@ from pmo_metrics.ui import widgets as w
 
 COLUMNS = ["project_id", "project_name", "portfolio", "programme", "stage", "bac", "pv", "ev", "ac", "cv", "sv",
            "cpi", "spi", "eac", "fac", "etc", "vac", "tcpi", "quality_score", "benefit_ownership", "rag"]
+PROJECT_KEY = "delivery_project"
+LAST_CLICK = "delivery_last_click"  # the quadrant click already applied to the project choice
+
+
+def _follow_click(picked: list, options: list) -> None:
+    """Make a new click on the quadrant choose the S-curve's project; the choice box stays free after."""
+    click = picked[0] if picked else None
+    if click != st.session_state.get(LAST_CLICK):
+        st.session_state[LAST_CLICK] = click
+        if click in options:
+            st.session_state[PROJECT_KEY] = click
+    w._keep_valid(PROJECT_KEY, options)
 
 
 def body() -> None:
@@ -20,36 +32,41 @@ def body() -> None:
         return
     level = "programme" if ctx.scope.portfolio else "portfolio"
     st.subheader(f"CPI and SPI per {level}")
-    rollup = ui.data.rollup(ctx, level)
-    event = st.altair_chart(charts.delivery_rollup_chart(rollup, level), width="stretch", on_select="rerun",
-                            key="delivery_rollup")
-    groups = w.selected(event, "group", level)
+    rollup = ui.data.rollup_top(ctx, level)
+    event = w.chart(charts.delivery_rollup_chart(rollup, level), "delivery_rollup", on_select="rerun")
+    groups = [g for g in w.selected(event, "group", level) if g in set(delivery[level].dropna())]
+    if len(rollup) > charts.CHART_TOP:
+        st.caption(f"The {charts.CHART_TOP} {level}s with the largest budgets; the rest are summed in Others.")
     if groups:
         delivery = delivery[delivery[level].isin(groups)]
-        st.caption(f"Showing {', '.join(groups)} only — click the bar again or elsewhere in the chart to clear.")
+        st.caption(f"Showing {', '.join(w.text(g) for g in groups)} only — click the dot again or elsewhere "
+                   "in the chart to clear.")
 
     st.subheader("Cost against schedule")
     left, right = st.columns([3, 2])
+    crowded = int(delivery[["cpi", "spi"]].notna().all(axis=1).sum()) > charts.QUADRANT_POINTS
+    density = ui.data.delivery_density(ctx) if crowded and not groups else None
     with left:
-        event = st.altair_chart(charts.delivery_quadrant_chart(delivery, ctx.currency), width="stretch",
-                                on_select="rerun", key="delivery_quadrant")
-        st.caption("Each mark is a project sized by its budget at completion; colour and shape give its RAG "
-                   "(min of CPI and SPI). Click a project to see its S-curve.")
-    picked = w.selected(event, "project", "project_id")
-    projects = delivery.sort_values("project_id")
+        quadrant = charts.delivery_quadrant_chart(delivery, ctx.currency, density)
+        event = w.chart(quadrant, "delivery_quadrant", on_select="rerun")
+        if charts.selection_names(quadrant):  # an empty quadrant says why itself
+            st.caption(("Shading counts projects per cell; the marks are the "
+                        f"{charts.QUADRANT_LABELLED} worst projects (lowest of CPI and SPI), sized by budget; "
+                        if density is not None else "Each mark is a project sized by its budget at completion; ")
+                       + "colour and shape give its RAG (min of CPI and SPI). Click a project to see its S-curve.")
+    projects = delivery.sort_values(["rag", "project_id"], key=lambda c: c.map(
+        {"red": 0, "amber": 1, "green": 2}).fillna(3) if c.name == "rag" else c)
     options = projects["project_id"].tolist()
     names = dict(zip(projects["project_id"], projects["project_name"], strict=True))
+    _follow_click(w.selected(event, "project", "project_id"), options)
     with right:
-        default = options.index(picked[0]) if picked and picked[0] in options else 0
-        project = st.selectbox("Project for the S-curve", options, index=default,
-                               format_func=lambda p: f"{p} · {names.get(p, '')}", key="delivery_project")
+        project = st.selectbox("Project for the S-curve (worst RAG first)", options, key=PROJECT_KEY,
+                               format_func=lambda p: f"{p} · {names.get(p, '')}")
         row = projects[projects["project_id"] == project].iloc[0]
         st.markdown(f"{w.rag_badge(row['rag'])} CPI **{w.ratio(row['cpi'])}** · SPI **{w.ratio(row['spi'])}** · "
                     f"EAC **{w.money(row['eac'], ctx.currency)}** · VAC **{w.money(row['vac'], ctx.currency)}**")
-        fin = ui.data.financials(ctx.path, ctx.version, ctx.as_of, project)
-        frame = charts.s_curve_frame(fin, row["bac"], ctx.as_of)
-        st.altair_chart(charts.s_curve_chart(frame, ctx.as_of, ctx.currency), width="stretch",
-                        key="delivery_scurve")
+        frame = ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project)
+        w.chart(charts.s_curve_chart(frame, ctx.as_of, ctx.currency), "delivery_scurve")
     st.subheader("Projects")
     w.measures_table(delivery, COLUMNS, ctx, key="delivery_table")
     w.csv_download(delivery[[c for c in COLUMNS if c in delivery.columns]],

@@ -1,4 +1,10 @@
-"""Drill-down: portfolio → programme → project → benefit, each with its measures, charts and source uploads."""
+"""Drill-down: portfolio → programme → project → benefit, each with its measures, charts and source uploads.
+
+Where the user stands lives in the address bar (?drill_portfolio=…&drill_programme=…&drill_project=…
+&drill_benefit=…), so a level can be shared as a link, a breadcrumb jumps back up, and the browser's
+Back button undoes the last step: each step changes the query string (a new history entry), and
+every run draws the level the URL names.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +19,74 @@ from pmo_metrics.ui import widgets as w
 UPLOAD_COLUMNS = {"upload_id": "Upload", "file_name": "File", "as_of": "Reporting month", "sheet": "Data",
                   "entities": st.column_config.NumberColumn("Entities supplied", format="%d"),
                   "user_name": "Loaded by", "created_at": st.column_config.DatetimeColumn("Loaded at")}
+LEVELS = ("portfolio", "programme", "project", "benefit")
+KEYS = {"portfolio": state.DRILL_PORTFOLIO, "programme": state.DRILL_PROGRAMME, "project": state.DRILL_PROJECT,
+        "benefit": state.DRILL_BENEFIT}
+CLICKED = "drill_clicked"  # the chart click already followed, so Back does not follow it again
 
 
-def _choose(label: str, options: list, key: str, names: dict | None = None, all_label: str | None = None):
-    """Render a selectbox whose remembered value is dropped when a higher level no longer offers it."""
-    choices = ([None] if all_label else []) + options
-    w._keep_valid(key, choices)
+def url_state() -> dict[str, str | None]:
+    """Return the drill-down path the address bar names (a level not named is None)."""
+    return {level: st.query_params.get(state.DRILL_URL[level]) or None for level in LEVELS}
+
+
+def go(level: str, value) -> None:
+    """Step to `value` at `level` in the address bar; the levels below it are cleared."""
+    below = LEVELS[LEVELS.index(level) + 1:]
+    for lower in below:
+        st.query_params.pop(state.DRILL_URL[lower], None)
+    if value is None:
+        st.query_params.pop(state.DRILL_URL[level], None)
+    else:
+        st.query_params[state.DRILL_URL[level]] = str(value)
+
+
+ALL = "__all__"  # the "All …" choice; None would show as an empty box (Streamlit's "no selection")
+
+
+def _changed(level: str) -> None:
+    value = st.session_state.get(KEYS[level])
+    go(level, None if value == ALL else value)
+
+
+def _choose(level: str, label: str, options: list, current, names: dict | None = None,
+            all_label: str | None = None):
+    """Render a selectbox showing the URL's choice at `level`; picking another steps there."""
+    choices = ([ALL] if all_label else []) + options
     if not choices:
         return None
+    chosen = current if current in choices else choices[0]
+    st.session_state[KEYS[level]] = chosen  # the URL decides, so Back shows the level before
 
     def show(value):
-        if value is None:
+        if value == ALL:
             return all_label
         return f"{value} · {names[value]}" if names and names.get(value) else str(value)
 
-    return st.selectbox(label, choices, key=key, format_func=show)
+    picked = st.selectbox(label, choices, key=KEYS[level], format_func=show, on_change=_changed, args=(level,))
+    return None if picked == ALL else picked
+
+
+def _breadcrumb(path: list[tuple[str, str, object]]) -> None:
+    """Render 'Portfolio › Programme › Project › Benefit' with a button per level that returns to it."""
+    cols = st.columns([1] * len(path) + [max(1, 6 - len(path))])
+    for i, (column, (level, label, value)) in enumerate(zip(cols, path, strict=False)):
+        last = i == len(path) - 1
+        column.button(f"{label}: {w.text(value)}" + ("" if last else " ›"), key=f"crumb_{level}",
+                      disabled=last, type="tertiary", on_click=go,
+                      args=(LEVELS[i + 1], None) if not last else ("benefit", None))
+
+
+def _follow_click(event, param: str, field: str, level: str, allowed: set) -> None:
+    """Drill into the mark a user clicked (once per click) and rerun at that level."""
+    picked = [p for p in w.selected(event, param, field) if p in allowed]
+    click = (level, picked[0]) if picked else None
+    if click and click != st.session_state.get(CLICKED):
+        st.session_state[CLICKED] = click
+        go(level, picked[0])
+        st.rerun()
+    if click is None:
+        st.session_state.pop(CLICKED, None)
 
 
 def _uploads(ctx: ui.Context, kinds: tuple[str, ...], keys: list[str]) -> None:
@@ -44,42 +103,26 @@ def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols = st.columns(5)
     cols[0].metric("CPI", w.ratio(row.get("cpi")), help="Earned ÷ actual cost")
     cols[1].metric("SPI", w.ratio(row.get("spi")), help="Earned ÷ planned value")
-    # The currency goes in the label so five figures fit side by side.
-    cols[2].metric(f"BAC ({currency})", w.money(row.get("bac"), None), help="Budget at completion")
-    cols[3].metric(f"EAC ({currency})", w.money(row.get("eac"), None), help="Estimate at completion BAC ÷ CPI")
-    cols[4].metric(f"VAC ({currency})", w.money(row.get("vac"), None), help="Variance at completion BAC − EAC")
+    cols[2].metric("BAC", w.money(row.get("bac"), currency), help="Budget at completion")
+    cols[3].metric("EAC", w.money(row.get("eac"), currency), help="Estimate at completion BAC ÷ CPI")
+    cols[4].metric("VAC", w.money(row.get("vac"), currency), help="Variance at completion BAC − EAC")
     st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}")
 
 
-def _benefit_metrics(frame: pd.DataFrame, currency: str) -> None:
-    flow = frame[(frame["category"] == "financial") & (frame["measure"] == "flow")]
-    planned = flow["planned_to_date"].sum(min_count=1)
-    realised = flow["realised_to_date"].sum(min_count=1)
-    rate = realised / planned if pd.notna(planned) and planned else None
+def _benefit_metrics(row: pd.Series | None, count: int, currency: str, thresholds: tuple) -> None:
+    """Render a level's benefit figures: one row of measures.realisation (financial flow benefits)."""
     cols = st.columns(4)
-    cols[0].metric("Benefits", len(frame))
-    cols[1].metric("Planned to date", w.money(planned, currency))
-    cols[2].metric("Realised to date", w.money(realised, currency))
-    cols[3].metric("Realisation rate", w.pct(rate), help="Financial flow benefits: realised ÷ planned to date")
+    cols[0].metric("Benefits", count)
+    get = (lambda k: None) if row is None else row.get
+    cols[1].metric("Planned to date", w.money(get("planned_to_date"), currency))
+    cols[2].metric("Realised to date", w.money(get("realised_to_date"), currency))
+    cols[3].metric("Realisation rate", w.pct(get("realisation_rate"), thresholds=thresholds),
+                   help=f"Financial flow benefits in {currency}: realised ÷ planned to date")
 
 
-def _benefit_values_frame(values: pd.DataFrame, measure: str, as_of) -> pd.DataFrame:
-    """Return a benefit's values as the timeline chart expects: cumulative for flow, readings for level."""
-    frame = pd.DataFrame({"period": values["period"]})
-    if measure != "flow":
-        frame["planned_cum"] = values["planned_value"]
-        frame["realised_cum"] = values["realised_value"].where(values["period"] <= as_of)
-        frame["forecast_cum"] = values["forecast_value"].where(values["period"] > as_of)
-        return frame
-    to_date = values["period"] <= as_of
-    realised = values["realised_value"].where(to_date).fillna(0).cumsum()
-    frame["planned_cum"] = values["planned_value"].fillna(0).cumsum()
-    frame["realised_cum"] = realised.where(to_date)
-    # The forecast line starts at the realised total of the reporting month, like the overview chart.
-    last = float(realised[to_date].iloc[-1]) if to_date.any() else 0.0
-    after = values["forecast_value"].where(~to_date, 0).fillna(0).cumsum()
-    frame["forecast_cum"] = (last + after).where(~to_date | (values["period"] == values["period"][to_date].max()))
-    return frame
+def _group_row(frame: pd.DataFrame, value) -> pd.Series | None:
+    rows = frame[frame["group"] == value]
+    return None if rows.empty else rows.iloc[0]
 
 
 def body() -> None:
@@ -94,17 +137,20 @@ def body() -> None:
             dims = dims[dims[column] == value]
     if w.empty_scope(dims, "projects"):
         return
+    settings = ui.data.settings(ctx.path, ctx.version)
+    thresholds = (settings.benefit_green, settings.benefit_amber)
+    url = url_state()
     cols = st.columns(4)
     with cols[0]:
-        portfolio = _choose("Portfolio", sorted(dims["portfolio"].dropna().unique()), state.DRILL_PORTFOLIO)
+        portfolio = _choose("portfolio", "Portfolio", sorted(dims["portfolio"].dropna().unique()), url["portfolio"])
     in_portfolio = dims[dims["portfolio"] == portfolio]
     with cols[1]:
-        programme = _choose("Programme", sorted(in_portfolio["programme"].dropna().unique()), state.DRILL_PROGRAMME,
-                            all_label="All programmes")
+        programme = _choose("programme", "Programme", sorted(in_portfolio["programme"].dropna().unique()),
+                            url["programme"], all_label="All programmes")
     in_programme = in_portfolio if programme is None else in_portfolio[in_portfolio["programme"] == programme]
     names = dict(zip(in_programme["project_id"], in_programme["project_name"], strict=False))
     with cols[2]:
-        project = _choose("Project", sorted(in_programme["project_id"].unique()), state.DRILL_PROJECT, names,
+        project = _choose("project", "Project", sorted(in_programme["project_id"].unique()), url["project"], names,
                           all_label="All projects")
     scope = Scope(portfolio, programme, ctx.scope.objective)
     scoped = ui.Context(ctx.path, ctx.version, ctx.as_of, scope, ctx.currency)
@@ -113,47 +159,71 @@ def body() -> None:
     with cols[3]:
         mine = benefits if project is None else benefits[benefits["project_id"] == project]
         benefit_names = dict(zip(mine["benefit_id"], mine["benefit_name"], strict=False))
-        benefit = _choose("Benefit", sorted(mine["benefit_id"].unique()), state.DRILL_BENEFIT, benefit_names,
+        benefit = _choose("benefit", "Benefit", sorted(mine["benefit_id"].unique()), url["benefit"], benefit_names,
                           all_label="All benefits") if project else None
 
+    path = [("portfolio", "Portfolio", portfolio)]
+    if programme:
+        path.append(("programme", "Programme", programme))
+    if project:
+        path.append(("project", "Project", project))
+    if benefit:
+        path.append(("benefit", "Benefit", benefit))
+    _breadcrumb(path)
+
     # Portfolio or programme level
-    level = f"Programme {programme}" if programme else f"Portfolio {portfolio}"
-    st.subheader(level)
-    rollup = ui.data.rollup(scoped, "programme" if programme else "portfolio")
-    key_column = "programme" if programme else "portfolio"
-    row = rollup[rollup[key_column] == (programme or portfolio)]
+    level = "programme" if programme else "portfolio"
+    st.subheader(f"{level.capitalize()} {w.text(programme or portfolio)}")
+    rollup = ui.data.rollup(scoped, level)
+    row = rollup[rollup[level] == (programme or portfolio)]
     if not row.empty:
         _delivery_metrics(row.iloc[0], ctx.currency)
-    _benefit_metrics(benefits, ctx.currency)
     if project is None:
+        sums = ui.data.realisation(ctx, level, top=None, scope=scope)
+        _benefit_metrics(_group_row(sums, programme or portfolio), len(benefits), ctx.currency, thresholds)
+        by_project = ui.data.realisation(ctx, "project", scope=scope)
+        crowded = int(delivery[["cpi", "spi"]].notna().all(axis=1).sum()) > charts.QUADRANT_POINTS
+        density = ui.data.delivery_density(ctx, scope) if crowded else None
         left, right = st.columns(2)
-        left.altair_chart(charts.delivery_quadrant_chart(delivery, ctx.currency), width="stretch",
-                          key="drill_quadrant")
-        right.altair_chart(charts.realisation_chart(benefits, "project_name", ctx.currency), width="stretch",
-                           key="drill_realisation")
+        with left:
+            event = w.chart(charts.delivery_quadrant_chart(delivery, ctx.currency, density), "drill_quadrant",
+                            on_select="rerun", caption="Click a project to open it.")
+            _follow_click(event, "project", "project_id", "project", set(delivery["project_id"]))
+        with right:
+            event = w.chart(charts.realisation_chart(by_project, ctx.currency, thresholds), "drill_realisation",
+                            on_select="rerun",
+                            caption=f"Realised against planned to date, the {charts.CHART_TOP} projects with the "
+                                    "most planned value (the rest summed in Others). Click a bar to open it.")
+            _follow_click(event, "group", "group", "project", set(delivery["project_id"]))
         w.measures_table(delivery, ["project_id", "project_name", "programme", "stage", "bac", "cpi", "spi", "eac",
                                     "vac", "rag"], ctx, key="drill_projects")
         _uploads(ctx, ui.data.SOURCE_KINDS, delivery["project_id"].tolist() + benefits["benefit_id"].tolist())
         return
 
     # Project level
-    st.subheader(f"Project {project} · {names.get(project, '')}")
+    st.subheader(f"Project {w.text(project)} · {w.text(names.get(project, ''))}")
     prow = delivery[delivery["project_id"] == project]
     if not prow.empty:
         _delivery_metrics(prow.iloc[0], ctx.currency)
-        fin = ui.data.financials(ctx.path, ctx.version, ctx.as_of, project)
-        st.altair_chart(charts.s_curve_chart(charts.s_curve_frame(fin, prow.iloc[0]["bac"], ctx.as_of), ctx.as_of,
-                                             ctx.currency), width="stretch", key="drill_scurve")
+        w.chart(charts.s_curve_chart(ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project), ctx.as_of,
+                                     ctx.currency), "drill_scurve")
+    sums = ui.data.realisation(ctx, "project", top=None, scope=scope)
+    _benefit_metrics(_group_row(sums, project), len(mine), ctx.currency, thresholds)
     returns = ui.data.table(scoped, "returns")
     rrow = returns[returns["project_id"] == project]
     if not rrow.empty:
         r = rrow.iloc[0]
         cols = st.columns(4)
-        cols[0].metric("NPV", w.money(r["npv"], ctx.currency))
-        cols[1].metric("ROI to date", w.pct(r["roi"]))
-        cols[2].metric("Benefit-cost ratio", w.ratio(r["bcr"]))
+        cols[0].metric("NPV", w.money(r["npv"], ctx.currency),
+                       help="Benefits less costs over the project's whole life, discounted from its first month.")
+        cols[1].metric("ROI to date", w.pct(r["roi"]),
+                       help="(Realised financial benefits − actual cost) ÷ actual cost, to date only.")
+        cols[2].metric("Benefit-cost ratio", w.ratio(r["bcr"]), help="Discounted benefits ÷ discounted costs.")
         payback = r["payback_month"]
-        cols[3].metric("Payback month", payback.strftime("%Y-%m") if hasattr(payback, "strftime") else "—")
+        ttv = r.get("time_to_value_months")
+        cols[3].metric("Payback month", payback.strftime("%b %Y") if hasattr(payback, "strftime") else "—",
+                       help="First month from which the cumulative cash flow stays at or above zero."
+                            + (f" Time to value: {int(ttv)} months after the end date." if pd.notna(ttv) else ""))
     w.measures_table(mine, ["benefit_id", "benefit_name", "category", "measure", "owner", "planned_to_date",
                             "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag"], ctx,
                      key="drill_benefits")
@@ -163,28 +233,35 @@ def body() -> None:
 
     # Benefit level
     brow = mine[mine["benefit_id"] == benefit].iloc[0]
-    st.subheader(f"Benefit {benefit} · {brow['benefit_name']}")
+    st.subheader(f"Benefit {w.text(benefit)} · {w.text(brow['benefit_name'])}")
     financial = brow["category"] == "financial"
     unit = ctx.currency if financial else (brow.get("unit") if isinstance(brow.get("unit"), str) else "units")
     cols = st.columns(4)
     show = (lambda v: w.money(v, ctx.currency)) if financial else (lambda v: "—" if pd.isna(v) else f"{v:,.2f}")
     cols[0].metric("Planned to date", show(brow["planned_to_date"]))
     cols[1].metric("Realised to date", show(brow["realised_to_date"]))
-    cols[2].metric("Realisation rate", w.pct(brow["realisation_rate"]))
+    cols[2].metric("Realisation rate", w.pct(brow["realisation_rate"], thresholds=thresholds),
+                   help=None if brow["measure"] == "flow" else
+                   f"(Current − baseline) ÷ (planned − baseline); baseline {show(brow.get('baseline_value'))}.")
     if brow["measure"] == "flow":
         cols[3].metric("Erosion", w.pct(brow["erosion"]), help="(Forecast total − planned total) ÷ planned total")
     else:
-        cols[3].metric("Progress to target", w.pct(brow["progress_to_target"]))
-    owner = brow["owner"] if isinstance(brow["owner"], str) else "— (no owner)"
+        cols[3].metric("Progress to target", w.pct(brow["progress_to_target"]),
+                       help=f"(Current − baseline) ÷ (target − baseline); baseline {show(brow.get('baseline_value'))}, "
+                            f"target {show(brow.get('target_value'))}.")
+    owner = w.text(brow["owner"]) if isinstance(brow["owner"], str) else "— (no owner)"
     st.markdown(f"Benefit RAG: {w.rag_badge(brow['rag'])} · owner: {owner}")
-    values = ui.data.benefit_values(ctx.path, ctx.version, ctx.as_of, benefit)
-    title = f"Cumulative value ({unit})" if brow["measure"] == "flow" else f"Reading ({unit})"
+    values = ui.data.benefit_timeline(ctx.path, ctx.version, ctx.as_of, benefit)
+    title = (f"Cumulative value ({w.text(unit)})" if brow["measure"] == "flow"
+             else f"Reading ({unit})")
     left, right = st.columns(2)
-    left.altair_chart(charts.value_timeline_chart(_benefit_values_frame(values, brow["measure"], ctx.as_of), ctx.as_of,
-                                                  ctx.currency, title=title), width="stretch", key="drill_values")
+    with left:
+        w.chart(charts.value_timeline_chart(values, ctx.as_of, ctx.currency if financial else None,
+                                            title=f"Cumulative value ({unit})" if brow["measure"] == "flow" else title),
+                "drill_values")
     if brow["measure"] == "flow" and financial:
-        right.altair_chart(charts.erosion_chart(ui.data.history(ctx, benefit_id=benefit), ctx.currency),
-                           width="stretch", key="drill_erosion")
+        with right:
+            w.chart(charts.erosion_chart(ui.data.history(ctx, benefit_id=benefit), ctx.currency), "drill_erosion")
     _uploads(ctx, ("benefits", "benefit_values"), [benefit])
 
 

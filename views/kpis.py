@@ -26,9 +26,13 @@ def body() -> None:
     spend = rows[rows["kpi_id"].str.startswith("spend:")]
     business = rows[~rows["kpi_id"].str.startswith("spend:")]
     st.subheader(f"Attainment · {GRAINS[grain].lower()}")
-    st.altair_chart(charts.kpi_bullet_chart(business, grain=grain), width="stretch", key="kpi_bullets")
-    st.caption("Bar = actual as a share of target (colour and legend give the RAG from attainment); black tick = "
-               "target; grey diamond = budget. For lower-is-better KPIs, at or below 100 % is on target.")
+    settings = ui.data.settings(ctx.path, ctx.version)
+    w.chart(charts.kpi_bullet_chart(business, grain=grain, thresholds=(settings.kpi_green, settings.kpi_amber)),
+            "kpi_bullets")
+    st.caption("Bar = attainment, the figure the RAG is decided on: actual ÷ target, or target ÷ actual for a "
+               "lower-is-better KPI, so right of the black tick (100 %) is always better. "
+               + (f"The {charts.CHART_TOP} KPIs furthest below target; every KPI is in the table."
+                  if business["attainment"].notna().sum() > charts.CHART_TOP else ""))
     st.subheader("KPI variances")
     w.measures_table(business, COLUMNS, ctx, key="kpi_table")
     if not spend.empty:

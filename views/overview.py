@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pmo_metrics import charts, ui
-from pmo_metrics.ui import auth
+from pmo_metrics.formatting import money_exact
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
@@ -28,10 +28,19 @@ def _delta(now, before, kind: str, currency: str):
     change = now - before
     if kind == "money":
         # The sign leads, as st.metric reads the arrow's direction from the first character.
-        return ("+" if change >= 0 else "-") + w.money(abs(change), currency)
+        return ("+" if change >= 0 else "-") + w.money(abs(change), currency)  # st.metric reads the sign
     if kind == "pp":
         return f"{change * 100:+.1f} pp"
     return f"{change:+.3f}"
+
+
+def _unchanged(now, before, kind: str, currency: str) -> bool:
+    """Return True when the change shows as nothing at the tile's precision (a grey delta, no arrow)."""
+    if kind == "money":
+        return w.money(abs(now - before), currency) == w.money(0, currency)
+    if kind == "pp":
+        return f"{abs(now - before) * 100:.1f}" == "0.0"
+    return f"{abs(now - before):.3f}" == "0.000"
 
 
 def tiles(ctx: ui.Context, figures: dict, previous) -> None:
@@ -49,8 +58,11 @@ def tiles(ctx: ui.Context, figures: dict, previous) -> None:
           f"Forecast total × confidence; planned total {w.money(now.get('planned_total'), cur)}.")],
         [("Portfolio CPI", "cpi", "index", "Σ EV ÷ Σ AC: below 1.00 means over budget."),
          ("Portfolio SPI", "spi", "index", "Σ EV ÷ Σ PV: below 1.00 means behind schedule."),
-         ("NPV", "npv", "money", "Net present value of benefits less costs, realised and forecast."),
-         ("ROI to date", "roi", "pp", "(Realised financial benefits − AC) ÷ AC, to date.")],
+         ("NPV", "npv", "money", "Net present value of benefits less costs, realised and forecast: the sum of "
+          "the projects' NPVs, each discounted from its own first month. It counts the whole life, so it can "
+          "differ in sign from ROI to date."),
+         ("ROI to date", "roi", "pp", "(Realised financial benefits − actual cost) ÷ actual cost, to date only: "
+          "early in a project this is negative even when its NPV is positive.")],
     ]
     # Three significant digits, so a portfolio in the hundreds of millions fits its box; the exact
     # amount is in the tile's help.
@@ -58,10 +70,10 @@ def tiles(ctx: ui.Context, figures: dict, previous) -> None:
     for row in rows:
         for column, (label, key, kind, helptext) in zip(st.columns(len(row)), row, strict=True):
             if kind == "money" and w._is_number(now.get(key)):
-                helptext += f" Exactly {cur} {now[key]:,.0f}."
+                helptext += f" Exactly {money_exact(now[key], cur)}."
             delta = _delta(now.get(key), before.get(key), kind, cur)
             # An unchanged figure gets a grey delta with no arrow rather than a red "down 0".
-            flat = delta is not None and delta.lstrip("+-").replace("GBP", "").strip(" 0.pk") == ""
+            flat = delta is not None and _unchanged(now.get(key), before.get(key), kind, cur)
             column.metric(label, formats[kind](now.get(key)), delta=delta.lstrip("+-") if flat else delta,
                           delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto",
                           delta_description=since if previous else None, help=helptext, border=True)
@@ -85,41 +97,35 @@ def levels(figures: dict) -> None:
         box.page_link(page, label=link, icon=":material/arrow_forward:")
 
 
-def risks(ctx: ui.Context, figures: dict) -> None:
+def risks(ctx: ui.Context) -> None:
     """Render the benefits and projects with the most value at risk (planned total − risk-adjusted forecast)."""
-    benefits = figures["benefits"]
-    flow = benefits[(benefits["category"] == "financial") & (benefits["measure"] == "flow")].copy()
-    if flow.empty:
-        st.info("No financial benefits in this scope, so there is no value at risk to rank.")
+    benefits = ui.data.value_at_risk(ctx, "benefit")
+    if benefits.empty:
+        st.info("No financial benefits with a plan in this scope, so there is no value at risk to rank.")
         return
-    flow["value_at_risk"] = flow["planned_total"] - flow["risk_adjusted_forecast"]
+    projects = ui.data.value_at_risk(ctx, "project")
+    money = f"({ctx.currency})"
     # RAG right after the name: at half the page width the last columns scroll out of view.
     left, right = st.columns(2)
     with left:
         st.markdown("**Benefits with the most value at risk**")
-        top = flow.nlargest(5, "value_at_risk")
-        st.dataframe(
-            w._display_frame(top[["benefit_name", "rag", "value_at_risk", "realisation_rate", "project_name"]]),
-            hide_index=True, placeholder="—", column_config={
-                "benefit_name": "Benefit", "project_name": "Project",
-                "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
-                "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
-                "rag": "RAG"})
+        w.rag_table(benefits[["benefit_name", "rag", "value_at_risk", "realisation_rate", "project_name"]],
+                    column_config={
+                        "benefit_name": st.column_config.TextColumn("Benefit", pinned=True),
+                        "project_name": "Project",
+                        "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
+                        "rag": "RAG"})
     with right:
         st.markdown("**Projects with the most value at risk**")
-        projects = (flow.groupby(["project_id", "project_name"], as_index=False)
-                    .agg(value_at_risk=("value_at_risk", "sum"), planned_total=("planned_total", "sum")))
-        delivery = figures["delivery"][["project_id", "rag"]]
-        projects = projects.merge(delivery, on="project_id", how="left").nlargest(5, "value_at_risk")
-        st.dataframe(
-            w._display_frame(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]]),
-            hide_index=True, placeholder="—", column_config={
-                "project_id": "Code", "project_name": "Project",
-                "value_at_risk": st.column_config.NumberColumn(f"Value at risk ({ctx.currency})", format="%,.0f"),
-                "planned_total": st.column_config.NumberColumn(f"Planned total ({ctx.currency})", format="%,.0f"),
-                "rag": "Delivery RAG"})
+        w.rag_table(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]],
+                    column_config={
+                        "project_id": "Code", "project_name": st.column_config.TextColumn("Project", pinned=True),
+                        "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "planned_total": st.column_config.NumberColumn(f"Planned total {money}", format="%,.0f"),
+                        "rag": "Delivery RAG"})
     st.caption("Value at risk = planned total − risk-adjusted forecast (forecast total × confidence), "
-               "financial flow benefits only.")
+               f"financial flow benefits in {ctx.currency} only.")
 
 
 def membership_changes(ctx: ui.Context) -> None:
@@ -132,7 +138,7 @@ def membership_changes(ctx: ui.Context) -> None:
             continue
         names = [f"{row.project_name or row.project_id} ({row.portfolio})" for row in moved.itertuples()]
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        parts.append(f"{len(names)} {verb}: {auth.escape_markdown(shown)}")
+        parts.append(f"{len(names)} {verb}: {w.text(shown)}")
     if parts:
         st.caption(f"**This month** · {' · '.join(parts)}")
 
@@ -150,14 +156,13 @@ def body() -> None:
         membership_changes(ctx)
     st.subheader("Planned, forecast and realised value")
     frame = figures["timeline"]
-    st.altair_chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), width="stretch",
-                    key="overview_timeline")
+    w.chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), "overview_timeline")
     st.caption("Cumulative value of financial benefits. Realised runs to the reporting month; the forecast "
                "continues it. Click a legend entry to highlight one line.")
     st.subheader("The four levels at a glance")
     levels(figures)
     st.subheader("Top value at risk")
-    risks(ctx, figures)
+    risks(ctx)
 
 
 ui.guarded(body)

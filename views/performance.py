@@ -24,30 +24,36 @@ def body() -> None:
     benefits = shown_tables["benefits"]
     if w.empty_scope(benefits, "benefits"):
         return
+    settings = ui.data.settings(ctx.path, ctx.version)
+    thresholds = (settings.benefit_green, settings.benefit_amber)
+    by = "programme" if ctx.scope.portfolio else "portfolio"
+    by_objective = ui.data.realisation(ctx, "strategic_objective")
+    by_group = ui.data.realisation(ctx, by)
     left, right = st.columns(2)
     with left:
         st.subheader("Realisation by strategic objective")
-        event = st.altair_chart(charts.realisation_chart(benefits, "strategic_objective", ctx.currency),
-                                width="stretch", on_select="rerun", key="perf_objectives")
-        picked_objectives = w.selected(event, "group", "strategic_objective")
-    by = "programme" if ctx.scope.portfolio else "portfolio"
+        event = w.chart(charts.realisation_chart(by_objective, ctx.currency, thresholds, "strategic_objective"),
+                        "perf_objectives", on_select="rerun")
+        picked_objectives = [p for p in w.selected(event, "group", "strategic_objective") if p is not None]
     with right:
         st.subheader(f"Realisation by {by}")
-        event = st.altair_chart(charts.realisation_chart(benefits, by, ctx.currency), width="stretch",
-                                on_select="rerun", key="perf_groups")
-        picked_groups = w.selected(event, "group", by)
+        event = w.chart(charts.realisation_chart(by_group, ctx.currency, thresholds, by), "perf_groups",
+                        on_select="rerun")
+        picked_groups = [p for p in w.selected(event, "group", by) if p is not None]
     st.caption("Grey = planned to date, inner bar = realised to date (colour and legend give the RAG); the "
-               "percentage is the realisation rate. Click a bar to filter the benefits table below.")
+               "percentage is the realisation rate, cut (not rounded) so that a label at a threshold has its "
+               f"colour. Financial flow benefits in {ctx.currency}; beyond {charts.CHART_TOP} groups the "
+               "smallest are summed in Others. Click a bar to filter the benefits table below.")
 
     left, right = st.columns(2)
     with left:
         st.subheader("From planned to realised")
-        st.altair_chart(charts.waterfall_chart(benefits, by, ctx.currency), width="stretch", key="perf_waterfall")
+        w.chart(charts.waterfall_chart(by_group, ctx.currency), "perf_waterfall")
     with right:
         st.subheader("Erosion across reporting months")
-        st.altair_chart(charts.erosion_chart(ui.data.history(ctx), ctx.currency), width="stretch",
-                        key="perf_erosion")
-        st.caption("Each point is a stored snapshot: how the forecast total stood against the plan at that month.")
+        w.chart(charts.erosion_chart(ui.data.history(ctx), ctx.currency), "perf_erosion",
+                caption="Each point is a stored snapshot: how the forecast total stood against the plan at that "
+                        "month.")
 
     st.subheader("Objectives")
     w.measures_table(shown_tables["objectives"], OBJECTIVE_COLUMNS, ctx, key="perf_objective_table")
@@ -58,7 +64,8 @@ def body() -> None:
     if picked_groups:
         shown = shown[shown[by].isin(picked_groups)]
     if picked_objectives or picked_groups:
-        st.caption("Filtered by your chart selection: " + ", ".join(picked_objectives + picked_groups))
+        picked = picked_objectives + picked_groups
+        st.caption("Filtered by your chart selection: " + ", ".join(w.text(p) for p in picked))
     w.measures_table(shown, BENEFIT_COLUMNS, ctx, key="perf_benefits")
     w.csv_download(shown[[c for c in BENEFIT_COLUMNS if c in shown.columns]], f"benefits-{ctx.as_of:%Y-%m}.csv",
                    key="perf_csv")

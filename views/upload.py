@@ -59,7 +59,7 @@ def _audit_name_input(user: User, key: str, label: str) -> str:
     if user.local:
         return st.text_input(label, key=key, placeholder=user.name,
                              help=f"Local mode has no sign-in; left empty, the audit log records {user.name}.")
-    st.caption(f"Recorded in the audit log as {auth.escape_markdown(user.name)}.")
+    st.caption(f"Recorded in the audit log as {w.text(user.name)}.")
     return ""
 
 
@@ -98,7 +98,7 @@ def upload_section(store, user: User) -> None:
     csv_sheets = {}
     for name, _ in files:
         if logic.csv_needs_sheet(name):
-            csv_sheets[name] = st.selectbox(f"Which sheet does {auth.escape_markdown(name)} hold?",
+            csv_sheets[name] = st.selectbox(f"Which sheet does {w.text(name)} hold?",
                                             logic.SHEET_NAMES, key=f"csv_sheet_{nonce}_{name}")
     units, mapping = _reading_choices(store, nonce)
     token = logic.fingerprint(files, month_text, csv_sheets,
@@ -156,7 +156,7 @@ def _error_workbooks(files, report: logic.Report) -> None:
     """Offer each rejected file back with its bad cells marked (SPEC §7.7)."""
     for index, name in enumerate(report.rejected):
         file_name, data = logic.error_workbook_for(files, report, name)
-        st.download_button(f"Download {auth.escape_markdown(name)} with its problems marked (.xlsx)", data=data,
+        st.download_button(f"Download {w.text(name)} with its problems marked (.xlsx)", data=data,
                            file_name=file_name, icon=":material/download:", key=f"error_workbook_{index}",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -170,7 +170,7 @@ def _map_columns(store, user: User, files, report: logic.Report, nonce: int, rec
                 "column holds, save the mapping by name, and the files are checked again with it.")
     for index, preview in enumerate(previews):
         key = f"map_{nonce}_{index}"
-        with st.expander(f"{auth.escape_markdown(preview.file)} · sheet {auth.escape_markdown(preview.tab)}",
+        with st.expander(f"{w.text(preview.file)} · sheet {w.text(preview.tab)}",
                          expanded=index == 0):
             st.caption(f"Header on row {preview.header_row}; the first rows:")
             st.dataframe(logic.preview_frame(preview), hide_index=True)
@@ -181,7 +181,7 @@ def _map_columns(store, user: User, files, report: logic.Report, nonce: int, rec
             for number, header in enumerate(h for h in preview.headers if h):
                 guess = preview.guesses.get(header, IGNORE)
                 columns[header] = st.selectbox(
-                    f"Column {auth.escape_markdown(header)}", options, key=f"{key}_col_{number}",
+                    f"Column {w.text(header)}", options, key=f"{key}_col_{number}",
                     index=options.index(guess) if guess in options else 0,
                     format_func=lambda c: c or "ignore")
             values = st.text_area("Translate values (optional), one per line", key=f"{key}_values",

@@ -6,11 +6,8 @@ import datetime as dt
 import math
 
 from ..charts import RAG_COLOURS
-from ..formatting import FORMULA_STARTS
+from ..formatting import FORMULA_STARTS, currency_prefix, money
 from ..measures import MEASURES, Measure
-
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$",
-                    "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ", "DKK": "DKK "}
 
 # Ratios that are indices (1.0 = on plan) read better as 0.95 than as 95 %; the other ratios are
 # shares or rates and print as percentages.
@@ -45,26 +42,14 @@ def finite(value):
 
 def currency_symbol(code: str | None) -> str:
     """Return the symbol printed before an amount in `code` ('£' for GBP, 'CHF ' for CHF, code + space else)."""
-    code = (code or "").upper()
-    return CURRENCY_SYMBOLS.get(code, f"{code} " if code else "")
+    return currency_prefix(code)
 
 
 def compact_money(value: float | None, currency: str | None) -> str:
-    """Return an amount for a narrow table cell: £4.40m, -£57.6k, £950."""
+    """Return an amount in the product's one money format (formatting.money): £4.40m, −£57.6k, £950."""
     if value is None:
         return ""
-    sign, size, symbol = "-" if value < 0 else "", abs(value), currency_symbol(currency)
-    if size >= 1e9:
-        text = f"{size / 1e9:.2f}bn"
-    elif size >= 1e6:
-        text = f"{size / 1e6:.2f}m"
-    elif size >= 1e4:
-        text = f"{size / 1e3:.0f}k"
-    elif size >= 1e3:
-        text = f"{size / 1e3:.1f}k"
-    else:
-        text = f"{size:.0f}"
-    return f"{sign}{symbol}{text}"
+    return money(value, currency)
 
 
 def display(name: str, value, unit: str, currency: str | None = None) -> str:

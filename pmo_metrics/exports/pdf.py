@@ -22,6 +22,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .. import charts
+from ..measures import CHART_TOP
 from .common import RAG_LEVELS, RAG_WORDS, display, measure, rag_colour
 from .scorecard import SCORECARD_COLUMNS, Scorecard
 
@@ -49,7 +50,6 @@ TABLE_COLUMNS = (("bac", "BAC", 15), ("ac", "AC", 15), ("ev", "EV", 15), ("cpi",
                  ("npv", "NPV", 16), ("roi", "ROI", 12.5), ("payback_month", "Payback", 14))
 TABLE_GROUPS = (("Level 1 delivery", 7), ("Level 3 benefits to date and forecast", 6), ("Level 3 returns", 3))
 SECTION_ROWS_PER_PAGE_HINT = 28
-MAX_CHART_ROWS = 25  # bars per chart in print; the workbook has every row
 
 
 def find_fonts(dirs=FONT_DIRS) -> dict[tuple[str, str], Path] | None:
@@ -141,13 +141,6 @@ def _place_chart(pdf: BoardPack, build: Callable[[], object], x: float, y: float
     # Top-aligned and centred across: fpdf2's keep_aspect_ratio would centre vertically and leave a gap above.
     pdf.image(io.BytesIO(png), x=x + (w - px_w * scale) / 2, y=y, w=px_w * scale, h=px_h * scale)
     return px_h * scale
-
-
-def _top(df: pd.DataFrame, column: str, n: int = MAX_CHART_ROWS) -> pd.DataFrame:
-    """Return the n rows with the largest |column| so a chart stays legible on paper."""
-    if df.empty or column not in df.columns or len(df) <= n:
-        return df
-    return df.loc[df[column].abs().sort_values(ascending=False, na_position="last").index[:n]]
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -344,36 +337,39 @@ def _table_header(pdf: BoardPack, widths: list[float]) -> None:
     pdf.set_xy(MARGIN, top + height)
 
 
-def _scorecard_table(pdf: BoardPack, card: Scorecard, progress: Callable[[float, str], None]) -> None:
-    """Draw the scorecard with plain cells: fpdf2's table() costs ~1 ms a cell, too slow for 5,000 projects."""
+def _scorecard_table(pdf: BoardPack, card: Scorecard, progress: Callable[[float, str], None],
+                     max_pages: int = 5) -> None:
+    """Draw the scorecard's totals, portfolios and programmes on at most `max_pages` pages (the Excel
+    workbook has one row per project); rows that do not fit are counted in a closing note."""
+    if max_pages < 1:
+        return
     pdf.add_page()
-    pdf.heading("Scorecard", "One row per project; programme, portfolio and scope totals recompute every ratio "
-                             "from summed amounts. Money is shortened (k = thousand, m = million); the Excel "
-                             "scorecard has exact figures.")
+    pdf.heading("Scorecard", "Programme, portfolio and scope totals, each ratio recomputed from summed amounts. "
+                             "Money is shortened (k = thousand, m = million, bn = billion); the Excel scorecard "
+                             "has exact figures and one row per project.")
+    last_page = pdf.page_no() + max_pages - 1
     widths = [0.0, *[w for _c, _h, w in TABLE_COLUMNS]]
     widths[0] = pdf.epw - sum(widths)
     bottom = pdf.h - 14
     pdf.set_auto_page_break(False)  # page breaks are ours, so the headings repeat
     _table_header(pdf, widths)
 
-    def room_for(rows: int) -> None:
+    def room_for(rows: int) -> bool:
         if pdf.get_y() + rows * ROW_HEIGHT > bottom:
+            if pdf.page_no() >= last_page:
+                return False
             pdf.add_page()
             _table_header(pdf, widths)
+        return True
 
-    rows = card.table.to_pylist()
-    section = None
+    rows = [row for row in card.table.to_pylist() if row["row"] != "project"]
     for index, row in enumerate(rows):
-        rollup = row["row"] != "project"
-        if not rollup and (row["portfolio"], row["programme"]) != section:
-            section = (row["portfolio"], row["programme"])
-            room_for(2)  # never leave a section title alone at the foot of a page
-            pdf.font(7, bold=True, condensed=True)
-            pdf.set_fill_color(*SECTION_FILL)
-            title = f"{row['portfolio']} › {row['programme'] or '(no programme)'}"
-            pdf.cell(pdf.epw, ROW_HEIGHT, _fit(pdf, pdf.clean(title), pdf.epw - 2), border=1, fill=True,
+        rollup = True
+        if not room_for(2):  # keep a line for the note
+            pdf.font(7, colour=MUTED)
+            pdf.cell(pdf.epw, ROW_HEIGHT, pdf.clean(f"… and {len(rows) - index} more rows: see the Excel workbook."),
                      new_x="LMARGIN", new_y="NEXT")
-        room_for(1)
+            break
         pdf.font(7, bold=rollup, condensed=True)
         pdf.set_fill_color(*ROLLUP_FILL)
         pdf.cell(widths[0], ROW_HEIGHT, _fit(pdf, pdf.clean(_row_label(row)), widths[0] - 2), border=1,
@@ -406,24 +402,34 @@ def _watch_list(delivery: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["basis", "project_id"])
 
 
+MAX_PAGES = 12  # SPEC §11: the board pack stays a board pack at any scale; the workbook has every row
+
+
+def _frame(table) -> pd.DataFrame:
+    return table.to_pandas() if table is not None and hasattr(table, "to_pandas") else pd.DataFrame()
+
+
 def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t: None,
            unicode_fonts: bool = True) -> bytes:
-    """Return the board pack as PDF bytes; `progress(fraction, text)` is told as pages are built."""
+    """Return the board pack as PDF bytes, at most MAX_PAGES pages at any scale (project-level detail
+    is in the Excel workbook); `progress(fraction, text)` is told as pages are built."""
     pdf = BoardPack(card, unicode_fonts=unicode_fonts)
     currency = card.settings.currency
+    s = card.settings
     t = {name: table.to_pandas() for name, table in card.tables.items()}
+    c = {name: _frame(table) for name, table in card.chart_tables.items() if name != "level"}
+    level = card.chart_tables.get("level", "portfolio")
     timeline = card.timeline.to_pandas() if card.timeline is not None else pd.DataFrame()
     board = card.table.to_pandas()
     progress(0.0, "cover")
     _cover(pdf, card)
 
-    programmes = board[board["row"] == "programme"]
-    level = "programme" if 0 < len(programmes) <= MAX_CHART_ROWS else "portfolio"
-    rollups = board[board["row"] == level].rename(columns={"delivery_rag": "rag"})
     kpi = t["kpi"][t["kpi"]["grain"] == "year"] if not t["kpi"].empty else t["kpi"]
-    sustained = _top(t["sustained"], "sustained_value") if not t["sustained"].empty else t["sustained"]
+    kpi = kpi[~kpi["kpi_id"].str.startswith("spend:")] if not kpi.empty else kpi
     portfolios = board[board["row"] == "portfolio"].rename(columns={"benefits_rag": "rag"})
     objectives = t["objectives"].copy()
+    benefit_thresholds = (s.benefit_green, s.benefit_amber)
+
     def charts_(*builds, height):
         return ("charts", list(builds), height)
 
@@ -434,41 +440,53 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
         ("Planned, forecast and realised value",
          "Cumulative value of financial benefits: the plan, the current forecast and what has been realised, "
          "to the reporting month and beyond.",
-         [charts_(lambda: charts.value_timeline_chart(timeline, card.as_of, currency), height=110),
+         [charts_(lambda: charts.value_timeline_chart(timeline, card.as_of, currency), height=90),
           table_("Benefits by portfolio", portfolios, ("portfolio", "Portfolio"),
                  ("planned_to_date", "Planned to date"),
                  ("realised_to_date", "Realised to date"), ("realisation_rate", "Realisation rate"),
                  ("forecast_total", "Forecast total"), ("erosion", "Erosion"), ("rag", "RAG"))]),
         ("Level 1 · Delivery",
-         f"Are projects delivered on cost and schedule? CPI against SPI per project (size = BAC), and per {level}.",
-         [charts_(lambda: charts.delivery_quadrant_chart(t["delivery"], currency),
-                  lambda: charts.delivery_rollup_chart(rollups, level), height=95),
+         f"Are projects delivered on cost and schedule? CPI against SPI per project (size = BAC), and per {level} "
+         f"(the {CHART_TOP} largest by budget).",
+         [charts_(lambda: charts.delivery_quadrant_chart(t["delivery"], currency, c.get("density")),
+                  lambda: charts.delivery_rollup_chart(c.get("rollup"), level), height=95),
           table_("Projects to watch (red and amber, worst first)", _watch_list(t["delivery"]),
                  ("project", "Project"), ("programme", "Programme"), ("cpi", "CPI"), ("spi", "SPI"), ("eac", "EAC"),
                  ("vac", "VAC"), ("rag", "RAG"))]),
         ("Level 2 · KPIs",
-         "Year to date: each KPI's actual as a share of its target; the tick is the target, the diamond the budget.",
-         [charts_(lambda: charts.kpi_bullet_chart(kpi, grain="year"), height=80),
-          table_("KPIs, year to date", kpi.assign(kpi=kpi["kpi_name"].fillna(kpi["kpi_id"])) if not kpi.empty else kpi,
+         "Year to date: each KPI's attainment (right of the tick is better); the worst first.",
+         [charts_(lambda: charts.kpi_bullet_chart(kpi, grain="year", thresholds=(s.kpi_green, s.kpi_amber)),
+                  height=80),
+          table_("KPIs, year to date", kpi.assign(kpi=kpi["kpi_name"].fillna(kpi["kpi_id"])).sort_values(
+              "attainment") if not kpi.empty else kpi,
                  ("kpi", "KPI"), ("unit", "Unit"), ("actual", "Actual"), ("budget", "Budget"), ("target", "Target"),
                  ("var_target_pct", "Var. to target"), ("attainment", "Attainment"), ("rag", "RAG"))]),
         ("Level 3 · Performance",
-         "Benefits realised against plan to date (financial flow benefits), per strategic objective and per portfolio.",
-         [charts_(lambda: charts.realisation_chart(t["benefits"], by="strategic_objective", currency=currency),
-                  height=48),
-          charts_(lambda: charts.realisation_chart(t["benefits"], by="portfolio", currency=currency), height=42),
+         f"Benefits realised against plan to date (financial flow benefits), per strategic objective and per {level}.",
+         [charts_(lambda: charts.realisation_chart(c.get("realisation_objective"), currency, benefit_thresholds),
+                  lambda: charts.realisation_chart(c.get("realisation_group"), currency, benefit_thresholds),
+                  height=70),
           table_("Strategic objectives", objectives, ("strategic_objective", "Objective"),
                  ("planned_to_date", "Planned to date"), ("realised_to_date", "Realised to date"),
                  ("realisation_rate", "Realisation rate"), ("rag", "RAG"), ("kpi_attainment", "KPI attainment"),
                  ("kpi_rag", "KPI RAG"))]),
         ("Level 4 · Competitive advantage",
-         "Our standing against peers, and value sustained after projects closed"
-         + (f" (the {MAX_CHART_ROWS} largest benefits)." if len(t["sustained"]) > MAX_CHART_ROWS else "."),
-         [charts_(lambda: charts.benchmark_gap_chart(t["benchmarks"]), height=40),
+         "Our standing against peers, and value sustained after projects closed "
+         f"(the {CHART_TOP} largest benefits and the rest summed).",
+         [charts_(lambda: charts.benchmark_gap_chart(t["benchmarks"]),
+                  lambda: charts.sustained_chart(c.get("sustained"), currency), height=80),
           table_("Benchmarks", t["benchmarks"], ("metric", "Metric"), ("period", "Period"),
                  ("our_value", "Our value"), ("peer_median", "Peer median"), ("peer_top_quartile", "Top quartile"),
-                 ("gap_to_median", "Gap to median"), ("position", "Position")),
-          charts_(lambda: charts.sustained_chart(sustained, currency), height=100)]),
+                 ("gap_to_median", "Gap to median"), ("position", "Position"))]),
+        ("Top risks",
+         "Where the most value is at risk: planned total − risk-adjusted forecast (forecast × confidence), "
+         "financial flow benefits.",
+         [table_("Benefits with the most value at risk", c.get("risk_benefits"), ("benefit_name", "Benefit"),
+                 ("project_name", "Project"), ("value_at_risk", "Value at risk"),
+                 ("planned_total", "Planned total"), ("realisation_rate", "Realisation rate"), ("rag", "RAG")),
+          table_("Projects with the most value at risk", c.get("risk_projects"), ("project_name", "Project"),
+                 ("project_id", "Code"), ("value_at_risk", "Value at risk"), ("planned_total", "Planned total"),
+                 ("rag", "Delivery RAG"))]),
     )
     for k, (title, sub, blocks) in enumerate(pages):
         progress(0.05 + 0.5 * k / len(pages), f"drawing charts: {title}")
@@ -481,6 +499,6 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
                 _small_table(pdf, *block[1:], currency=currency)
                 pdf.ln(4)
     progress(0.6, "writing the scorecard table")
-    _scorecard_table(pdf, card, progress)
+    _scorecard_table(pdf, card, progress, max_pages=MAX_PAGES - pdf.page_no())
     progress(0.95, "saving the PDF")
     return bytes(pdf.output())

@@ -22,14 +22,20 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from ..measures import (
+    CHART_TOP,
     MEASURES,
     Measure,
     Scope,
+    delivery_density,
     delivery_rollup,
     headline,
     measure_tables,
     over_tables,
+    realisation,
+    rollup_top,
     side_by_side,
+    sustained_top,
+    value_at_risk,
     value_timeline,
 )
 from ..settings import Settings
@@ -106,6 +112,9 @@ class Scorecard:
     table: pa.Table
     tables: dict[str, pa.Table] = field(default_factory=dict)
     timeline: pa.Table | None = None
+    # What the board pack's charts show, from the measures layer (SPEC §11): realisation per objective
+    # and portfolio, the delivery roll-up's largest groups, sustained value, value at risk, density.
+    chart_tables: dict[str, pa.Table] = field(default_factory=dict)
 
     @property
     def scope_text(self) -> str:
@@ -192,4 +201,21 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     table = _to_table(rows, _total_row(tiles, settings) if rows.num_rows else None)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
-                     headline=tiles, table=table, tables=tables, timeline=read["timeline"])
+                     headline=tiles, table=table, tables=tables, timeline=read["timeline"],
+                     chart_tables=chart_tables(store, tables, as_of, scope, settings))
+
+
+def chart_tables(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> dict:
+    """Return the rows the board pack's charts draw, each read over the scorecard's own tables."""
+    level = "programme" if scope.portfolio else "portfolio"
+    rollup = delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
+    return {
+        "level": level,
+        "realisation_objective": realisation(store, as_of, "strategic_objective", scope, settings, CHART_TOP, tables),
+        "realisation_group": realisation(store, as_of, level, scope, settings, CHART_TOP, tables),
+        "rollup": rollup_top(store, rollup, level, CHART_TOP, settings),
+        "sustained": sustained_top(store, tables["sustained"], CHART_TOP),
+        "risk_benefits": value_at_risk(store, as_of, "benefit", scope, settings, 10, tables),
+        "risk_projects": value_at_risk(store, as_of, "project", scope, settings, 10, tables),
+        "density": delivery_density(store, tables["delivery"]),
+    }

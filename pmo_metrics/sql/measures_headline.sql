@@ -30,11 +30,8 @@ b AS (
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
 ),
 monthly AS (
-    -- Portfolio NPV and ROI to date (SPEC §4 financial return): the monthly cash flows of the
-    -- projects in scope, in the reporting currency, discounted from the portfolio's own first
-    -- month, not the sum of project NPVs, which are each valued at a different date. A month
-    -- counts the benefits realised to date and forecast after m, less the costs actual to date
-    -- and forecast after m.
+    -- Portfolio ROI to date (SPEC §4 financial return): the monthly cash flows of the projects in
+    -- scope, in the reporting currency: benefits realised to date less the costs actual to date.
     SELECT period AS month,
            coalesce(sum(CASE WHEN period <= $as_of THEN realised_value ELSE forecast_value END), 0) AS benefit,
            coalesce(sum(CASE WHEN period <= $as_of THEN actual_cost ELSE forecast_cost END), 0) AS cost
@@ -43,13 +40,21 @@ monthly AS (
     GROUP BY period
 ),
 flows AS (
-    SELECT sum((benefit - cost) * power(1 + $rate, -datediff('month', first, month) / 12.0)) AS npv,
-           sum(benefit) FILTER (WHERE month <= $as_of) AS realised,
+    SELECT sum(benefit) FILTER (WHERE month <= $as_of) AS realised,
            sum(cost) FILTER (WHERE month <= $as_of) AS spent
-    FROM monthly, (SELECT min(month) AS first FROM monthly)
+    FROM monthly
+),
+project_npv AS (
+    -- Portfolio NPV (SPEC §11 roll-ups add up): the sum of the projects' NPVs of measures_returns.sql,
+    -- each discounted from its own first month, reporting-currency projects only. One project's stray
+    -- early period moves its own NPV and no other.
+    SELECT sum((f.benefit - f.cost) * power(1 + $rate, -f.t / 12.0)) AS npv
+    FROM project_flows($as_of, $portfolio, $programme, $objective, $currency) AS f
+    SEMI JOIN (SELECT project_id FROM scoped_projects($as_of, $portfolio, $programme, $objective, $currency)
+               WHERE currency = upper($currency)) AS p USING (project_id)
 ),
 r AS (
-    SELECT npv, ratio(realised - spent, spent) AS roi FROM flows
+    SELECT project_npv.npv, ratio(realised - spent, spent) AS roi FROM flows, project_npv
 )
 SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planned_to_date) AS realisation_rate,
        b.planned_total, b.forecast_total, ratio(b.forecast_total - b.planned_total, b.planned_total) AS erosion,

@@ -4,8 +4,8 @@
 -- scorecard_portfolios (the two delivery roll-ups). In scorecard order: per portfolio, per
 -- programme its projects then its roll-up rows (one per currency), then the portfolio's roll-ups.
 -- Level 3 amounts sum the financial flow benefits in the row's currency; ratios are recomputed
--- from the sums; a group's NPV moves each project's NPV from its own first month to the group's
--- first month, which is the NPV of the group's summed cash flows (SPEC §4 level 3).
+-- from the sums; a group's NPV is the sum of its projects' NPVs, each from its own first month
+-- (SPEC §11 roll-ups add up: one project's stray early period changes no other figure).
 WITH flows AS (
     SELECT project_id, currency, planned_to_date, realised_to_date, planned_total, forecast_total
     FROM scorecard_benefits
@@ -61,12 +61,9 @@ benefit_sums AS (
 ),
 group_returns AS (
     SELECT row, portfolio, programme, project_id, currency,
-           sum(npv * power(1 + $rate, -datediff('month', first, first_month) / 12.0))
-               FILTER (WHERE npv IS NOT NULL AND first_month IS NOT NULL) AS npv,
+           sum(npv) AS npv,
            ratio(sum(returned_to_date) - sum(returns_ac), sum(returns_ac)) AS roi
-    FROM (SELECT *, min(first_month) FILTER (WHERE npv IS NOT NULL)
-                        OVER (PARTITION BY row, portfolio, programme, project_id, currency) AS first
-          FROM members WHERE row <> 'project')
+    FROM members WHERE row <> 'project'
     GROUP BY ALL
 )
 SELECT g.row, g.portfolio, g.programme, g.project_id, g.project_name, g.stage, g.currency,

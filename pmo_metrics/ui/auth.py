@@ -18,18 +18,14 @@ from streamlit import config as st_config
 
 from .. import access
 from ..access import AccessDenied, RoleMapError, User
+from ..formatting import escape_markdown
 from ..measures import Scope
 from ..store import Store, StoreBusy, StoreError
 
 LOCAL_BADGE = "Local mode — no sign-in; everyone using this address has full rights"
-_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+!|~:$"  # enough mid-line; "." and "-" only matter at line start
 
 T = TypeVar("T")
 
-
-def escape_markdown(text: str) -> str:
-    """Return text with markdown specials escaped, so a claim from the identity provider shows as typed."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
 
 
 def _secrets() -> dict:

@@ -246,3 +246,81 @@ def supplying_uploads(path: str, version: tuple, as_of: dt.date, kinds: tuple[st
         ))
     frame = pd.concat(frames, ignore_index=True)
     return frame.sort_values(["upload_id", "sheet"], ascending=[False, True]).reset_index(drop=True)
+
+
+# -- what charts show beside the tables (measures layer, SPEC §11) ------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def settings(path: str, version: tuple):
+    """Return the stored settings (thresholds for labels, currency)."""
+    return _store_at(path).settings()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _realisation(path: str, version: tuple, as_of: dt.date, scope: tuple, by: str, top: int | None) -> pd.DataFrame:
+    return measures.realisation(_store_at(path), as_of, by, Scope(*scope), top=top).to_pandas()
+
+
+def realisation(ctx: Context, by: str, top: int | None = measures.CHART_TOP,
+                scope: Scope | None = None) -> pd.DataFrame:
+    """Return planned and realised value to date, rate and RAG per group (the largest `top` and "Others")."""
+    args = (scope.portfolio, scope.programme, scope.objective) if scope else ctx.scope_args
+    return _realisation(ctx.path, ctx.version, ctx.as_of, args, by, top)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def s_curve(path: str, version: tuple, as_of: dt.date, project_id: str) -> pd.DataFrame:
+    """Return one project's cumulative PV, EV, AC and forecast cost per month."""
+    return measures.s_curve(_store_at(path), as_of, project_id).to_pandas()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def benefit_timeline(path: str, version: tuple, as_of: dt.date, benefit_id: str) -> pd.DataFrame:
+    """Return one benefit's planned, realised and forecast value per month (cumulative for a flow)."""
+    return measures.benefit_timeline(_store_at(path), as_of, benefit_id).to_pandas()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _value_at_risk(path: str, version: tuple, as_of: dt.date, scope: tuple, level: str) -> pd.DataFrame:
+    return measures.value_at_risk(_store_at(path), as_of, level, Scope(*scope)).to_pandas()
+
+
+def value_at_risk(ctx: Context, level: str) -> pd.DataFrame:
+    """Return the five benefits or projects with the most value at risk."""
+    return _value_at_risk(ctx.path, ctx.version, ctx.as_of, ctx.scope_args, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _density(path: str, version: tuple, as_of: dt.date, scope: tuple) -> pd.DataFrame:
+    delivery = measures.measure_table(_store_at(path), "delivery", as_of, Scope(*scope))
+    return measures.delivery_density(_store_at(path), delivery).to_pandas()
+
+
+def delivery_density(ctx: Context, scope: Scope | None = None) -> pd.DataFrame:
+    """Return the projects per CPI × SPI cell (the quadrant at scale)."""
+    args = (scope.portfolio, scope.programme, scope.objective) if scope else ctx.scope_args
+    return _density(ctx.path, ctx.version, ctx.as_of, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rollup_top(path: str, version: tuple, as_of: dt.date, scope: tuple, level: str) -> pd.DataFrame:
+    store = _store_at(path)
+    rollup = measures.delivery_rollup(store, as_of, level, Scope(*scope))
+    return measures.rollup_top(store, rollup, level).to_pandas()
+
+
+def rollup_top(ctx: Context, level: str) -> pd.DataFrame:
+    """Return the delivery roll-up's largest groups by BAC and "Others"."""
+    return _rollup_top(ctx.path, ctx.version, ctx.as_of, ctx.scope_args, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sustained_top(path: str, version: tuple, as_of: dt.date, scope: tuple) -> pd.DataFrame:
+    store = _store_at(path)
+    return measures.sustained_top(store, measures.measure_table(store, "sustained", as_of, Scope(*scope))).to_pandas()
+
+
+def sustained_top(ctx: Context) -> pd.DataFrame:
+    """Return the benefits with the most value realised after closure, and "Others"."""
+    return _sustained_top(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)

@@ -30,3 +30,7 @@ NO_SAMPLE_ENV = "PMO_METRICS_NO_SAMPLE"
 
 # The context (database, version, month, scope) the router's filters define for this run.
 CONTEXT = "page_context"
+
+# The drill-down's path in the address bar (views/drilldown.py): one query parameter per level.
+DRILL_URL = {"portfolio": "drill_portfolio", "programme": "drill_programme", "project": "drill_project",
+             "benefit": "drill_benefit"}

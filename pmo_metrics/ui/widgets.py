@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import streamlit as st
 
-from .. import measures
+from .. import formatting, measures
 from ..charts import RAG_LABELS
 from ..measures import Scope
 from ..store import StoreBusy, StoreError
@@ -31,33 +31,26 @@ def _is_number(value: object) -> bool:
                                                                                  or math.isinf(value)))
 
 
-_MONEY_UNITS = ((1.0, ""), (1e3, "k"), (1e6, "m"), (1e9, "bn"))
-
-
 def money(value: object, currency: str | None = "GBP", significant: int | None = None) -> str:
-    """Return an amount in compact board style: 'GBP 4.40m', 'GBP −120k' ('4.40m' without a currency).
+    """Return an amount in the product's one money format (formatting.money): £950, £12.4k, −£13.2m.
 
-    Two decimals in thousands and up, or with `significant` that many significant digits (the
-    overview's tiles, whose boxes fit 'GBP −878m' but not 'GBP −877.85m'). An amount that rounds up
-    to 1,000 of a unit is shown in the next one ('GBP 1.00m', not 'GBP 1,000.00k').
+    `significant` is accepted for older callers; every amount has three significant digits.
     """
-    if not _is_number(value):
-        return "—"
-    size = abs(value)
-    largest = max((i for i, (limit, _) in enumerate(_MONEY_UNITS) if size >= limit), default=0)
-    for limit, suffix in _MONEY_UNITS[largest:]:
-        scaled = size / limit
-        decimals = 0 if not suffix else 2 if significant is None else max(0, significant - len(f"{scaled:.0f}"))
-        if round(scaled, decimals) < 1000:
-            break
-    text = f"{scaled:,.{decimals}f}"
-    sign = "−" if value < 0 and float(text.replace(",", "")) != 0 else ""
-    return f"{currency} {sign}{text}{suffix}" if currency else f"{sign}{text}{suffix}"
+    return formatting.money(value, currency)
 
 
-def pct(value: object, digits: int = 1) -> str:
-    """Return a fraction as a percentage text ('95.7%'); '—' when empty."""
-    return f"{value:.{digits}%}" if _is_number(value) else "—"
+def text(value: object) -> str:
+    """Return user text (a name, an id, an owner) escaped for st.markdown, captions, headers, labels,
+    metric labels and help tooltips, so it shows as typed and never as a link, image, colour or formula."""
+    return formatting.escape_markdown(value)
+
+
+def pct(value: object, digits: int = 1, thresholds: tuple[float, ...] = ()) -> str:
+    """Return a fraction as a percentage text ('95.7%'); '—' when empty. With RAG `thresholds` the
+    label is cut so that equal labels never carry different colours (formatting.rag_safe_percent)."""
+    if thresholds:
+        return formatting.rag_safe_percent(value, thresholds, digits)
+    return f"{value:.{digits}%}".replace("-", formatting.MINUS) if _is_number(value) else "—"
 
 
 def ratio(value: object) -> str:
@@ -108,7 +101,9 @@ def _filters_to_url(as_of: dt.date, scope: Scope) -> None:
     chosen = {"month": f"{as_of:%Y-%m}", "portfolio": scope.portfolio, "programme": scope.programme,
               "objective": scope.objective}
     current = {name: value for name, value in chosen.items() if value is not None}
-    if dict(st.query_params) != current:
+    # The drill-down's own parameters stay (views/drilldown.py owns them).
+    current.update({k: v for k, v in st.query_params.to_dict().items() if k in state.DRILL_URL.values()})
+    if st.query_params.to_dict() != current:
         st.query_params.from_dict(current)
 
 
@@ -158,10 +153,10 @@ def sidebar_filters() -> data.Context:
 
 
 def scope_label(scope: Scope) -> str:
-    """Return the scope in words ('All portfolios' or 'Digital › Platforms · objective …')."""
-    parts = [p for p in (scope.portfolio, scope.programme) if p]
-    text = " › ".join(parts) if parts else "All portfolios"
-    return text + (f" · {scope.objective}" if scope.objective else "")
+    """Return the scope in words ('All portfolios' or 'Digital › Platforms · objective …'), escaped for Markdown."""
+    parts = [text(p) for p in (scope.portfolio, scope.programme) if p]
+    words = " › ".join(parts) if parts else "All portfolios"
+    return words + (f" · {text(scope.objective)}" if scope.objective else "")
 
 
 def page_header(title: str, ctx: data.Context, blurb: str = "") -> None:
@@ -214,7 +209,13 @@ COUNTS = {"benefits", "benefits_owned", "projects", "projects_without_ev", "kpis
           "planned_months_after_end"}
 
 
-def _column_config(columns: Iterable[str], currency: str) -> dict:
+# Level 3 amounts: money when every row is a financial benefit (or an objective, which sums only
+# those), so shown to the whole unit (no pence above £1k, SPEC §11); a reading in another unit keeps decimals.
+MONEY_AMOUNTS = {"planned_to_date", "realised_to_date", "planned_total", "forecast_total", "benefit_variance",
+                 "risk_adjusted_forecast"}
+
+
+def _column_config(columns: Iterable[str], currency: str, money_amounts: bool = False) -> dict:
     config = {}
     for name in columns:
         measure = measures.MEASURES.get(name)
@@ -227,6 +228,8 @@ def _column_config(columns: Iterable[str], currency: str) -> dict:
             percent = name not in ("cpi", "spi", "tcpi", "bcr", "relative_index")
             config[name] = st.column_config.NumberColumn(label, help=helptext,
                                                          format="percent" if percent else "%.2f")
+        elif measure.unit == "number" and money_amounts and name in MONEY_AMOUNTS:
+            config[name] = st.column_config.NumberColumn(f"{label} ({currency})", help=helptext, format="%,.0f")
         elif measure.unit == "number" and name in COUNTS:
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
         elif measure.unit == "number":
@@ -234,12 +237,37 @@ def _column_config(columns: Iterable[str], currency: str) -> dict:
         elif measure.unit == "months":
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
         else:
-            config[name] = st.column_config.TextColumn(label, help=helptext)
+            # The key columns stay in view when a wide table scrolls (SPEC §11: no clipped keys at 1,280 px).
+            config[name] = st.column_config.TextColumn(label, help=helptext, pinned=name in KEY_COLUMNS)
     return config
+
+
+KEY_COLUMNS = {"project_id", "project_name", "benefit_id", "benefit_name", "kpi_id", "kpi_name", "metric",
+               "strategic_objective"}
+# Codes shown as words (SPEC §11): the stored values stay codes in exports and the CLI.
+WORDS = {
+    "category": {"financial": "Financial", "non_financial": "Non-financial"},
+    "direction": {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better"},
+    "measure": {"flow": "Flow (summed over months)", "level": "Level (a reading)"},
+    "aggregation": {"sum": "Sum", "last": "Last", "mean": "Mean"},
+    "grain": {"month": "Month", "quarter": "Quarter to date", "year": "Year to date"},
+    "stage": {"initiation": "Initiation", "planning": "Planning", "execution": "Execution", "closing": "Closing",
+              "closed": "Closed"},
+}
+
+
+def words(column: str, value: object) -> object:
+    """Return a stored code as the words users read ('non_financial' → 'Non-financial', 'spend:X' → 'Spend · X')."""
+    if column == "kpi_id" and isinstance(value, str) and value.startswith("spend:"):
+        return f"Spend · {value[len('spend:'):]}"
+    return WORDS.get(column, {}).get(value, value) if isinstance(value, str) else value
 
 
 def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
+    for name in set(WORDS) | {"kpi_id"}:
+        if name in out.columns:
+            out[name] = out[name].map(lambda v, n=name: words(n, v))
     for name in out.columns:
         if out[name].dtype == object:
             sample = out[name].dropna().head(20).tolist()
@@ -257,12 +285,35 @@ def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *
                    height: int | str = "auto", on_select: str = "ignore", selection_mode: str = "single-row"):
     """Render a measures table with labelled, formatted columns (RAG as text, months as YYYY-MM)."""
     present = [c for c in columns if c in frame.columns]
-    shown = _display_frame(frame[present])
+    shown = styled(frame[present])
     kwargs = {"key": key, "on_select": on_select}
     if on_select != "ignore":
         kwargs["selection_mode"] = selection_mode
-    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency),
+    financial = "category" not in frame.columns or bool((frame["category"] == "financial").all())
+    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency, financial),
                         height=height, placeholder="—", **kwargs)
+
+
+RAG_CELL_COLOURS = {"Green · on track": "#CCEBE1", "Amber · watch": "#FBE7B8", "Red · off track": "#F6D2BF"}
+
+
+def _rag_cell(value: object) -> str:
+    colour = RAG_CELL_COLOURS.get(value)
+    return f"background-color: {colour}" if colour else ""
+
+
+def styled(frame: pd.DataFrame):
+    """Return a display frame with its RAG cells coloured (the words stay, so colour is not the only cue)."""
+    shown = _display_frame(frame)
+    rag_columns = [c for c in ("rag", "kpi_rag", "delivery_rag", "benefits_rag") if c in shown.columns]
+    if not rag_columns or shown.empty:
+        return shown
+    return shown.style.map(_rag_cell, subset=rag_columns)
+
+
+def rag_table(frame: pd.DataFrame, column_config: dict, key: str | None = None):
+    """Render a small table whose RAG column shows words on a RAG-coloured cell."""
+    return st.dataframe(styled(frame), hide_index=True, placeholder="—", column_config=column_config, key=key)
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
@@ -274,6 +325,24 @@ def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV
     table = pa.Table.from_pandas(frame, preserve_index=False)
     st.download_button(label, data=to_csv(table), file_name=file_name, mime="text/csv", key=key,
                        icon=":material/download:")
+
+
+# -- charts -----------------------------------------------------------------------------------
+
+
+def chart(figure, key: str, on_select: str | None = None, caption: str | None = None):
+    """Render an Altair chart full width; ask for clicks only when it defines a selection (an empty
+    chart has none, and Streamlit refuses on_select then). Return the selection event, or None."""
+    from ..charts import selection_names
+
+    if on_select and selection_names(figure):
+        event = st.altair_chart(figure, width="stretch", on_select=on_select, key=key)
+    else:
+        st.altair_chart(figure, width="stretch", key=key)
+        event = None
+    if caption:
+        st.caption(caption)
+    return event
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -309,3 +378,16 @@ def selected(event, param: str, field: str) -> list:
     if isinstance(points, dict):  # interval selections come back as {field: [low, high]}
         return list(points.get(field) or [])
     return [p[field] for p in points if isinstance(p, dict) and field in p]
+
+
+def app_icon():
+    """Return the app's favicon, drawn here: a named Material icon would be fetched from a web font
+    service by the browser, and the app must need nothing from the internet (SPEC §11)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 63, 63), radius=12, fill=(0, 114, 178, 255))
+    for i, height in enumerate((18, 30, 42)):  # three rising bars: value growing
+        draw.rectangle((12 + i * 15, 52 - height, 22 + i * 15, 52), fill=(255, 255, 255, 255))
+    return image

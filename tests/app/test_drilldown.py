@@ -1,5 +1,6 @@
 """Drill-down page: portfolio → programme → project → benefit, each with its measures and source uploads."""
 
+from pmo_metrics.formatting import escape_markdown
 from tests.app.conftest import assert_clean, open_app
 
 
@@ -26,7 +27,22 @@ def test_a_new_portfolio_resets_the_lower_levels(sample_store):
     at.selectbox(key="drill_project").select_index(1).run()
     at.selectbox(key="drill_portfolio").select_index(1).run()
     assert_clean(at)
-    assert at.selectbox(key="drill_project").value is None  # "All projects" again
+    assert at.selectbox(key="drill_project").index == 0  # "All projects" again
+    assert "drill_project" not in at.query_params and at.query_params["drill_portfolio"]
+
+
+def test_the_drilldown_path_is_read_from_the_address_bar(sample_store):
+    at = open_app("views/drilldown.py")
+    at.selectbox(key="drill_project").select_index(1).run()
+    project = at.query_params["drill_project"]
+    project = project[0] if isinstance(project, list) else project
+    assert project and any(s.value.startswith(f"Project {escape_markdown(project)}") for s in at.subheader)
+    # Back in the browser gives the page the address before the step: the portfolio level again
+    at.query_params.pop("drill_project")
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="drill_project").index == 0
+    assert not any(s.value.startswith("Project ") for s in at.subheader)
 
 
 def test_drilldown_on_an_empty_database(empty_store):

@@ -13,7 +13,7 @@ def test_overview_on_the_sample(sample_store):
     at = open_app()
     assert_clean(at)
     tiles = _tiles(at)
-    assert tiles["Realised to date"].startswith("GBP ")
+    assert tiles["Realised to date"].startswith("£")  # one money format (SPEC §7.4)
     assert tiles["Realisation rate"].endswith("%")
     assert {"Portfolio CPI", "Portfolio SPI", "NPV", "ROI to date", "Erosion (forecast vs plan)"} <= set(tiles)
     # Month-on-month deltas against the previous stored month.

@@ -26,14 +26,23 @@ WITH monthly AS (
                          WHERE currency = upper($currency))
     GROUP BY month
 ),
+per_project AS (
+    -- SPEC §11: the portfolio NPV is the sum of project NPVs, each from its own first month
+    SELECT sum(c.cash_flow * power(1 + $rate, -datediff('month', f.first, c.month) / 12.0)) AS npv
+    FROM project_cashflows($as_of, $portfolio, $programme, $objective, $currency) AS c
+    JOIN (SELECT project_id, min(month) AS first
+          FROM project_cashflows($as_of, $portfolio, $programme, $objective, $currency) GROUP BY project_id) AS f
+      USING (project_id)
+    WHERE c.project_id IN (SELECT project_id FROM scoped_projects($as_of, $portfolio, $programme, $objective, $currency)
+                           WHERE currency = upper($currency))
+),
 r AS (
-    SELECT sum(cash_flow * power(1 + $rate, -datediff('month', first, month) / 12.0)) AS npv,
-           sum(benefit) FILTER (WHERE month <= $as_of) AS realised,
+    SELECT sum(benefit) FILTER (WHERE month <= $as_of) AS realised,
            sum(cost) FILTER (WHERE month <= $as_of) AS spent
-    FROM monthly, (SELECT min(month) AS first FROM monthly)
+    FROM monthly
 )
-SELECT r.npv, ratio(r.realised - r.spent, r.spent) AS roi
-FROM r
+SELECT per_project.npv, ratio(r.realised - r.spent, r.spent) AS roi
+FROM r, per_project
 """
 
 

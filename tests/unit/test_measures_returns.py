@@ -128,7 +128,7 @@ def test_discount_rate_zero_gives_plain_sum(yearly):
     assert row["npv"] == pytest.approx(sum(YEARLY))
 
 
-def test_headline_portfolio_npv_discounts_from_the_portfolio_first_month(tmp_path):
+def test_headline_portfolio_npv_is_the_sum_of_project_npvs(tmp_path):
     store = make_store(
         tmp_path, "2026-12",
         projects=[project(), project(project_id="P2")],
@@ -137,6 +137,8 @@ def test_headline_portfolio_npv_discounts_from_the_portfolio_first_month(tmp_pat
         benefits=[benefit()], benefit_values=[value(period=p, realised_value=30) for p in months("2026-02", 6)],
     )
     tiles = headline(store, dt.date(2026, 12, 1), settings=R5)
-    flows = [-100] + [30] * 5 + [30 - 50]
-    assert tiles["npv"] == pytest.approx(npf.npv(1.05 ** (1 / 12) - 1, flows), abs=1e-6)
+    # SPEC §11: each project discounted from its own first month (P1 from Jan, P2 from Jul), then summed
+    p1 = npf.npv(1.05 ** (1 / 12) - 1, [-100] + [30] * 6)
+    p2 = -50.0
+    assert tiles["npv"] == pytest.approx(p1 + p2, abs=1e-6)
     assert tiles["roi"] == pytest.approx((180 - 150) / 150)

@@ -180,7 +180,7 @@ def test_headline(rich):
     assert (tiles["projects"], tiles["benefits"], tiles["projects_other_currency"]) == (3, 2, 1)
     assert tiles["rag"] == {
         "delivery": {"green": 0, "amber": 1, "red": 0, "none": 2},  # P1 at 0.9; P2 and P3 have no EV
-        "kpi": {"green": 1, "amber": 0, "red": 0, "none": 2},  # K1; the two spend KPIs have no target
+        "kpi": {"green": 1, "amber": 0, "red": 0, "none": 0},  # K1; the spend rows are not KPIs (SPEC §11)
         "benefits": {"green": 1, "amber": 0, "red": 1, "none": 0},  # B1 at 1.0; B2 at (1 - 0) / (5 - 0)
         "benchmarks": {"green": 0, "amber": 0, "red": 1, "none": 0},
         "sustained": {"green": 0, "amber": 0, "red": 0, "none": 1},
@@ -189,7 +189,7 @@ def test_headline(rich):
 
 def test_headline_kpi_rag_counts_the_month_grain(rich):
     # K1 (attainment 1) is green; the two spend KPIs have no target, so no RAG.
-    assert headline(rich, MAR)["rag"]["kpi"] == {"green": 1, "amber": 0, "red": 0, "none": 2}
+    assert headline(rich, MAR)["rag"]["kpi"] == {"green": 1, "amber": 0, "red": 0, "none": 0}  # no spend rows
 
 
 def test_headline_of_an_empty_store(tmp_path):

@@ -1,26 +1,39 @@
-"""The compact amounts of the pages and tiles (pmo_metrics/ui/widgets.money)."""
+"""The product's one money format (SPEC §7.4, §11): pages, tiles, tables, charts and the PDF."""
 
 import pytest
 
-from pmo_metrics.ui.widgets import money
+from pmo_metrics.exports.common import compact_money
+from pmo_metrics.formatting import money, money_exact
+from pmo_metrics.ui.widgets import money as page_money
 
 
-@pytest.mark.parametrize(("value", "board", "tile"), [
-    (4_400_000, "GBP 4.40m", "GBP 4.40m"),
-    (13_190_000, "GBP 13.19m", "GBP 13.2m"),
-    (138_450_000, "GBP 138.45m", "GBP 138m"),
-    (-877_850_000, "GBP −877.85m", "GBP −878m"),
-    (10_690_000_000, "GBP 10.69bn", "GBP 10.7bn"),
-    (-120_000, "GBP −120.00k", "GBP −120k"),
-    (950, "GBP 950", "GBP 950"),
-    (999_999, "GBP 1.00m", "GBP 1.00m"),  # rounds up into the next unit, not "1,000.00k"
-    (999.6, "GBP 1.00k", "GBP 1.00k"),
-    (-0.2, "GBP 0", "GBP 0"),  # no "−0"
+@pytest.mark.parametrize(("value", "currency", "text"), [
+    (950, "GBP", "£950"),
+    (12_400, "GBP", "£12.4k"),
+    (13_190_000, "GBP", "£13.2m"),
+    (519_000_000_000, "GBP", "£519bn"),
+    (4_400_000, "GBP", "£4.40m"),
+    (138_450_000, "GBP", "£138m"),
+    (-877_850_000, "GBP", "−£878m"),
+    (-120_000, "USD", "−$120k"),
+    (1_250, "EUR", "€1.25k"),
+    (2_500_000, "CHF", "CHF 2.50m"),
+    (999_999, "GBP", "£1.00m"),   # rounds up into the next unit, not "£1,000k"
+    (999.6, "GBP", "£1.00k"),
+    (12.49, "GBP", "£12"),        # no pence anywhere
+    (-0.2, "GBP", "£0"),          # no "−0"
+    (1_234_000_000_000, "GBP", "£1,234bn"),
+    (5_000, None, "5.00k"),
 ])
-def test_amounts_are_compact_and_a_tile_keeps_three_significant_digits(value, board, tile):
-    assert money(value) == board
-    assert money(value, "GBP", significant=3) == tile
-    assert len(money(value, "GBP", significant=3)) <= len("GBP −878m") or abs(value) >= 1e9
+def test_one_money_format(value, currency, text):
+    assert money(value, currency) == text
+    assert page_money(value, currency) == text
+    assert compact_money(value, currency) == text
+
+
+def test_exact_amounts_for_tooltips_and_help():
+    assert money_exact(12_345_678.4, "GBP") == "£12,345,678"
+    assert money_exact(-950, "USD") == "−$950"
 
 
 @pytest.mark.parametrize("value", [None, float("nan"), float("inf"), "12"])
