@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from pmo_metrics import access
 from pmo_metrics.access import AccessDenied, User
+from pmo_metrics.formatting import escape_markdown
 from pmo_metrics.measures import Scope
 from pmo_metrics.ui import auth
 from pmo_metrics.ui import upload as logic
@@ -140,7 +141,7 @@ def test_a_broken_mapping_lets_nobody_in(sample_store):
 
 def test_a_viewer_sees_every_dashboard_page_but_no_upload_void_export_or_settings(sample_store):
     at = signed_in(VIEWER)
-    assert any("Signed in as vic@example.com · **Viewer**" in c for c in captions(at))
+    assert any(f"Signed in as {escape_markdown(VIEWER)} · **Viewer**" in c for c in captions(at))
     assert not any(auth.LOCAL_BADGE in c for c in captions(at))
     for page in DASHBOARD:
         assert reachable(at, page), page

@@ -1,0 +1,390 @@
+"""The command line of SPEC §5: `pmo-metrics COMMAND [--db PATH] …`.
+
+Exit codes: 0 success (an upload loaded or found to be a duplicate), 1 the input was rejected
+or the action refused, 2 usage. Problems print as a table; a traceback is never shown to a user
+(set PMO_METRICS_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .store import Store, StoreBusy, StoreError, mode_label
+
+if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
+    from .ingest import IngestResult
+    from .problems import Problem
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line argument the user must correct."""
+
+
+def _month(text: str):
+    try:
+        from .ingest import parse_month_argument
+
+        return parse_month_argument(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _units(text: str) -> str:
+    from .ingest import parse_units_argument
+
+    try:
+        return parse_units_argument(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $PMO_METRICS_DB, else data/pmo.duckdb)")
+    parser = argparse.ArgumentParser(prog="pmo-metrics", description="PMO value dashboard: load, measure, export.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("template", parents=[common], help="write an empty, documented input workbook")
+    p.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
+
+    commands.add_parser("demo", parents=[common], help="load the bundled sample portfolio")
+
+    p = commands.add_parser("ingest", parents=[common], help="validate and load workbooks or CSVs")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--as-of", type=_month, help="reporting month YYYY-MM (else About sheet, else file name)")
+    p.add_argument("--user", help="who is loading (recorded in the audit log)")
+    p.add_argument("--sheet", help="for CSV files: which sheet they hold (else taken from the file name)")
+    p.add_argument("--check", action="store_true", help="validate only; store nothing")
+    p.add_argument("--mode", choices=("full", "incremental"),
+                   help="full: each project's rows replace its earlier ones; incremental: only the periods "
+                        "given replace earlier ones (else the About sheet's mode cell, else full)")
+    p.add_argument("--complete", action="store_true", default=None,
+                   help="the upload lists every project of each portfolio it names; stored projects it leaves "
+                        "out have left the portfolio (else the About sheet's complete cell, else not complete)")
+    p.add_argument("--units", type=_units, help="money unit of the amounts: units (default), thousands (k, 000, "
+                                                "£000), millions (m, mn, £m) or billions (bn)")
+    p.add_argument("--mapping", metavar="NAME", help="read the files with this stored column mapping")
+    p.add_argument("--report", metavar="FILE.xlsx",
+                   help="if a file is rejected, write it back with its bad cells marked and every problem listed")
+
+    p = commands.add_parser("mappings", parents=[common], help="list the stored column mappings")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = commands.add_parser("uploads", parents=[common], help="the audit log of uploads")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = commands.add_parser("void", parents=[common], help="void an upload (its data stops counting)")
+    p.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    p.add_argument("--user", help="who is voiding (recorded in the audit log)")
+
+    p = commands.add_parser("close-month", parents=[common],
+                            help="close a reporting month: it counts as complete though projects have not reported")
+    p.add_argument("month", type=_month, metavar="YYYY-MM")
+    p.add_argument("--user", help="who is closing it (recorded in the audit log)")
+
+    p = commands.add_parser("measures", parents=[common], help="print one measures table")
+    p.add_argument("table", metavar="TABLE",
+                   choices=("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained",
+                            "membership", "completeness"))
+    p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--portfolio", help="only this portfolio")
+    p.add_argument("--programme", help="only this programme")
+    p.add_argument("--objective", help="only this strategic objective")
+
+    p = commands.add_parser("scorecard", parents=[common], help="export the scorecard (.xlsx, .pdf or .csv)")
+    p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
+    p.add_argument("--portfolio", help="only this portfolio")
+    p.add_argument("--programme", help="only this programme")
+    p.add_argument("-o", "--output", required=True, help="FILE.xlsx, FILE.pdf or FILE.csv")
+
+    p = commands.add_parser("backup", parents=[common], help="export the database to a new directory (Parquet)")
+    p.add_argument("directory", metavar="DIR", help="a new or empty directory")
+
+    p = commands.add_parser("restore", parents=[common], help="import a backup into a new database file (--db)")
+    p.add_argument("directory", metavar="DIR", help="a directory written by `pmo-metrics backup`")
+
+    p = commands.add_parser("settings", parents=[common], help="show settings, or set one: settings KEY VALUE")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    return parser
+
+
+def format_table(headers: list[str], rows: list[list[object]], max_width: int | None = 70) -> str:
+    """Return rows as a plain fixed-width text table (cells cut to `max_width`; None: never cut)."""
+    cells = [[("" if v is None else str(v)).replace("\n", " ")[:max_width] for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def format_problems(problems: list[Problem]) -> str:
+    """Return problems as a table: file, sheet, cell, column, value, problem — never cut short (SPEC §7.7)."""
+    rows = [[p.severity, p.file, p.sheet, p.cell, p.column, p.value, p.problem] for p in problems]
+    return format_table(["severity", "file", "sheet", "cell", "column", "value", "problem"], rows, max_width=None)
+
+
+def print_ingest(result: IngestResult, out=None) -> None:
+    """Print the outcome of an upload: one line per file, then every problem."""
+    out = out or sys.stdout
+    for f in result.files:
+        month = f.as_of.strftime("%Y-%m") if f.as_of else "?"
+        sheets = ", ".join(f"{name} {rows:,}" for name, rows in f.sheets.items()) or "-"
+        extra = f" (identical to upload {f.duplicate_of})" if f.duplicate_of else ""
+        upload = f" as upload {f.upload_id}" if f.upload_id and f.status == "loaded" else ""
+        print(f"{f.status}: {f.name}{upload}{extra} — as of {month}, {mode_label(f.mode, f.complete)}; "
+              f"rows: {sheets}", file=out)
+    problems = result.problems
+    if problems:
+        errors = sum(p.severity == "error" for p in problems)
+        print(f"\n{errors} error(s), {len(problems) - errors} warning(s):", file=out)
+        print(format_problems(problems), file=out)
+
+
+def _os_user() -> str | None:
+    """Return the operating-system user name for the audit log, when it can be told."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
+    # Read no more than one byte past the upload limit: an oversized file is refused by ingest
+    # all the same, without a multi-gigabyte file ever being held in memory.
+    limit = int(store.settings().max_upload_mb * 1024 * 1024)
+    files = []
+    for path in paths:
+        p = Path(path)
+        if not p.is_file():
+            raise UsageError(f"no such file: {path}")
+        with p.open("rb") as handle:
+            files.append((p.name, handle.read(limit + 1)))
+    return files
+
+
+def cmd_template(args, store: Store) -> int:
+    from .template import build_template
+
+    Path(args.output).write_bytes(build_template())
+    print(f"wrote the input template to {args.output}")
+    return EXIT_OK
+
+
+def cmd_demo(args, store: Store) -> int:
+    from .ingest import load_sample
+
+    results = load_sample(store)
+    for result in results:
+        print_ingest(result)
+    ok = all(r.ok for r in results)
+    print(f"sample portfolio loaded into {store.path}" if ok else "the sample did not load")
+    return EXIT_OK if ok else EXIT_REJECTED
+
+
+def cmd_ingest(args, store: Store) -> int:
+    files = _read_inputs(args.files, store)
+    csv_sheets = {name: args.sheet for name, _ in files} if args.sheet else None
+    if args.report and not args.report.lower().endswith(".xlsx"):
+        raise UsageError("the report must be a .xlsx file")
+    if args.check:
+        from .ingest import check
+
+        result, _ = check(store, files, args.as_of, csv_sheets, mode=args.mode, complete=args.complete,
+                          units=args.units, mapping=args.mapping)
+    else:
+        from .ingest import ingest
+
+        result = ingest(store, files, as_of=args.as_of, user=args.user or _os_user(),
+                        csv_sheets=csv_sheets, mode=args.mode, complete=args.complete, units=args.units,
+                        mapping=args.mapping)
+    print_ingest(result)
+    if args.report:
+        _write_reports(args.report, files, result)
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def _write_reports(path_text: str, files: list[tuple[str, bytes]], result: IngestResult) -> None:
+    """Write the error workbook of each file with errors (SPEC §7.7): to the path, or one per file when several."""
+    from .report import error_workbook
+
+    data_of = dict(files)
+    bad = [f for f in result.files if f.errors]
+    if not bad:
+        print(f"no file has errors; {path_text} not written")
+        return
+    path = Path(path_text)
+    for outcome in bad:
+        target = path if len(bad) == 1 else path.with_name(f"{path.stem} - {Path(outcome.name).stem}.xlsx")
+        target.write_bytes(error_workbook(outcome.name, data_of.get(outcome.name, b""), outcome.problems))
+        print(f"wrote the problems of {outcome.name} to {target}")
+
+
+def cmd_mappings(args, store: Store) -> int:
+    from .mapping import stored_mappings
+
+    found = stored_mappings(store)
+    if args.format == "json":
+        print(json.dumps([{"name": m.name, "sheet": m.sheet, "columns": m.columns, "value_maps": m.value_maps}
+                          for m in found], indent=1))
+        return EXIT_OK
+    if not found:
+        print("no column mappings yet: make one on the Upload page (map your columns)")
+        return EXIT_OK
+    rows = [[m.name, m.sheet, "; ".join(f"{h} -> {c or 'ignore'}" for h, c in m.columns.items()),
+             "; ".join(f"{c}: " + ", ".join(f"{a} -> {b}" for a, b in v.items()) for c, v in m.value_maps.items())]
+            for m in found]
+    print(format_table(["name", "sheet", "columns", "values"], rows, max_width=None))
+    return EXIT_OK
+
+
+def cmd_uploads(args, store: Store) -> int:
+    table = store.uploads()
+    rows = table.to_pylist()
+    if args.format == "json":
+        print(json.dumps(rows, default=str, indent=1))
+        return EXIT_OK
+    if args.format == "csv":
+        from .formatting import to_csv
+
+        sys.stdout.write(to_csv(table))
+        return EXIT_OK
+    if not rows:
+        print("no uploads yet: run `pmo-metrics demo` or `pmo-metrics ingest FILE`")
+        return EXIT_OK
+    out = []
+    for r in rows:
+        sheets = ", ".join(f"{k} {v:,}" for k, v in json.loads(r["sheets"] or "{}").items())
+        messages = json.loads(r["messages"] or "[]")
+        errors = sum(1 for m in messages if m.get("severity") == "error")
+        out.append([r["upload_id"], r["status"], r["as_of"], mode_label(r["mode"], r["complete"]), r["file_name"],
+                    sheets, r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
+    print(format_table(["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"], out))
+    closures = store.closures().to_pylist()
+    if closures:
+        print("\nclosed months:")
+        print(format_table(["month", "closed by", "when"],
+                           [[c["month"], c["closed_by"] or "", str(c["closed_at"])[:19]] for c in closures]))
+    return EXIT_OK
+
+
+def cmd_close_month(args, store: Store) -> int:
+    from .measures import reporting_status
+
+    closed_now, by, when = store.close_month(args.month, user=args.user or _os_user())
+    status = reporting_status(store, args.month)
+    counts = f"{status.reported} of {status.projects} projects reported"
+    if closed_now:
+        print(f"{args.month:%Y-%m} closed by {by or 'unknown'} ({counts}); it now counts as complete")
+    else:
+        print(f"{args.month:%Y-%m} was already closed by {by or 'unknown'} at {str(when)[:19]} ({counts})")
+    return EXIT_OK
+
+
+def cmd_void(args, store: Store) -> int:
+    store.void(args.upload_id, user=args.user or _os_user())
+    print(f"upload {args.upload_id} voided; its data no longer counts")
+    return EXIT_OK
+
+
+def _scope(args):
+    from .measures import Scope
+
+    return Scope(portfolio=args.portfolio, programme=getattr(args, "programme", None),
+                 objective=getattr(args, "objective", None))
+
+
+def cmd_measures(args, store: Store) -> int:
+    from .formatting import to_csv, to_json
+    from .measures import measure_table
+
+    table = measure_table(store, args.table, args.as_of, _scope(args))
+    sys.stdout.write(to_json(table) + "\n" if args.format == "json" else to_csv(table))
+    return EXIT_OK
+
+
+def cmd_scorecard(args, store: Store) -> int:
+    from .exports import write_scorecard
+
+    path = Path(args.output)
+    if path.suffix.lower() not in (".xlsx", ".pdf", ".csv"):
+        raise UsageError("the output must end in .xlsx, .pdf or .csv")
+    path.write_bytes(write_scorecard(store, args.as_of, _scope(args), path.suffix.lower().lstrip(".")))
+    print(f"wrote the {args.as_of:%Y-%m} scorecard to {path}")
+    return EXIT_OK
+
+
+def cmd_settings(args, store: Store) -> int:
+    if args.key and args.value is None:
+        raise UsageError("give a value: pmo-metrics settings KEY VALUE")
+    if args.key:
+        try:
+            value = store.set_setting(args.key, args.value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"{args.key} = {value}")
+        return EXIT_OK
+    for key, value in store.settings().as_dict().items():
+        print(f"{key} = {value}")
+    return EXIT_OK
+
+
+def cmd_backup(args, store: Store) -> int:
+    from .backup import backup
+
+    print(f"backed up {store.path} to {backup(store, args.directory)}")
+    return EXIT_OK
+
+
+def cmd_restore(args, store: Store) -> int:
+    from .backup import restore
+
+    restored = restore(store, args.directory)
+    print(f"restored {args.directory} into {restored.path}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
+    "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "mappings": cmd_mappings,
+    "scorecard": cmd_scorecard,
+    "settings": cmd_settings,
+    "backup": cmd_backup, "restore": cmd_restore,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    store = Store(args.db)
+    try:
+        return COMMANDS[args.command](args, store)
+    except UsageError as exc:
+        print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, StoreBusy) as exc:
+        print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed by the unfinished step", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        if os.environ.get("PMO_METRICS_DEBUG"):
+            traceback.print_exc()
+        print(f"pmo-metrics {args.command}: unexpected error: {exc}. Nothing was changed. "
+              "Set PMO_METRICS_DEBUG=1 for details.", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""An upload end to end: size and duplicate checks, read, validate, decide the month, store.
+
+`check` validates without storing (the upload page's report); `ingest` stores when, and only
+when, every file of the batch is clean: a batch is all or nothing (SPEC §2 "a file with any
+error loads nothing", extended to the files uploaded together, which may refer to each other).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from .mapping import stored_mappings
+from .parsing import UNIT_CHOICES, parse_period_text, parse_units
+from .problems import Problem, audit_messages, error
+from .readers import RawFile, read_file, safe_file_name
+from .store import MODES, FileLoad, Store
+from .validate import CheckedFile, Rules, Validator, apply_units
+
+_MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_. ]?(0[1-9]|1[0-2])(?!\d)")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of an upload."""
+
+    name: str
+    status: str  # checked | loaded | rejected | duplicate
+    as_of: dt.date | None = None
+    sheets: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    upload_id: int | None = None
+    duplicate_of: int | None = None
+    sha256: str = ""  # of the bytes received, computed once
+    size: int = 0
+    mode: str = "full"  # SPEC §7.1, as decided for this file (flag, About sheet, default)
+    complete: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class IngestResult:
+    """The outcome of a batch: one entry per file."""
+
+    files: list[FileOutcome]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected."""
+        return all(f.status in ("checked", "loaded", "duplicate") for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+
+def month_from_file_name(name: str) -> dt.date | None:
+    """Return the YYYY-MM month written in a file name, if any."""
+    match = _MONTH_IN_NAME.search(name)
+    return dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+
+
+def parse_month_argument(text: str) -> dt.date:
+    """Return the month of a YYYY-MM argument; raise ValueError with a readable message."""
+    month = parse_period_text(text) if text else None
+    if month is None:
+        raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2026-10")
+    return month
+
+
+def parse_units_argument(text: str) -> str:
+    """Return the canonical money unit of a --units argument; raise ValueError with a readable message."""
+    unit = parse_units(text)
+    if unit is None:
+        raise ValueError(f"{text!r} is not a money unit; expected {UNIT_CHOICES}")
+    return unit
+
+
+def next_month(today: dt.date | None = None) -> dt.date:
+    """Return the month after today's: the latest reporting month an upload may have (SPEC §7.8)."""
+    today = today or dt.date.today()
+    return dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def _as_of_problem(outcome: FileOutcome, raw: RawFile, source: str, rules: Rules,
+                   today: dt.date | None) -> Problem | None:
+    """Return a located error when the reporting month is implausible (SPEC §7.8), else None."""
+    month, latest = outcome.as_of, next_month(today)
+    if month is None or rules.period_earliest <= month <= latest:
+        return None
+    where = {"flag": "the reporting month given", "about": "the About sheet's as_of",
+             "name": "the month in the file name"}[source]
+    located = {}
+    if source == "about" and "as_of" in raw.about_cells:
+        sheet, cell = raw.about_cells["as_of"].rsplit("!", 1)
+        located = {"sheet": sheet, "cell": cell, "column": "as_of"}
+    return error(outcome.name, f"not a plausible reporting month ({where}): expected a month from "
+                               f"{rules.period_earliest:%Y-%m} to next month, {latest:%Y-%m}",
+                 value=f"{month:%Y-%m}", code="as_of_out_of_range", **located)
+
+
+def _withheld_tables(item: CheckedFile) -> dict[str, pa.Table]:
+    """Return a checked file's withheld cells per store table, with the sheet they were on."""
+    tables: dict[str, list[pa.Table]] = {}
+    for sheet in item.sheets:
+        if sheet.withheld is not None and sheet.withheld.num_rows:
+            cells = sheet.withheld.append_column(
+                "sheet_name", pa.array([sheet.sheet_name] * sheet.withheld.num_rows, pa.string()))
+            tables.setdefault(sheet.spec.table, []).append(cells)
+    return {name: pa.concat_tables(parts) for name, parts in tables.items()}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _noop(_fraction: float, _text: str) -> None:
+    return None
+
+
+def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
+          csv_sheets: dict[str, str] | None = None, progress: Progress = _noop,
+          mode: str | None = None, complete: bool | None = None, *,
+          units: str | None = None, mapping: str | None = None,
+          today: dt.date | None = None) -> tuple[IngestResult, list]:
+    """Validate a batch without storing it; return the outcomes and the ready-to-store loads.
+
+    `mode` and `complete` (SPEC §7.1), when given, hold for every file; else each file's About
+    sheet `mode` and `complete` cells; else full and not complete. `units` is the upload's money
+    unit (else each file's About sheet, else units: SPEC §7.4); `mapping` the name of a stored
+    column mapping to read every file with (SPEC §7.6).
+    """
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"{mode!r} is not an upload mode; expected full or incremental")
+    settings = store.settings()
+    limit = int(settings.max_upload_mb * 1024 * 1024)
+    rules = Rules.from_settings(settings, today=today)
+    known_mappings = tuple(stored_mappings(store))
+    outcomes: list[FileOutcome] = []
+    raws: list[RawFile] = []
+    validator = Validator(rules=rules)  # checks each sheet on a worker thread while the next ones are parsed
+    try:
+        total = max(1, len(files))
+        for index, (name, data) in enumerate(files):
+            name = safe_file_name(name)
+            progress(0.1 + 0.5 * index / total, f"reading {name}")
+            outcome = FileOutcome(name, "checked", sha256=_sha256(data), size=len(data))
+            outcomes.append(outcome)
+            if len(data) > limit:
+                outcome.problems.append(error(name, "refused: the file is over the "
+                                                   f"{settings.max_upload_mb:g} MB upload limit", code="too_large"))
+                raws.append(RawFile(name, len(data)))
+                continue
+            duplicate = store.find_loaded_duplicate(outcome.sha256)
+            if duplicate is not None:
+                outcome.status, outcome.duplicate_of = "duplicate", duplicate
+                raws.append(RawFile(name, len(data)))
+                continue
+            if mapping and mapping not in {m.name for m in known_mappings}:
+                names = ", ".join(m.name for m in known_mappings) or "none is stored yet"
+                outcome.problems.append(error(name, f"no column mapping named {mapping!r} (stored: {names})",
+                                              code="unknown_mapping"))
+                raws.append(RawFile(name, len(data)))
+                continue
+            raw = read_file(name, data, (csv_sheets or {}).get(name), on_sheet=validator.submit,
+                            mappings=known_mappings, mapping_name=mapping)
+            raws.append(raw)
+        progress(0.6, "validating")
+        live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]
+        checked = validator.finish([r for _, r in live], store.known_keys())
+    except BaseException:
+        validator.close()
+        raise
+    by_name: dict[int, CheckedFile] = {id(o): c for (o, _), c in zip(live, checked, strict=True)}
+    loads = []
+    for outcome, raw in zip(outcomes, raws, strict=True):
+        item = by_name.get(id(outcome))
+        if item is None:
+            continue
+        apply_units(item, units or raw.about_units or "units")
+        outcome.problems = item.problems
+        outcome.sheets = {s.spec.name: s.table.num_rows for s in item.sheets}
+        outcome.as_of = as_of or raw.about_as_of or month_from_file_name(outcome.name)
+        outcome.mode = mode or raw.about_mode or "full"
+        outcome.complete = complete if complete is not None else bool(raw.about_complete)
+        source = "flag" if as_of else "about" if raw.about_as_of else "name"
+        if (implausible := _as_of_problem(outcome, raw, source, rules, today)) is not None:
+            outcome.problems.append(implausible)
+        if outcome.as_of is None and not outcome.errors:
+            outcome.problems.append(error(outcome.name, "reporting month unknown: give it (--as-of YYYY-MM or the "
+                                                        "upload form), put an as_of cell on an About sheet, or "
+                                                        "write YYYY-MM in the file name", code="no_as_of"))
+        if not item.sheets and not outcome.errors:
+            outcome.problems.append(error(outcome.name, "no rows to load", code="no_rows"))
+        if not outcome.errors:
+            loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
+                                  {s.spec.table: s.table for s in item.sheets},
+                                  audit_messages(outcome.problems), outcome.mode, outcome.complete,
+                                  withheld=_withheld_tables(item)))
+    for outcome in outcomes:
+        if outcome.errors:
+            outcome.status = "rejected"
+    return IngestResult(outcomes), loads
+
+
+def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
+           user: str | None = None, csv_sheets: dict[str, str] | None = None,
+           progress: Progress = _noop, mode: str | None = None, complete: bool | None = None, *,
+           units: str | None = None, mapping: str | None = None) -> IngestResult:
+    """Validate and store a batch in one transaction, recording every file in the audit log
+    (`mode`, `complete`, `units`, `mapping`: as for `check`)."""
+    with store.connect():  # one open of the database file for the whole upload
+        return _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete, units=units,
+                       mapping=mapping)
+
+
+def _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete, *, units=None,
+            mapping=None) -> IngestResult:
+    result, loads = check(store, files, as_of, csv_sheets, progress, mode, complete, units=units, mapping=mapping)
+    return _store(store, result, loads, user, progress)
+
+
+def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str | None,
+           progress: Progress) -> IngestResult:
+    """Store a checked batch when nothing in it is rejected, and record every file in the audit log."""
+    rejected = any(f.status == "rejected" for f in result.files)
+    if rejected:
+        bad = ", ".join(f.name for f in result.files if f.status == "rejected")
+        for outcome in result.files:
+            if outcome.status == "checked":
+                outcome.status = "rejected"
+                outcome.problems.append(
+                    error(outcome.name, f"not loaded: another file of this upload has errors ({bad})",
+                          code="batch_rejected"))
+    progress(0.8, "storing")
+    if not rejected and loads:
+        # Checked again inside the write lock: another session may have loaded the same bytes
+        # since `check` looked, and two loads of one file must store it once.
+        ids = store.load(loads, user=user, unique=True)
+        checked = [o for o in result.files if o.status == "checked"]
+        for outcome, item, upload_id in zip(checked, loads, ids, strict=True):
+            if upload_id is None:
+                outcome.status, outcome.duplicate_of = "duplicate", item.duplicate_of
+            else:
+                outcome.status, outcome.upload_id = "loaded", upload_id
+    for outcome in result.files:
+        if outcome.status in ("rejected", "duplicate"):
+            messages = audit_messages(outcome.problems)
+            if outcome.status == "duplicate":
+                messages.append({"severity": "info", "file": outcome.name,
+                                 "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})
+            outcome.upload_id = store.record(outcome.status, outcome.name, outcome.sha256, outcome.size,
+                                             outcome.as_of, user, messages, outcome.sheets,
+                                             mode=outcome.mode, complete=outcome.complete)
+    progress(1.0, "done")
+    return result
+
+
+def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
+    """Load the bundled sample portfolio as one batch: every file in one transaction, or none.
+
+    Each file keeps its own reporting month (from the manifest, which its name and About sheet
+    agree with); files are stored in manifest order, so a correction still follows its original.
+    A process stopped part way leaves no partial sample behind. Returns once the pages' kept
+    rows are made too, so the database file alone holds the whole sample.
+    """
+    from .sample import sample_manifest
+
+    manifest = sample_manifest()
+    files = [(path.name, path.read_bytes()) for path, _ in manifest]
+    with store.connect():
+        result, loads = check(store, files, progress=progress)
+        for outcome, (_, month) in zip(result.files, manifest, strict=True):
+            if outcome.status == "checked" and outcome.as_of != parse_month_argument(month):
+                outcome.status = "rejected"
+                outcome.problems.append(error(outcome.name, f"the sample manifest says {month}, the file says "
+                                                            f"{outcome.as_of:%Y-%m}"))
+        result = _store(store, result, loads, "sample", progress)
+    # The pages read the kept rows of every month, and a copy of the file should hold the sample:
+    # both are made (and the log folded into the file) before the sample counts as loaded.
+    progress(0.9, "preparing the pages")
+    store.wait_for_kept_rows()
+    progress(1.0, "sample loaded")
+    return [result]

@@ -1,0 +1,123 @@
+"""CSV files, read with the standard library so every line keeps its number."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import PurePath
+
+import numpy as np
+import pyarrow as pa
+
+from .. import mapping as mappings
+from .. import schema
+from ..problems import column_letter, error, warning
+from ..schema import MAX_HEADER_SEARCH_ROWS
+from .headers import add_sheet, find_header, no_header_error
+from .raw import RawFile
+
+# As wide as a workbook sheet may be: no sheet of the contract needs more, and a 1M-column CSV
+# cost 1.4 GB once every position became a column.
+MAX_CSV_COLUMNS = schema.MAX_COLUMNS_PER_SHEET
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
+    spec = schema.sheet_for_name(csv_sheet) if csv_sheet else schema.sheet_for_file_stem(
+        PurePath(raw.name).stem)
+    if spec is None and raw.mappings:  # a stored column mapping may say which sheet it is (SPEC §7.6)
+        spec = _mapped_spec(raw, data, csv_sheet)
+    if spec is None:
+        known = ", ".join(s.name for s in schema.SHEETS)
+        raw.problems.append(error(raw.name, "cannot tell which sheet this CSV holds: name the file after "
+                                  f"its sheet (e.g. 2026-10 Financials.csv) or choose one of {known}"))
+        return
+    nul = data.find(b"\x00")
+    if nul != -1:
+        # Anywhere, not only at the start: a NUL would reach the store inside a name otherwise.
+        line = data.count(b"\n", 0, nul) + 1
+        raw.problems.append(error(raw.name, f"not a text CSV file: a NUL character on line {line:,} (binary "
+                                  "content, or a file saved as UTF-16); save it as CSV UTF-8", sheet=spec.name))
+        return
+    text = _decode(data)
+    first = text[:4096].splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    too_wide = _too_wide_line(data, delimiter)
+    if too_wide is not None:
+        raw.problems.append(_wide_error(raw.name, spec.name, too_wide))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    for record in reader:
+        if len(record) > MAX_CSV_COLUMNS:  # a record whose quoted cells span lines
+            raw.problems.append(_wide_error(raw.name, spec.name, reader.line_num))
+            return
+        rows.append((reader.line_num, record))
+    preview = [[v if v.strip() else None for v in record] for _, record in rows[:MAX_HEADER_SEARCH_ROWS]]
+    tab = csv_sheet or PurePath(raw.name).stem
+    found = mappings.find(list(raw.mappings), tab, preview, raw.mapping_name) if raw.mappings else None
+    header_index = found[0] if found else find_header(preview, spec)
+    if found:
+        spec = found[1].spec
+    if header_index is None:
+        raw.problems.append(no_header_error(raw.name, spec.name, spec))
+        return
+    header_line, header = rows[header_index]
+    body = rows[header_index + 1:]
+    width = len(header)
+    columns = []
+    for position in range(width):
+        values = [(record[position] if position < len(record) else None) for _, record in body]
+        values = [v if v is not None and v.strip() != "" else None for v in values]
+        columns.append((column_letter(position), header[position], pa.array(values, pa.string())))
+    extra = [line for line, record in body if len(record) > width and any(v.strip() for v in record[width:])]
+    if extra:
+        raw.problems.append(warning(raw.name, f"{len(extra)} rows have more cells than the header "
+                                    f"(first on line {extra[0]}); the extra cells are ignored", sheet=spec.name))
+    # CSV line numbers are the row numbers the user sees when opening the file in Excel.
+    lines = pa.array([line for line, _ in body], pa.int64())
+    add_sheet(raw, spec.name, spec, header_line, columns, lines, mapping=found[1] if found else None)
+
+
+def _mapped_spec(raw: RawFile, data: bytes, csv_sheet: str | None):
+    """Return the contract sheet a stored mapping gives a CSV its name does not place, or None."""
+    text = _decode(data[:65536])
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    preview = [[v if v.strip() else None for v in record] for record in
+               list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[:MAX_HEADER_SEARCH_ROWS]]
+    found = mappings.find(list(raw.mappings), csv_sheet or PurePath(raw.name).stem, preview, raw.mapping_name)
+    return found[1].spec if found else None
+
+
+def _too_wide_line(data: bytes, delimiter: str) -> int | None:
+    """Return the number of a line holding more than MAX_CSV_COLUMNS cells, found before splitting any.
+
+    Separators are counted per line over the bytes at once (the separator and the line end are
+    ASCII in every encoding read here); only a line with too many is read as CSV, since
+    separators inside quotes are not cells. A record whose quoted cells span lines is counted
+    again as it is read.
+    """
+    if data.count(delimiter.encode()) <= MAX_CSV_COLUMNS:
+        return None
+    buffer = np.frombuffer(data, np.uint8)
+    bounds = np.concatenate([[-1], np.flatnonzero(buffer == ord("\n")), [len(data)]])
+    separators = np.flatnonzero(buffer == ord(delimiter))
+    per_line = np.diff(np.searchsorted(separators, bounds))
+    for index in np.flatnonzero(per_line > MAX_CSV_COLUMNS):
+        line = data[bounds[index] + 1:bounds[index + 1]].decode("utf-8", "replace")
+        if len(next(csv.reader([line], delimiter=delimiter), [])) > MAX_CSV_COLUMNS:
+            return int(index) + 1
+    return None
+
+
+def _wide_error(name: str, sheet: str, line: int):
+    return error(name, f"refused: line {line:,} has more than {MAX_CSV_COLUMNS} cells, more than any sheet "
+                       f"may have (column {column_letter(MAX_CSV_COLUMNS - 1)}); is it a CSV of this product?",
+                 sheet=sheet)

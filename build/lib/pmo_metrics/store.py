@@ -1,0 +1,687 @@
+"""All DuckDB I/O: connect, migrate, load an upload in one transaction, snapshots, audit, settings.
+
+Connections are short-lived: every operation opens the database file, works and closes it, so a
+dashboard left open never holds the file lock a month-end command-line load needs. Within one
+process DuckDB shares one database instance per file, so threads (Streamlit sessions) each get
+their own connection cheaply. Writers in one process are serialised by a lock; writers in
+different processes by DuckDB's file lock, retried for a bounded time (SPEC §6 durability).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from . import summaries, validity
+from .schema import SHEETS_BY_TABLE
+from .settings import Settings, coerce_setting
+
+SQL_DIR = Path(__file__).parent / "sql"
+DEFAULT_DB = Path("data") / "pmo.duckdb"
+SCHEMA_VERSION = 7
+MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
+              6: "schema_v6.sql", 7: "schema_v7.sql"}
+BUSY_WAIT_SECONDS = 30.0
+IDLE_CLOSE_SECONDS = 2.0
+# Re-created whenever their text changes, in this order (a macro may call those before it).
+MACRO_FILES = ("effective.sql", "withheld.sql", "measures_common.sql", "membership.sql")
+MODES = ("full", "incremental")  # SPEC §7.1 upload modes
+
+_write_lock = threading.RLock()
+_log = logging.getLogger(__name__)
+_open_stores: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    # Close cleanly at exit so DuckDB checkpoints its write-ahead log into the file.
+    for store in list(_open_stores):
+        with contextlib.suppress(Exception):
+            store.close()
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the database; the user should try again."""
+
+
+class StoreError(RuntimeError):
+    """A store operation the user asked for cannot be done (message is user-facing)."""
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """Return the database path: the argument, else $PMO_METRICS_DB, else data/pmo.duckdb."""
+    return Path(db or os.environ.get("PMO_METRICS_DB") or DEFAULT_DB)
+
+
+def _read_sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """Return the first row of a query, or None; the result is fully fetched, as DuckDB 2.0
+    refuses new work on a connection with an unfinished result."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+# DuckDB folds its write-ahead log into the file inside any commit that leaves the log over this
+# (16 MB by default), which a month's upload always does: ~85 ms of a 307k-row load the user waited
+# for. Every write here checkpoints explicitly instead, a load's on the thread that makes its kept
+# rows; the log is durable meanwhile and replayed if the process dies before that.
+# Set on the open database rather than passed to connect(), which would keep any other handle on
+# the same file in this process (a restore's check, a test's look) from sharing the instance.
+_NO_CHECKPOINT_IN_COMMIT = "SET checkpoint_threshold = '1GB'"
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Fold the write-ahead log into the database file, so the file alone is complete between
+    operations (a copy of it holds every committed write)."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass  # another session's open transaction; the log is folded in at the next checkpoint
+
+
+def _is_lock_conflict(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _is_read_only(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, OSError | duckdb.Error) and any(
+        cause in text for cause in ("read-only file system", "permission denied", "read only", "errno 30",
+                                    "errno 13"))
+
+
+def _read_only(path: Path, error: BaseException) -> StoreError:
+    return StoreError(f"the database {path.name} cannot be written: its folder {path.parent} is read-only "
+                      f"({str(error).splitlines()[0][:200]}). Point PMO_METRICS_DB (or --db) at a writable "
+                      "folder, or ask for write access to this one.")
+
+
+# The audit log keeps a bounded summary of an upload's problems: the first AUDIT_MESSAGES, each
+# field cut to AUDIT_FIELD_CHARS, then one line counting the rest by severity (the full report is
+# what the user saw on screen). Unbounded, a 1M-column CSV stored a 16 MB audit row.
+AUDIT_MESSAGES = 200
+AUDIT_FIELD_CHARS = 500
+
+
+def audit_json(messages: list[dict]) -> str:
+    """Return `messages` as the JSON the audit log stores: at most AUDIT_MESSAGES, each field bounded."""
+    kept = [{key: (value[:AUDIT_FIELD_CHARS] + "…" if isinstance(value, str) and len(value) > AUDIT_FIELD_CHARS
+                   else value) for key, value in message.items()} for message in messages[:AUDIT_MESSAGES]]
+    rest = messages[AUDIT_MESSAGES:]
+    if rest:
+        counts: dict[str, int] = {}
+        for message in rest:
+            counts[str(message.get("severity", "problem"))] = counts.get(str(message.get("severity", "problem")), 0) + 1
+        said = ", ".join(f"{n:,} {severity}{'s' if n > 1 else ''}" for severity, n in sorted(counts.items()))
+        kept.append({"severity": "info", "file": str(messages[0].get("file", ""))[:AUDIT_FIELD_CHARS],
+                     "problem": f"and {len(rest):,} more not kept in the audit log ({said})"})
+    return json.dumps(kept)
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failed write, keeping the failure's own message.
+
+    When a write fails inside DuckDB (a read-only disk, a full one) DuckDB may have ended the
+    transaction already, and ROLLBACK then raises "cannot rollback", which would hide the cause.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+# The projects an upload lists, on any sheet (schema_v6.sql upload_projects): those its Projects
+# and Financials name, and the projects of the benefits its Benefits and BenefitValues name (the
+# benefit's version effective at the upload's month, so after validity.refresh).
+_LIST_PROJECTS = """
+INSERT INTO upload_projects
+WITH own AS (SELECT benefit_id, project_id FROM benefits WHERE upload_id = $u),
+elsewhere AS (
+    -- values of benefits this upload's Benefits sheet does not hold (normally none)
+    SELECT ev.entity_key, ev.as_of FROM entity_versions AS ev
+    WHERE ev.upload_id = $u AND ev.kind = 'benefit_values'
+      AND ev.entity_key NOT IN (SELECT benefit_id FROM own)
+),
+listed AS (
+    SELECT ev.entity_key AS project_id
+    FROM entity_versions AS ev
+    WHERE ev.upload_id = $u AND ev.kind IN ('projects', 'financials')
+    UNION ALL
+    SELECT project_id FROM own
+    UNION ALL
+    SELECT b.project_id
+    FROM elsewhere AS x
+    JOIN entity_validity AS v
+      ON v.kind = 'benefits' AND v.entity_key = x.entity_key
+     AND v.valid_from <= x.as_of AND (v.valid_to IS NULL OR v.valid_to > x.as_of)
+    JOIN benefits AS b ON b.upload_id = v.upload_id AND b.benefit_id = v.entity_key
+)
+SELECT $u, l.project_id, p.portfolio
+FROM (SELECT DISTINCT project_id FROM listed) AS l
+LEFT JOIN projects AS p ON p.upload_id = $u AND p.project_id = l.project_id
+ORDER BY l.project_id
+"""
+
+
+def mode_label(mode: str | None, complete: bool | None) -> str:
+    """Return an upload's mode in words for the history: 'full', 'incremental, complete' (SPEC §7.1)."""
+    return (mode or "full") + (", complete" if complete else "")
+
+
+def _refresh_membership(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the spans projects are out of their portfolio (SPEC §7.1), in the caller's
+    transaction, after the validity index and before the summaries (which read through them)."""
+    con.execute("DELETE FROM project_absences")
+    # Only a complete upload takes a project out; most stores have none, and need no pass.
+    if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND complete LIMIT 1") is not None:
+        con.execute("INSERT INTO project_absences BY NAME SELECT * FROM membership_absences()")
+
+
+@dataclass
+class FileLoad:
+    """One validated file ready to store: typed Arrow tables keyed by store table name."""
+
+    file_name: str
+    sha256: str
+    size_bytes: int
+    as_of: dt.date
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    messages: list[dict] = field(default_factory=list)
+    mode: str = "full"  # SPEC §7.1: 'full' or 'incremental'
+    complete: bool = False  # SPEC §7.1: lists every project of each portfolio it names
+    duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
+    # SPEC §7.3: withheld cells per store table (entity_key, period, column_name, reason, cell, source_row)
+    withheld: dict[str, pa.Table] = field(default_factory=dict)
+
+    def sheet_counts(self) -> dict[str, int]:
+        """Return sheet name -> row count for the audit log."""
+        return {SHEETS_BY_TABLE[t].name: tbl.num_rows for t, tbl in self.tables.items()}
+
+
+class Store:
+    """The DuckDB store at one path."""
+
+    def __init__(self, db: str | os.PathLike | None = None, busy_wait: float | None = None):
+        self.path = resolve_db_path(db)
+        self.busy_wait = BUSY_WAIT_SECONDS if busy_wait is None else busy_wait
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._idle_timer: threading.Timer | None = None
+        self._fillers: list[threading.Thread] = []
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a connection (a cursor of the process's shared handle) to the migrated database.
+
+        Opening a DuckDB file costs 100+ ms and closing it tens more, so the process keeps one
+        handle and gives each call its own cursor (cheap; one per thread, as DuckDB wants). The
+        handle is closed after IDLE_CLOSE_SECONDS without use, so an open dashboard never holds
+        the file lock a command-line load in another process needs for more than that.
+        Re-entrant per thread: several store calls inside one `with store.connect():` share it.
+        """
+        open_here = getattr(self._local, "con", None)
+        if open_here is not None:
+            yield open_here
+            return
+        cursor = self._acquire().cursor()
+        self._local.con = cursor
+        try:
+            yield cursor
+        finally:
+            self._local.con = None
+            try:
+                cursor.close()
+            finally:
+                self._release()
+
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        with self._guard:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._db is None:
+                self._db = self._open_file()
+            self._users += 1
+            return self._db
+
+    def _release(self) -> None:
+        with self._guard:
+            self._users -= 1
+            if self._users == 0 and self._db is not None:
+                self._idle_timer = threading.Timer(IDLE_CLOSE_SECONDS, self._close_if_idle)
+                self._idle_timer.daemon = True
+                self._idle_timer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._guard:
+            if self._users == 0 and self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def close(self) -> None:
+        """Close the shared handle now (it reopens on the next call), once kept rows are made."""
+        self.wait_for_kept_rows()
+        with self._guard:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+            if self._db is not None and self._users == 0:
+                self._db.close()
+                self._db = None
+
+    def _open_file(self) -> duckdb.DuckDBPyConnection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            if _is_read_only(error):
+                raise _read_only(self.path, error) from None
+            raise StoreError(f"cannot create the folder for the database {self.path.name}: {error}") from None
+        deadline = time.monotonic() + self.busy_wait
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as error:
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
+                if not _is_lock_conflict(error):
+                    raise StoreError(f"cannot open the database {self.path.name}: {error}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"the database {self.path.name} is busy: another program is using it (a load from the "
+                        "command line, or another copy of the dashboard); try again in a minute"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            con.execute(_NO_CHECKPOINT_IN_COMMIT)
+            self._migrate(con)
+            behind = bool(summaries.months_to_keep(con))
+        except BaseException:
+            con.close()
+            raise
+        _open_stores.add(self)
+        if behind:  # a migrated store, new macros, or a process that stopped before making them
+            self._fill_kept_rows_later()
+        return con
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create or upgrade the schema and (re)define the snapshot macros."""
+        with _write_lock:
+            version = self.schema_version(con)
+            if version > SCHEMA_VERSION:
+                # Written by a newer release: its tables may mean something this code cannot read,
+                # and "migrating" would damage them, so refuse rather than guess.
+                raise StoreError(f"the database {self.path.name} has schema version {version}, newer than "
+                                 f"this program knows ({SCHEMA_VERSION}); upgrade pmo-metrics to open it")
+            for target in sorted(MIGRATIONS):
+                if target > version:
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        con.execute(_read_sql(MIGRATIONS[target]))
+                        con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(target)])
+                        con.execute("COMMIT")
+                    except Exception:
+                        _rollback(con)
+                        raise
+            # The snapshot and measure macros live in the database, so a query pays no set-up;
+            # they are redefined whenever the program's text of them changes.
+            macros = "\n".join(_read_sql(name) for name in MACRO_FILES)
+            stored = first_row(con, "SELECT value FROM meta WHERE key = 'macros'")
+            if not stored or stored[0] != macros:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(macros)
+                con.execute("DELETE FROM meta WHERE key = 'macros'")
+                con.execute("INSERT INTO meta VALUES ('macros', ?)", [macros])
+                con.execute("COMMIT")
+            # Summaries derived from the stored rows by these macros (schema 2): filled after the
+            # migration and recomputed whenever the macros change, so they never go stale.
+            summaries.ensure_current(con, macros)
+
+    @staticmethod
+    def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+        """Return the schema version stored in the database (0 when new)."""
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchall()[0][0]
+        if not exists:
+            return 0
+        row = first_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(row[0]) if row else 0
+
+    def data_version(self) -> tuple:
+        """Return a cheap token that changes whenever the database file changes (for caches)."""
+        parts = []
+        for path in (self.path, Path(str(self.path) + ".wal")):
+            try:
+                stat = path.stat()
+                parts.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                parts.append(None)
+        return tuple(parts)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: list | dict | None = None) -> pa.Table:
+        """Return the result of a read query as an Arrow table (params are always bound)."""
+        with self.connect() as con:
+            return con.sql(sql, params=params or None).to_arrow_table()
+
+    def query_df(self, sql: str, params: list | dict | None = None):
+        """Return the result of a read query as a pandas DataFrame."""
+        return self.query(sql, params).to_pandas()
+
+    def is_empty(self) -> bool:
+        """Return True when no upload has been loaded."""
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FROM uploads WHERE status = 'loaded'").fetchall()[0][0] == 0
+
+    def reporting_months(self) -> list[dt.date]:
+        """Return the distinct as_of months of loaded uploads, newest first."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT as_of FROM uploads WHERE status = 'loaded' ORDER BY as_of DESC"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def known_keys(self) -> dict[str, set[str]]:
+        """Return the project and benefit ids of every loaded upload (for reference checks)."""
+        # The validity index holds exactly one open-ended range per entity that has a loaded
+        # version, so this needs neither DISTINCT over every stored version nor the audit log.
+        with self.connect() as con:
+            rows = con.execute(
+                """SELECT kind, entity_key FROM entity_validity
+                   WHERE valid_to IS NULL AND kind IN ('projects', 'benefits')"""
+            ).fetchall()
+        keys: dict[str, set[str]] = {"projects": set(), "benefits": set()}
+        for kind, key in rows:
+            keys[kind].add(key)
+        return keys
+
+    def uploads(self) -> pa.Table:
+        """Return the audit log, newest first."""
+        return self.query(
+            """SELECT upload_id, batch_id, file_name, status, strftime(as_of, '%Y-%m') AS as_of,
+                      sheets, user_name, created_at, sha256, size_bytes, messages,
+                      voided_at, voided_by, mode, complete
+               FROM uploads ORDER BY upload_id DESC"""
+        )
+
+    def find_loaded_duplicate(self, sha256: str) -> int | None:
+        """Return the id of a loaded upload with this exact content, if any."""
+        with self.connect() as con:
+            return self._loaded_with(con, sha256)
+
+    @staticmethod
+    def _loaded_with(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+        row = first_row(con, "SELECT min(upload_id) FROM uploads WHERE sha256 = ? AND status = 'loaded'",
+                        [sha256])
+        return row[0] if row and row[0] is not None else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _next_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM uploads").fetchall()[0][0]
+
+    def load(self, files: list[FileLoad], user: str | None = None, unique: bool = False) -> list[int | None]:
+        """Store every file of a batch in one transaction; return their upload ids.
+
+        With `unique`, a file whose bytes are already loaded (by another session a moment ago, or
+        earlier in this batch) is not stored: its id is None and `duplicate_of` names the upload.
+        The check is made inside the write lock and the transaction, so two loads of one file at
+        once store it once.
+        """
+        with _write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                batch_id = self._next_batch_id(con)
+                ids: list[int | None] = []
+                for item in files:
+                    if item.mode not in MODES:
+                        raise ValueError(f"unknown upload mode {item.mode!r}")
+                    if unique:
+                        item.duplicate_of = self._loaded_with(con, item.sha256)
+                        if item.duplicate_of is not None:
+                            ids.append(None)
+                            continue
+                    upload_id = con.execute(
+                        """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
+                                                user_name, status, messages, mode, complete)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?) RETURNING upload_id""",
+                        [batch_id, item.file_name, item.sha256, item.size_bytes,
+                         json.dumps(item.sheet_counts()), item.as_of, user,
+                         audit_json(item.messages), item.mode, bool(item.complete)],
+                    ).fetchall()[0][0]
+                    for table_name, table in item.tables.items():
+                        self._insert_table(con, upload_id, item.as_of, table_name, table)
+                    for table_name, cells in item.withheld.items():
+                        _insert_withheld(con, upload_id, table_name, cells)
+                    ids.append(upload_id)
+                stored = [i for i in ids if i is not None]
+                if stored:
+                    # The snapshot index first: the summaries read the snapshot through it.
+                    validity.refresh(con, stored)
+                    for upload_id in stored:  # after the index: a benefit's project is resolved through it
+                        con.execute(_LIST_PROJECTS, {"u": upload_id})
+                    _refresh_membership(con)
+                    summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
+                con.execute("COMMIT")
+            except BaseException as error:
+                _rollback(con)
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
+                raise
+        self._fill_kept_rows_later()  # and then checkpoints, off the user's clock
+        return ids
+
+    @staticmethod
+    def _insert_table(con, upload_id: int, as_of: dt.date, table_name: str, table: pa.Table) -> None:
+        sheet = SHEETS_BY_TABLE[table_name]
+        columns = [c.name for c in sheet.columns] + ["source_row", "period_grain"]
+        present = [c for c in columns if c in table.column_names]
+        view = f"incoming_{table_name}"
+        con.register(view, table)
+        try:
+            select = ", ".join(present)
+            # Identifiers come from the contract (schema.py), never from a file; values are bound.
+            con.execute(
+                f"INSERT INTO {table_name} (upload_id, {select}) SELECT ?, {select} FROM {view}",  # noqa: S608
+                [upload_id],
+            )
+            con.execute(
+                f"""INSERT INTO entity_versions (kind, entity_key, upload_id, as_of)
+                    SELECT DISTINCT ?, {sheet.entity}, ?, ? FROM {view}""",  # noqa: S608
+                [table_name, upload_id, as_of],
+            )
+        finally:
+            con.unregister(view)
+
+    def record(self, status: str, file_name: str, sha256: str, size_bytes: int,
+               as_of: dt.date | None, user: str | None, messages: list[dict],
+               sheets: dict[str, int] | None = None, mode: str = "full", complete: bool = False) -> int:
+        """Record a rejected or duplicate upload in the audit log (with the mode it was sent
+        with); return its id."""
+        if status not in ("rejected", "duplicate"):
+            raise ValueError(status)
+        with _write_lock, self.connect() as con:
+            upload_id = con.execute(
+                """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
+                                        user_name, status, messages, mode, complete)
+                   VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id""",
+                [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
+                 audit_json(messages), mode if mode in MODES else "full", bool(complete)],
+            ).fetchall()[0][0]
+            _checkpoint(con)
+            return upload_id
+
+    def void(self, upload_id: int, user: str | None = None) -> None:
+        """Void a loaded upload: its data stops counting; nothing is deleted."""
+        with _write_lock, self.connect() as con:
+            row = first_row(con, "SELECT status, as_of FROM uploads WHERE upload_id = ?", [upload_id])
+            if row is None:
+                raise StoreError(f"there is no upload {upload_id}")
+            if row[0] != "loaded":
+                raise StoreError(f"upload {upload_id} is {row[0]}; only a loaded upload can be voided")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    """UPDATE uploads SET status = 'voided', voided_at = current_timestamp, voided_by = ?
+                       WHERE upload_id = ?""",
+                    [user, upload_id],
+                )
+                validity.refresh(con, [upload_id])  # before the summaries, which read through it
+                _refresh_membership(con)
+                summaries.after_void(con, row[1])  # the summaries fall back with the data
+                con.execute("COMMIT")
+            except BaseException as error:
+                _rollback(con)
+                if _is_read_only(error):
+                    raise _read_only(self.path, error) from None
+                raise
+        self._fill_kept_rows_later()  # and then checkpoints, as after a load
+
+    def close_month(self, month: dt.date, user: str | None = None) -> tuple[bool, str | None, dt.datetime]:
+        """Close a stored reporting month (SPEC §7.2): it counts as complete even where projects have
+        not reported. Return (closed now, by whom, when); a month closed before stays as it was."""
+        month = month.replace(day=1)
+        with _write_lock, self.connect() as con:
+            if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND as_of = ?", [month]) is None:
+                raise StoreError(f"no upload is loaded for {month:%Y-%m}; only a month with data can be closed")
+            row = first_row(con, "SELECT closed_by, closed_at FROM month_closures WHERE month = ?", [month])
+            if row is not None:
+                return False, row[0], row[1]
+            row = con.execute(
+                "INSERT INTO month_closures (month, closed_by) VALUES (?, ?) RETURNING closed_by, closed_at",
+                [month, user],
+            ).fetchall()[0]
+            _checkpoint(con)
+            return True, row[0], row[1]
+
+    def closures(self) -> pa.Table:
+        """Return the closed months with who closed them and when, newest month first."""
+        return self.query(
+            """SELECT strftime(month, '%Y-%m') AS month, closed_by, closed_at
+               FROM month_closures ORDER BY month DESC"""
+        )
+
+    def mappings(self) -> pa.Table:
+        """Return the stored column mappings (SPEC §7.6), by name."""
+        return self.query("SELECT name, sheet, source_sheet, header_set, columns, value_maps, created_by, "
+                          "created_at FROM column_mappings ORDER BY name")
+
+    def save_mapping(self, name: str, sheet: str, source_sheet: str, header_set: str, columns: dict,
+                     value_maps: dict, user: str | None = None) -> None:
+        """Store a named column mapping, replacing one of the same name."""
+        with _write_lock, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM column_mappings WHERE name = ?", [name])
+                con.execute("""INSERT INTO column_mappings (name, sheet, source_sheet, header_set, columns,
+                                                            value_maps, created_by)
+                               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                            [name, sheet, source_sheet, header_set, json.dumps(columns), json.dumps(value_maps),
+                             user])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            _checkpoint(con)
+
+    # -- rows kept for the pages -------------------------------------------------------------
+
+    def fill_kept_rows(self) -> list[dt.date]:
+        """Make the per-month rows the pages read (summaries.fill_kept) for every stored month without
+        them; return those months. Until a month has them its measures are derived live (the same
+        figures, slower)."""
+        with _write_lock, self.connect() as con:
+            try:
+                # A checkpoint before each month (the first folds in the load or void that asked for
+                # these rows): the space of rows deleted is reused only after one. Refilling all 36
+                # months of the large store left it at 879 MB with none, 820 MB with one first,
+                # 720 MB with one a month (24 s against 33 s, on a thread; one month: no change).
+                return summaries.fill_kept(con, before_month=lambda: _checkpoint(con))
+            finally:
+                _checkpoint(con)
+
+    def ensure_kept_rows(self) -> None:
+        """Return once every stored month's kept rows are made (the forecast history reads them all):
+        wait for the thread making them, and make here any it left (it failed), raising what stops it."""
+        self.wait_for_kept_rows()
+        with self.connect() as con:
+            missing = summaries.months_to_keep(con)
+        if missing:
+            self.fill_kept_rows()
+
+    def wait_for_kept_rows(self) -> None:
+        """Wait until the kept rows started after a load, void or migration are made."""
+        for thread in list(self._fillers):
+            thread.join()
+
+    def _fill_kept_rows_later(self) -> None:
+        # On a thread, so a load returns once its data is committed. Not a daemon: a command-line
+        # process makes them before it exits, and the next process reads them.
+        self._fillers = [t for t in self._fillers if t.is_alive()]
+        thread = threading.Thread(target=self._fill_quietly, name="kept-rows")
+        self._fillers.append(thread)
+        thread.start()
+
+    def _fill_quietly(self) -> None:
+        try:
+            self.fill_kept_rows()
+        except Exception as error:  # noqa: BLE001 (the pages derive the rows live meanwhile)
+            _log.warning("could not make the kept rows of %s: %s", self.path.name, error)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        """Return the stored settings over the defaults."""
+        with self.connect() as con:
+            rows = con.execute("SELECT key, value FROM settings").fetchall()
+        known = Settings().as_dict()
+        values = {k: json.loads(v) for k, v in rows if k in known}
+        return Settings(**values)
+
+    def set_setting(self, key: str, text: str) -> object:
+        """Store one setting from its text form; return the stored value."""
+        value = coerce_setting(key, text)
+        with _write_lock, self.connect() as con:
+            con.execute("DELETE FROM settings WHERE key = ?", [key])
+            con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+            _checkpoint(con)
+        return value
+
+
+def _insert_withheld(con, upload_id: int, table_name: str, cells: pa.Table) -> None:
+    """Store one upload's withheld cells of one table (SPEC §7.3)."""
+    if table_name not in SHEETS_BY_TABLE:
+        raise ValueError(table_name)
+    con.register("incoming_withheld", cells)
+    try:
+        con.execute(
+            """INSERT INTO withheld_values (upload_id, table_name, entity_key, period, column_name, reason,
+                                            sheet_name, cell, source_row)
+               SELECT ?, ?, entity_key, period, column_name, reason, sheet_name, cell, source_row
+               FROM incoming_withheld""", [upload_id, table_name])
+    finally:
+        con.unregister("incoming_withheld")
