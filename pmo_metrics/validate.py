@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import confidence
 from .parsing import PARSE_NUMBER_MACRO, parse_date_text
 from .problems import Problem, error, shorten
 from .readers import ROW, RawFile, RawSheet
@@ -206,6 +207,9 @@ def _parse_column(con, column: Column, arrow_type: pa.DataType) -> _Parsed:
     if is_null:
         return _Parsed(column, f"NULL::{_sql_type(column)}", None)
     kind = column.type
+    if column.name == confidence.COLUMN:  # SPEC §8.1: a scale of its own; a withheld marker is blank
+        return _mapped(con, column, confidence.not_withheld_sql(raw_text), confidence.canonical, pa.string(),
+                       lambda e: e)
     if kind == TEXT:
         if is_number:
             expr = (f"CASE WHEN {src} = trunc({src}) AND abs({src}) < 1e15 "
