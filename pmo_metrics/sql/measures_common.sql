@@ -31,6 +31,15 @@ CREATE OR REPLACE MACRO delivery_rag(basis, conf, green, amber) AS
 CREATE OR REPLACE MACRO delivery_rag_source(basis, conf) AS
     CASE WHEN basis IS NOT NULL THEN 'evm' WHEN confidence_rag(conf) IS NOT NULL THEN 'confidence' END;
 
+-- SPEC §8.3 importance of a RAG move: each step towards red weighs 2 (amber -> red 2, green -> red
+-- 4), each step towards green 1, a rating appearing or disappearing 1.
+CREATE OR REPLACE MACRO rag_rank(r) AS CASE r WHEN 'green' THEN 0 WHEN 'amber' THEN 1 WHEN 'red' THEN 2 END;
+
+CREATE OR REPLACE MACRO rag_move_severity(from_rag, to_rag) AS
+    CASE WHEN from_rag IS NULL OR to_rag IS NULL THEN 1.0
+         WHEN rag_rank(to_rag) > rag_rank(from_rag) THEN 2.0 * (rag_rank(to_rag) - rag_rank(from_rag))
+         ELSE 1.0 * (rag_rank(from_rag) - rag_rank(to_rag)) END;
+
 -- Projects in scope, with the currency default applied.
 CREATE OR REPLACE MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     SELECT p.project_id, p.project_name, p.portfolio, p.programme, p.strategic_objective, p.stage,
