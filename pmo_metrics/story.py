@@ -130,11 +130,12 @@ def with_sentences(table: pa.Table, settings: Settings | None = None) -> pa.Tabl
     return table.append_column("sentence", pa.array(texts, pa.string()))
 
 
-def headlines(table: pa.Table, n: int = HEADLINES) -> list[str]:
-    """Return the sentences of the `n` most important changes, one per project, benefit or KPI: a
-    project whose rating moved because its confidence did reads once, not twice."""
+def headlines(table: pa.Table | list[dict], n: int = HEADLINES) -> list[str]:
+    """Return the sentences of the `n` most important changes (a `changes` table or its rows), one per
+    project, benefit or KPI: a project whose rating moved because its confidence did reads once, not twice."""
     seen, out = set(), []
-    for row in table.to_pylist():  # the query orders the rows most important first
+    rows = table.to_pylist() if isinstance(table, pa.Table) else table
+    for row in rows:  # the query orders the rows most important first
         key = (row.get("entity_type"), row.get("entity_id"))
         if key in seen:
             continue

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pmo_metrics import charts, ui
+from pmo_metrics.story import headlines
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
@@ -121,6 +122,28 @@ def risks(ctx: ui.Context, figures: dict) -> None:
                "financial flow benefits only.")
 
 
+def story(ctx: ui.Context, previous) -> None:
+    """Render the month's five most important changes as plain sentences, against a month the user picks
+    (SPEC §8.3); the sentences come with the changes table, never from the page."""
+    months = [m for m in ui.data.reporting_months(ctx.path, ctx.version) if m != ctx.as_of]
+    if not months:
+        return
+    left, right = st.columns([4, 1])
+    with right:
+        compare = st.selectbox("Compare to", months, index=months.index(previous) if previous in months else 0,
+                               format_func=w.month_label, key="overview_compare_to")
+    with left:
+        st.subheader(f"What changed since {w.month_label(compare)}")
+        found = ui.data.changes(ctx, compare)
+        if found.empty:
+            st.caption("Nothing changed in ratings, forecasts, membership or commentary.")
+        for number, text in enumerate(headlines(found.to_dict("records")), start=1):
+            st.text(f"{number}. {text}")  # users' names and commentary: plain text, never Markdown
+        if len(found) > 5:
+            st.caption(f"The five most important of {len(found)} changes; the Delivery and drill-down pages and "
+                       "`pmo-metrics measures changes` list them all.")
+
+
 def body() -> None:
     """Render the overview."""
     ctx = ui.context()
@@ -128,6 +151,7 @@ def body() -> None:
     if w.no_data(ctx):
         return
     previous = _previous_month(ctx)
+    story(ctx, previous)
     figures = ui.data.overview(ctx, previous)
     tiles(ctx, figures, previous)
     st.subheader("Planned, forecast and realised value")
