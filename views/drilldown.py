@@ -40,6 +40,25 @@ def _uploads(ctx: ui.Context, kinds: tuple[str, ...], keys: list[str]) -> None:
             st.dataframe(frame, hide_index=True, column_config=UPLOAD_COLUMNS)
 
 
+def _commentary(ctx: ui.Context, project_ids: tuple[str, ...] = (), benefit_ids: tuple[str, ...] = ()) -> None:
+    """Render the commentary history of a project or benefit: month, who loaded it, the text (SPEC §8.2)."""
+    frame = ui.data.commentary(ctx.path, ctx.version, ctx.as_of, project_ids, benefit_ids)
+    if frame.empty:
+        return
+    box = st.container(border=True)
+    box.markdown("**Commentary**")
+    latest, older = frame.head(1), frame.iloc[1:]
+    for part, where in ((latest, box), (older, box.expander(f"Earlier commentary ({len(older)})") if len(older)
+                                         else None)):
+        if where is None:
+            continue
+        for row in part.itertuples():
+            month = row.month.strftime("%b %Y") if hasattr(row.month, "strftime") else str(row.month)[:7]
+            # users' text: shown as plain text, never as Markdown
+            where.text(f"{month} · {row.user_name or 'loaded by an unknown user'}")
+            where.text(row.commentary)
+
+
 def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols = st.columns(5)
     cols[0].metric("CPI", w.ratio(row.get("cpi")), help="Earned ÷ actual cost")
@@ -48,7 +67,12 @@ def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols[2].metric(f"BAC ({currency})", w.money(row.get("bac"), None), help="Budget at completion")
     cols[3].metric(f"EAC ({currency})", w.money(row.get("eac"), None), help="Estimate at completion BAC ÷ CPI")
     cols[4].metric(f"VAC ({currency})", w.money(row.get("vac"), None), help="Variance at completion BAC − EAC")
-    st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}")
+    confidence = row.get("delivery_confidence")
+    rated = {"evm": " · from min(CPI, SPI)",
+             "confidence": " · from the delivery confidence"}.get(row.get("rag_source"), "")
+    # the rating is one of five canonical words (pmo_metrics/confidence.py), never free text
+    said = f" · delivery confidence **{confidence}**" if isinstance(confidence, str) else ""
+    st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}{rated}{said}")
 
 
 def _benefit_metrics(frame: pd.DataFrame, currency: str) -> None:
@@ -141,6 +165,7 @@ def body() -> None:
     prow = delivery[delivery["project_id"] == project]
     if not prow.empty:
         _delivery_metrics(prow.iloc[0], ctx.currency)
+        _commentary(ctx, project_ids=(project,))
         fin = ui.data.financials(ctx.path, ctx.version, ctx.as_of, project)
         st.altair_chart(charts.s_curve_chart(charts.s_curve_frame(fin, prow.iloc[0]["bac"], ctx.as_of), ctx.as_of,
                                              ctx.currency), width="stretch", key="drill_scurve")
@@ -177,6 +202,7 @@ def body() -> None:
         cols[3].metric("Progress to target", w.pct(brow["progress_to_target"]))
     owner = brow["owner"] if isinstance(brow["owner"], str) else "— (no owner)"
     st.markdown(f"Benefit RAG: {w.rag_badge(brow['rag'])} · owner: {owner}")
+    _commentary(ctx, benefit_ids=(benefit,))
     values = ui.data.benefit_values(ctx.path, ctx.version, ctx.as_of, benefit)
     title = f"Cumulative value ({unit})" if brow["measure"] == "flow" else f"Reading ({unit})"
     left, right = st.columns(2)
