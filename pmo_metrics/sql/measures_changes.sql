@@ -168,4 +168,8 @@ SELECT kind, entity_type, entity_id, entity_name, project_id, project_name, port
        from_value, to_value, delta, delta_pct, rag_source, basis, basis_value, basis_text, currency, money,
        round(importance, 6) AS importance
 FROM changes
-ORDER BY importance DESC, kind, entity_id;
+-- on a tie, a rating move before the confidence move behind it (it says more), then by kind and code
+ORDER BY importance DESC,
+         list_position(['delivery_rag', 'benefit_rag', 'kpi_rag', 'delivery_confidence', 'forecast', 'left',
+                        'joined', 'commentary'], kind),
+         entity_id;
