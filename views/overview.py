@@ -140,8 +140,13 @@ def story(ctx: ui.Context, previous) -> None:
         for number, text in enumerate(headlines(found.to_dict("records")), start=1):
             st.text(f"{number}. {text}")  # users' names and commentary: plain text, never Markdown
         if len(found) > 5:
-            st.caption(f"The five most important of {len(found)} changes; the Delivery and drill-down pages and "
-                       "`pmo-metrics measures changes` list them all.")
+            with st.expander(f"All {len(found)} changes, most important first"):
+                # a table shows its cells as plain text, never Markdown
+                st.dataframe(found[["sentence", "kind", "importance"]], hide_index=True, width="stretch",
+                             column_config={"sentence": st.column_config.TextColumn("What changed", width="large"),
+                                            "kind": "Change",
+                                            "importance": st.column_config.NumberColumn("Importance",
+                                                                                        format="%.2f")})
 
 
 def body() -> None:
