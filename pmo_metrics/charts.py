@@ -589,5 +589,5 @@ def delivery_trend_chart(trend_df: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("split:N", title="Projects")],
     )
     letters = base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
-    return (cells + letters).properties(width=CHART_WIDTH, height=min(22 * len(rows), 400),
-                                        title="Delivery rating by month")
+    # a band of its own height per row (at most TREND_ROWS + 1 of them), so every label shows
+    return (cells + letters).properties(width=CHART_WIDTH, height=alt.Step(20), title="Delivery rating by month")
