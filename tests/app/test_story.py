@@ -41,3 +41,11 @@ def test_the_drill_down_shows_a_projects_commentary_history(sample_store):
     assert any(t.startswith("Go-live moved to January") and "\n" in t for t in texts)  # line breaks kept
     assert any(t == "Conveyor supplier slipped six weeks; overtime approved to hold the go-live." for t in texts)
     assert any("delivery confidence **amber/red**" in m.value for m in at.markdown)
+
+
+def test_the_kpi_page_shows_kpi_commentary(sample_store):
+    at = open_app("views/kpis.py")
+    assert_clean(at)
+    texts = [t.value for t in at.text]
+    assert texts[:2] == ["Priority-1 incidents · Oct 2026 · sample",
+                         "Two priority-1 outages after the warehouse system cut-over; root causes fixed."]
