@@ -417,6 +417,39 @@ def financial_rows(project: Project, as_of: int, corrected: bool = False) -> lis
     return rows
 
 
+# SPEC §8: the Digital Transformation office reports delivery confidence as a number (1 red ... 5
+# green), Operational Excellence as words; Customer Growth leaves it blank. Each entry is the rating
+# from that month on. Owners explain a month in commentary (Projects, Benefits, KPIs).
+CONFIDENCE = {
+    "OE-001": (("2026-04", "Amber/Green"), ("2026-09", "Amber"), ("2026-10", "Amber/Red")),
+    "OE-008": (("2026-04", "Green"), ("2026-10", "Amber")),
+    "DT-003": (("2026-04", 3), ("2026-08", 2)),
+}
+DEFAULT_CONFIDENCE = {DT_: 4, OE: "Green", CG: None}
+STATUS_COMMENTARY = {
+    ("OE-001", "2026-09"): "Conveyor supplier slipped six weeks; overtime approved to hold the go-live.",
+    ("OE-001", "2026-10"): "Go-live moved to January: conveyor commissioning failed its first test.\n"
+                           "Recovery plan agreed with the supplier; cost overrun under review.",
+    ("DT-003", "2026-08"): "Data migration defects found in user testing; cut-over re-planned.",
+    ("CG-006", "2026-10"): "Nordics launch moved to Q1: the local payment provider is not yet certified.",
+}
+BENEFIT_COMMENTARY = {
+    ("BEN-056", "2026-10"): "Fewer Nordic sign-ups than planned until the launch; forecast cut accordingly.",
+}
+KPI_COMMENTARY = {
+    ("KPI-P1", "2026-10"): "Two priority-1 outages after the warehouse system cut-over; root causes fixed.",
+}
+
+
+def confidence_at(project: Project, as_of: int) -> object:
+    """Return the project's delivery confidence as its office reports it at `as_of`."""
+    rating = DEFAULT_CONFIDENCE[project.portfolio]
+    for since, value in CONFIDENCE.get(project.project_id, ()):
+        if month_index(since) <= as_of:
+            rating = value
+    return rating
+
+
 def project_row(project: Project, as_of: int) -> dict:
     """Return the project's Projects row as reported at `as_of`."""
     return {
@@ -433,6 +466,8 @@ def project_row(project: Project, as_of: int) -> dict:
         "budget_at_completion": project.bac,
         # Customer Growth leaves currency blank: the currency setting supplies it.
         "currency": None if project.portfolio == CG else "GBP",
+        "delivery_confidence": confidence_at(project, as_of),
+        "status_commentary": STATUS_COMMENTARY.get((project.project_id, month_text(as_of))),
     }
 
 
@@ -453,8 +488,8 @@ def _benefit_factor(benefit: Benefit, month: int) -> float:
     return base
 
 
-def benefit_row(benefit: Benefit) -> dict:
-    """Return the benefit's Benefits row."""
+def benefit_row(benefit: Benefit, as_of: int | None = None) -> dict:
+    """Return the benefit's Benefits row (as reported at `as_of`, for its commentary)."""
     level = benefit.is_level
     return {
         "benefit_id": benefit.benefit_id,
@@ -469,6 +504,7 @@ def benefit_row(benefit: Benefit) -> dict:
         "target_value": benefit.size[1] if level else None,
         "strategic_objective": benefit.objective,
         "confidence": benefit.confidence,
+        "commentary": BENEFIT_COMMENTARY.get((benefit.benefit_id, month_text(as_of))) if as_of else None,
     }
 
 
@@ -529,6 +565,8 @@ def kpi_rows(as_of: int) -> list[dict]:
             }
             if month <= as_of:
                 row["actual"] = budget * _rng("ka", kpi_id, month).uniform(0.93, 1.06)
+            if month == as_of and (kpi_id, month_text(as_of)) in KPI_COMMENTARY:
+                row["commentary"] = KPI_COMMENTARY[(kpi_id, month_text(as_of))]
             digits = 0 if kpi_id == "KPI-P1" else 2
             for col in ("actual", "budget", "forecast", "target"):
                 if col in row:
@@ -691,7 +729,7 @@ def portfolio_workbook(portfolio: str, as_of: str, corrected: bool = False) -> b
     _write_table(wb, schema.FINANCIALS, [r for p in projects for r in financial_rows(p, month)], style, portfolio)
     ids = {p.project_id for p in projects}
     benefits = [b for b in BENEFITS if b.project_id in ids]
-    _write_table(wb, schema.BENEFITS, [benefit_row(b) for b in benefits], style, portfolio)
+    _write_table(wb, schema.BENEFITS, [benefit_row(b, month) for b in benefits], style, portfolio)
     values = [r for b in benefits for r in benefit_value_rows(b, month)]
     if style.wide_values:
         _write_wide_values(wb, values, style)

@@ -6,7 +6,9 @@ from pmo_metrics import charts, ui
 from pmo_metrics.ui import widgets as w
 
 COLUMNS = ["project_id", "project_name", "portfolio", "programme", "stage", "bac", "pv", "ev", "ac", "cv", "sv",
-           "cpi", "spi", "eac", "fac", "etc", "vac", "tcpi", "quality_score", "benefit_ownership", "rag"]
+           "cpi", "spi", "eac", "fac", "etc", "vac", "tcpi", "quality_score", "benefit_ownership", "rag",
+           "delivery_confidence", "rag_source"]
+MOVES = ("delivery_rag", "delivery_confidence", "joined", "left")  # the changes this page lists
 PROJECT_KEY = "delivery_project"
 LAST_CLICK = "delivery_last_click"  # the quadrant click already applied to the project choice
 
@@ -67,10 +69,32 @@ def body() -> None:
                     f"EAC **{w.money(row['eac'], ctx.currency)}** · VAC **{w.money(row['vac'], ctx.currency)}**")
         frame = ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project)
         w.chart(charts.s_curve_chart(frame, ctx.as_of, ctx.currency), "delivery_scurve")
+    ratings(ctx)
     st.subheader("Projects")
     w.measures_table(delivery, COLUMNS, ctx, key="delivery_table")
     w.csv_download(delivery[[c for c in COLUMNS if c in delivery.columns]],
                    f"delivery-{ctx.as_of:%Y-%m}.csv", key="delivery_csv")
+
+
+def ratings(ctx: ui.Context) -> None:
+    """Render the rating trend (largest projects × stored months) and this month's rating moves (SPEC §8.1)."""
+    st.subheader("Delivery ratings over time")
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(charts.delivery_trend_chart(ui.data.delivery_trend(ctx)), width="stretch",
+                        key="delivery_trend")
+        st.caption("Each project's delivery RAG at each stored month: from min(CPI, SPI) where it has earned "
+                   "value, else from its delivery confidence. The largest projects by BAC have a row each.")
+    with right:
+        moves = ui.data.changes(ctx)
+        moves = moves[moves["kind"].isin(MOVES)] if not moves.empty else moves
+        st.markdown("**This month's moves**")
+        if moves.empty:
+            st.caption("No project's rating, confidence or membership changed since the previous stored month.")
+        for text in moves["sentence"].head(12).tolist():
+            st.text(f"• {text}")  # names are users' text: plain, never Markdown
+        if len(moves) > 12:
+            st.caption(f"{len(moves) - 12} more: `pmo-metrics measures changes` lists every change.")
 
 
 ui.guarded(body)

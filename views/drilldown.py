@@ -99,6 +99,25 @@ def _uploads(ctx: ui.Context, kinds: tuple[str, ...], keys: list[str]) -> None:
             st.dataframe(frame, hide_index=True, column_config=UPLOAD_COLUMNS)
 
 
+def _commentary(ctx: ui.Context, project_ids: tuple[str, ...] = (), benefit_ids: tuple[str, ...] = ()) -> None:
+    """Render the commentary history of a project or benefit: month, who loaded it, the text (SPEC §8.2)."""
+    frame = ui.data.commentary(ctx.path, ctx.version, ctx.as_of, project_ids, benefit_ids)
+    if frame.empty:
+        return
+    box = st.container(border=True)
+    box.markdown("**Commentary**")
+    latest, older = frame.head(1), frame.iloc[1:]
+    for part, where in ((latest, box), (older, box.expander(f"Earlier commentary ({len(older)})") if len(older)
+                                         else None)):
+        if where is None:
+            continue
+        for row in part.itertuples():
+            month = row.month.strftime("%b %Y") if hasattr(row.month, "strftime") else str(row.month)[:7]
+            # users' text: shown as plain text, never as Markdown
+            where.text(f"{month} · {row.user_name or 'loaded by an unknown user'}")
+            where.text(row.commentary)
+
+
 def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols = st.columns(5)
     cols[0].metric("CPI", w.ratio(row.get("cpi")), help="Earned ÷ actual cost")
@@ -106,7 +125,12 @@ def _delivery_metrics(row: pd.Series, currency: str) -> None:
     cols[2].metric("BAC", w.money(row.get("bac"), currency), help="Budget at completion")
     cols[3].metric("EAC", w.money(row.get("eac"), currency), help="Estimate at completion BAC ÷ CPI")
     cols[4].metric("VAC", w.money(row.get("vac"), currency), help="Variance at completion BAC − EAC")
-    st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}")
+    confidence = row.get("delivery_confidence")
+    rated = {"evm": " · from min(CPI, SPI)",
+             "confidence": " · from the delivery confidence"}.get(row.get("rag_source"), "")
+    # the rating is one of five canonical words (pmo_metrics/confidence.py), never free text
+    said = f" · delivery confidence **{confidence}**" if isinstance(confidence, str) else ""
+    st.markdown(f"Delivery RAG: {w.rag_badge(row.get('rag'))}{rated}{said}")
 
 
 def _benefit_metrics(row: pd.Series | None, count: int, currency: str, thresholds: tuple) -> None:
@@ -205,6 +229,7 @@ def body() -> None:
     prow = delivery[delivery["project_id"] == project]
     if not prow.empty:
         _delivery_metrics(prow.iloc[0], ctx.currency)
+        _commentary(ctx, project_ids=(project,))
         w.chart(charts.s_curve_chart(ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project), ctx.as_of,
                                      ctx.currency), "drill_scurve")
     sums = ui.data.realisation(ctx, "project", top=None, scope=scope)
@@ -251,6 +276,7 @@ def body() -> None:
                             f"target {show(brow.get('target_value'))}.")
     owner = w.text(brow["owner"]) if isinstance(brow["owner"], str) else "— (no owner)"
     st.markdown(f"Benefit RAG: {w.rag_badge(brow['rag'])} · owner: {owner}")
+    _commentary(ctx, benefit_ids=(benefit,))
     values = ui.data.benefit_timeline(ctx.path, ctx.version, ctx.as_of, benefit)
     title = (f"Cumulative value ({w.text(unit)})" if brow["measure"] == "flow"
              else f"Reading ({unit})")

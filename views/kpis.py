@@ -35,6 +35,7 @@ def body() -> None:
                   if business["attainment"].notna().sum() > charts.CHART_TOP else ""))
     st.subheader("KPI variances")
     w.measures_table(business, COLUMNS, ctx, key="kpi_table")
+    commentary(ctx, business)
     if not spend.empty:
         st.subheader("Portfolio spend")
         st.caption("Actual cost against budget (planned cost) and forecast (actual to date + forecast cost), "
@@ -44,6 +45,20 @@ def body() -> None:
                                  "outturn_budget", "outturn_forecast"], ctx, key="kpi_spend")
     w.csv_download(rows[[c for c in COLUMNS if c in rows.columns]], f"kpis-{grain}-{ctx.as_of:%Y-%m}.csv",
                    key="kpi_csv")
+
+
+def commentary(ctx: ui.Context, business) -> None:
+    """Render the KPIs' commentary with its history: month, who loaded it, the text (SPEC §8.2)."""
+    ids = tuple(sorted(business["kpi_id"].unique()))
+    frame = ui.data.commentary(ctx.path, ctx.version, ctx.as_of, kpi_ids=ids) if ids else None
+    if frame is None or frame.empty:
+        return
+    names = dict(zip(business["kpi_id"], business["kpi_name"].fillna(business["kpi_id"]), strict=False))
+    with st.expander(f"Commentary ({frame['entity_id'].nunique()} KPIs)", icon=":material/comment:"):
+        for row in frame.sort_values("month", ascending=False).itertuples():
+            # users' text: shown as plain text, never as Markdown
+            st.text(f"{names.get(row.entity_id, row.entity_id)} · {row.month:%b %Y} · {row.user_name or 'unknown'}")
+            st.text(row.commentary)
 
 
 ui.guarded(body)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from pmo_metrics import charts, ui
 from pmo_metrics.formatting import money_exact
+from pmo_metrics.story import headlines
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
@@ -143,6 +144,33 @@ def membership_changes(ctx: ui.Context) -> None:
         st.caption(f"**This month** · {' · '.join(parts)}")
 
 
+def story(ctx: ui.Context, previous) -> None:
+    """Render the month's five most important changes as plain sentences, against a month the user picks
+    (SPEC §8.3); the sentences come with the changes table, never from the page."""
+    months = [m for m in ui.data.reporting_months(ctx.path, ctx.version) if m != ctx.as_of]
+    if not months:
+        return
+    left, right = st.columns([4, 1])
+    with right:
+        compare = st.selectbox("Compare to", months, index=months.index(previous) if previous in months else 0,
+                               format_func=w.month_label, key="overview_compare_to")
+    with left:
+        st.subheader(f"What changed since {w.month_label(compare)}")
+        found = ui.data.changes(ctx, compare)
+        if found.empty:
+            st.caption("Nothing changed in ratings, forecasts, membership or commentary.")
+        for number, text in enumerate(headlines(found.to_dict("records")), start=1):
+            st.text(f"{number}. {text}")  # users' names and commentary: plain text, never Markdown
+        if len(found) > 5:
+            with st.expander(f"All {len(found)} changes, most important first"):
+                # a table shows its cells as plain text, never Markdown
+                st.dataframe(found[["sentence", "kind", "importance"]], hide_index=True, width="stretch",
+                             column_config={"sentence": st.column_config.TextColumn("What changed", width="large"),
+                                            "kind": "Change",
+                                            "importance": st.column_config.NumberColumn("Importance",
+                                                                                        format="%.2f")})
+
+
 def body() -> None:
     """Render the overview."""
     ctx = ui.context()
@@ -150,6 +178,7 @@ def body() -> None:
     if w.no_data(ctx):
         return
     previous = _previous_month(ctx)
+    story(ctx, previous)
     figures = ui.data.overview(ctx, previous)
     tiles(ctx, figures, previous)
     if previous is not None:  # in the first stored month every project "joined"; that says nothing

@@ -6,7 +6,10 @@ from tests.app.conftest import assert_clean, open_app
 def test_delivery_on_the_sample(sample_store):
     at = open_app("views/delivery.py")
     assert_clean(at)
-    assert len(at.get("vega_lite_chart")) == 3  # roll-up, quadrant, S-curve
+    assert len(at.get("vega_lite_chart")) == 4  # roll-up, quadrant, S-curve, rating trend
+    assert "This month's moves" in "".join(m.value for m in at.markdown)
+    # the sample's October: B2B Online Marketplace is rated for the first time (SPEC §8.3)
+    assert any("B2B Online Marketplace" in t.value for t in at.text)
     table = at.dataframe[0].value
     assert {"cpi", "spi", "eac", "rag"} <= set(table.columns)
     assert set(table["rag"].dropna()) <= {"Green · on track", "Amber · watch", "Red · off track", "Not rated"}

@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Import name -> distribution name, where they differ.
-DISTRIBUTIONS = {"PIL": "Pillow", "fpdf": "fpdf2", "vl_convert": "vl-convert-python", "zlib_ng": "zlib-ng", "yaml": "PyYAML"}
+DISTRIBUTIONS = {"PIL": "Pillow", "fpdf": "fpdf2", "vl_convert": "vl-convert-python", "zlib_ng": "zlib-ng",
+                 "yaml": "PyYAML"}
 
 
 def _declared() -> set[str]:
