@@ -262,13 +262,13 @@ def test_a_mapping_saved_on_one_upload_is_applied_to_the_next(store):
 
 def test_a_mapping_chosen_by_name_applies_to_other_header_sets(store):
     save_mapping(store, "GMPP projects", "Projects", GMPP_HEADERS, GMPP_COLUMNS)
-    headers = [*GMPP_HEADERS, "Delivery Confidence"]
+    headers = [*GMPP_HEADERS, "Reporting Officer"]
     data = gmpp_workbook([["DFT_0022", "HS2", "DfT", 1, "", "Red"]], headers=headers)
     assert not load(store, data).ok  # the header set differs: not applied automatically
     assert "unknown_mapping" in codes(load(store, data, mapping="nope"))
     result = load(store, data, mapping="GMPP projects")
     assert result.ok, errors(result)
-    assert "unknown_columns" in codes(result)  # Delivery Confidence: listed, kept out
+    assert "unknown_columns" in codes(result)  # Reporting Officer: listed, kept out
 
 
 def test_a_mapping_needs_every_required_column():

@@ -604,3 +604,32 @@ def rag_counts_chart(counts: dict[str, dict[str, int]]) -> alt.Chart:
                                   tooltip=["level:N", "RAG:N", "count:Q"])
     text = base.mark_text(dx=-4, align="right", color="white").encode(text="count:Q")
     return (bars + text).properties(width=CHART_WIDTH)
+
+
+def delivery_trend_chart(trend_df: pd.DataFrame) -> alt.Chart:
+    """Rating trend (SPEC §8.1): a projects × months grid, each cell the delivery RAG that month (with its
+    word in the tooltip and a letter in the cell, so colour is not the only signal); an "others" row
+    gives the rating most of the remaining projects have, and the split on hover."""
+    if trend_df.empty:
+        return empty_chart("No stored month has projects in this scope")
+    df = _with_rag(trend_df)
+    df["month"] = _months(df["as_of"]).dt.strftime("%Y-%m")
+    df["letter"] = [{"green": "G", "amber": "A", "red": "R"}.get(v, "–") for v in df["rag"].tolist()]
+    df["confidence"] = df["delivery_confidence"].fillna("—") if "delivery_confidence" in df else "—"
+    df["split"] = [f"{g} green · {a} amber · {r} red · {u} not rated" for g, a, r, u in
+                   zip(df["green"], df["amber"], df["red"], df["unrated"], strict=True)]
+    rows = df.sort_values(["position", "row_label"])["row_label"].drop_duplicates().tolist()
+    months = sorted(df["month"].unique())
+    base = alt.Chart(df).encode(
+        x=alt.X("month:O", title=None, sort=months, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("row_label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=220)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="Delivery RAG", orient="bottom")),
+        tooltip=[alt.Tooltip("row_label:N", title="Project"), alt.Tooltip("month:O", title="Month"),
+                 alt.Tooltip("RAG:N", title="Delivery RAG"), alt.Tooltip("confidence:N", title="Delivery confidence"),
+                 alt.Tooltip("split:N", title="Projects")],
+    )
+    letters = base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
+    # a band of its own height per row (at most TREND_ROWS + 1 of them), so every label shows
+    return (cells + letters).properties(width=CHART_WIDTH, height=alt.Step(20), title="Delivery rating by month")

@@ -95,8 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("measures", parents=[common], help="print one measures table")
     p.add_argument("table", metavar="TABLE",
                    choices=("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained",
-                            "membership", "completeness"))
+                            "membership", "completeness", "changes"))
     p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
+    p.add_argument("--compare-to", type=_month,
+                   help="changes: the month to compare with YYYY-MM (default: the previous stored month)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--portfolio", help="only this portfolio")
     p.add_argument("--programme", help="only this programme")
@@ -306,9 +308,14 @@ def _scope(args):
 
 def cmd_measures(args, store: Store) -> int:
     from .formatting import to_csv, to_json
-    from .measures import measure_table
+    from .measures import changes, measure_table
 
-    table = measure_table(store, args.table, args.as_of, _scope(args))
+    if args.compare_to is not None and args.table != "changes":
+        raise UsageError("--compare-to applies to the changes table only")
+    if args.table == "changes":
+        table = changes(store, args.as_of, args.compare_to, _scope(args))
+    else:
+        table = measure_table(store, args.table, args.as_of, _scope(args))
     sys.stdout.write(to_json(table) + "\n" if args.format == "json" else to_csv(table))
     return EXIT_OK
 

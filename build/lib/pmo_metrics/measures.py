@@ -27,7 +27,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness")
+          "completeness", "changes")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -48,6 +48,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sustained": ("benefit_id", "project_id", "sustained", "sustained_value"),
     "membership": ("project_id", "portfolio", "first_month", "left_month", "status"),
     "completeness": ("portfolio", "projects", "reported", "missing", "completeness", "closed", "complete"),
+    "changes": ("kind", "entity_id", "entity_name", "project_id", "portfolio", "from_value", "to_value", "delta",
+                "delta_pct", "importance", "sentence"),
 }
 
 
@@ -217,6 +219,34 @@ MEASURES: dict[str, Measure] = dict([
     _m("completeness", "Completeness", "ratio", "Reported ÷ projects in the portfolio this month.", CMP),
     _m("closed", "Closed", "text", "A PMO manager closed the month.", CMP),
     _m("complete", "Complete", "text", "Every project reported, or the month is closed.", CMP),
+    # the month's story (SPEC §8)
+    _m("delivery_confidence", "Delivery confidence", "text",
+       "The project's delivery confidence: green, amber/green, amber, amber/red or red.", "SPEC §8.1"),
+    _m("rag_source", "RAG from", "text",
+       "What decided the delivery RAG: evm (min of CPI and SPI) or confidence (no earned value).", "SPEC §8.1"),
+    _m("kind", "Change", "text", "delivery_rag, delivery_confidence, benefit_rag, forecast, joined, left, "
+       "kpi_rag or commentary.", "SPEC §8.3"),
+    _m("entity_type", "Of", "text", "project, benefit or kpi.", "SPEC §8.3"),
+    _m("entity_id", "Code", "text", "The project, benefit or KPI that changed.", "SPEC §8.3"),
+    _m("entity_name", "Name", "text", "Its name.", "SPEC §8.3"),
+    _m("from_month", "From month", "month", "The month compared to (default the previous stored month).",
+       "SPEC §8.3"),
+    _m("to_month", "To month", "month", "The reporting month.", "SPEC §8.3"),
+    _m("from_value", "From", "text", "The rating, forecast total, portfolio or commentary then.", "SPEC §8.3"),
+    _m("to_value", "To", "text", "The rating, forecast total, portfolio or commentary now.", "SPEC §8.3"),
+    _m("delta", "Change", "currency", "Forecast: forecast total now − then.", "SPEC §8.3"),
+    _m("delta_pct", "Change %", "ratio", "Forecast: change ÷ |forecast total then|.", "SPEC §8.3"),
+    _m("basis", "Because of", "text",
+       "The figure behind the change: cpi, spi, delivery_confidence, realisation_rate, attainment, forecast_total.",
+       "SPEC §8.3"),
+    _m("basis_value", "Figure", "number", "That figure now.", "SPEC §8.3"),
+    _m("basis_text", "Text", "text", "The rating or commentary now.", "SPEC §8.3"),
+    _m("money", "Money at stake", "currency",
+       "BAC (projects), forecast total (benefits) or the forecast's move.", "SPEC §8.3"),
+    _m("importance", "Importance", "number",
+       "Rank of the change: severity of the move + 2 × its money's share of the scope's total.", "SPEC §8.3"),
+    _m("sentence", "What changed", "text", "The change in one plain sentence, from the columns above.",
+       "SPEC §8.3"),
 ])
 
 
@@ -274,6 +304,8 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
         "benefit_amber": settings.benefit_amber,
         "sustained_window": settings.sustained_window_months,
         "sustained_threshold": settings.sustained_threshold,
+        "trend_months": TREND_MONTHS,
+        "trend_rows": TREND_ROWS,
     }
 
 
@@ -318,7 +350,9 @@ def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None)
         used = _parameters(text)
     with _one_snapshot(con), _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
         if _ROW_SOURCE.search(text) or _FLOW_ROWS.search(text):
-            if READ_KEPT_ROWS and _has_kept_rows(con, params["as_of"]):
+            # `changes` reads two months: the kept rows serve only when both have them.
+            months = [params["as_of"]] + ([params["compare_to"]] if params.get("compare_to") else [])
+            if READ_KEPT_ROWS and all(_has_kept_rows(con, month) for month in months):
                 text = _ROW_SOURCE.sub(r"stored_\1(", text)
             else:
                 text = _FLOW_ROWS.sub("live_flow_rows(", text)
@@ -365,6 +399,8 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
     if name not in TABLES:
         raise ValueError(f"unknown measures table {name!r}; choose one of {', '.join(TABLES)}")
     settings = settings or store.settings()
+    if name == "changes":
+        return changes(store, as_of, None, scope, settings)
     params = _params(as_of, scope, settings)
     if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
         with store.connect() as con:
@@ -653,3 +689,43 @@ def rollup_top(store, rollup: pa.Table, level: str, top: int = CHART_TOP, settin
 def sustained_top(store, sustained: pa.Table, top: int = CHART_TOP) -> pa.Table:
     """Return the `top` financial benefits by value realised after closure and one "Others" row (SPEC §11)."""
     return _over(store, "sustained_top", {"top": top}, {"sustained_rows": sustained})
+# -- the month's story (SPEC §8) -------------------------------------------------------------------
+
+TREND_MONTHS = 12  # stored months in the rating trend
+TREND_ROWS = 15  # projects with a row of their own in it; the rest share "others"
+
+
+def previous_month(store, as_of: dt.date) -> dt.date | None:
+    """Return the latest stored reporting month before `as_of`, or None (SPEC §8.3's default comparison)."""
+    month = _month(as_of)
+    earlier = [m for m in store.reporting_months() if m < month]
+    return earlier[0] if earlier else None
+
+
+def changes(store, as_of: dt.date, compare_to: dt.date | None = None, scope: Scope = Scope(),
+            settings: Settings | None = None) -> pa.Table:
+    """Return the `changes` table (SPEC §8.3): what changed from `compare_to` (default the previous stored
+    month) to `as_of`, most important first, each with its sentence. Without an earlier month it is empty."""
+    from .story import with_sentences
+
+    settings = settings or store.settings()
+    params = _params(as_of, scope, settings)
+    compare_to = _month(compare_to) if compare_to is not None else previous_month(store, as_of)
+    params["compare_to"] = compare_to or params["as_of"]  # a month compared with itself: no changes
+    return with_sentences(_query(store, "changes", params), settings)
+
+
+def commentary_history(store, as_of: dt.date, project_ids=(), benefit_ids=(), kpi_ids=()) -> pa.Table:
+    """Return the commentary of the given projects, benefits and KPIs per stored month to `as_of`, with who
+    loaded it, newest first; a month repeating the text before it is left out (SPEC §8.2)."""
+    params = {"as_of": _month(as_of), "project_ids": list(project_ids), "benefit_ids": list(benefit_ids),
+              "kpi_ids": list(kpi_ids)}
+    return _query(store, "commentary", params)
+
+
+def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> pa.Table:
+    """Return each project's delivery RAG in each of the last stored months (SPEC §8.1 rating trend): the
+    largest TREND_ROWS projects by BAC a row each, the rest one "others" row."""
+    settings = settings or store.settings()
+    store.ensure_kept_rows()  # every stored month's rows; normally made within a second of a load
+    return _query(store, "delivery_trend", _params(as_of, scope, settings))

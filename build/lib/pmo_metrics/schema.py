@@ -87,6 +87,15 @@ STAGES = {
     "closing": ("close", "closedown"),
     "closed": ("complete", "completed", "done"),
 }
+# SPEC §8.1 delivery confidence, best first. The spellings are for the template and the docs;
+# pmo_metrics/confidence.py reads a cell (numbers 1-5, any punctuation, withheld markers).
+CONFIDENCE_SCALE = {
+    "green": ("g", "5"),
+    "amber/green": ("amber green", "ag", "4"),
+    "amber": ("a", "3"),
+    "amber/red": ("amber red", "ar", "2"),
+    "red": ("r", "1"),
+}
 DIRECTIONS = {
     "higher_is_better": ("higher", "up", "max", "maximise", "maximize", "increase"),
     "lower_is_better": ("lower", "down", "min", "minimise", "minimize", "decrease"),
@@ -122,6 +131,13 @@ PROJECTS = Sheet(
         Column("currency", TEXT, "ISO currency code; defaults to the currency setting.", False,
                ("ccy", "currency_code"),
                pattern=("[A-Za-z]{3}", "expected a three-letter ISO currency code such as GBP")),
+        Column("delivery_confidence", ENUM,
+               "Delivery confidence: green, amber/green, amber, amber/red, red (or 1 red ... 5 green); "
+               "a withheld marker (exempt, n/a, tbc, ...) leaves it blank.", False,
+               ("dca", "delivery_confidence_assessment", "confidence_rating", "delivery_rating"),
+               choices=CONFIDENCE_SCALE),
+        Column("status_commentary", TEXT, "The owner's commentary on the project this month (plain text).",
+               False, ("commentary", "status_comment", "project_commentary", "narrative")),
     ),
     aliases=("project", "project list", "register", "project register"),
 )
@@ -175,6 +191,8 @@ BENEFITS = Sheet(
                ("objective", "strategic_goal", "goal")),
         Column("confidence", PERCENT, "Confidence 0-1 (or %) that the forecast is realised; default 1.", False,
                ("probability", "likelihood"), minimum=0, maximum=1, default=1.0),
+        Column("commentary", TEXT, "The owner's commentary on the benefit this month (plain text).", False,
+               ("benefit_commentary", "comment", "comments", "narrative")),
     ),
     aliases=("benefit register", "benefits register", "benefit"),
 )
@@ -221,6 +239,8 @@ KPIS = Sheet(
                False, ("agg", "aggregate"),
                choices={"sum": ("total", "add"), "last": ("latest", "closing", "end"),
                         "mean": ("average", "avg")}, default="sum"),
+        Column("commentary", TEXT, "Commentary on the KPI's figure this month (plain text).", False,
+               ("kpi_commentary", "comment", "comments", "narrative")),
     ),
     aliases=("kpi", "kpis", "key performance indicators", "indicators"),
 )

@@ -31,9 +31,9 @@ from .settings import Settings, coerce_setting
 
 SQL_DIR = Path(__file__).parent / "sql"
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
-              6: "schema_v6.sql", 7: "schema_v7.sql"}
+              6: "schema_v6.sql", 7: "schema_v7.sql", 8: "schema_v8.sql"}
 BUSY_WAIT_SECONDS = 30.0
 IDLE_CLOSE_SECONDS = 2.0
 # Re-created whenever their text changes, in this order (a macro may call those before it).

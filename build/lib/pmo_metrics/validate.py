@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import confidence
 from .parsing import (
     CONTROL_CHARS,
     DECIMAL_COMMA,
@@ -288,6 +289,9 @@ def _parse_value(con, column: Column, arrow_type: pa.DataType, rules: Rules, uni
             item.grain = "NULL::VARCHAR"
         return item
     kind = column.type
+    if column.name == confidence.COLUMN:  # SPEC §8.1: a scale of its own; a withheld marker is blank
+        return _mapped(con, column, confidence.not_withheld_sql(raw_text), confidence.canonical, pa.string(),
+                       lambda e: e)
     if kind == TEXT:
         if is_number:
             expr = (f"CASE WHEN {src} = trunc({src}) AND abs({src}) < 1e15 "

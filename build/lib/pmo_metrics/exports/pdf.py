@@ -423,6 +423,7 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
     board = card.table.to_pandas()
     progress(0.0, "cover")
     _cover(pdf, card)
+    _story_page(pdf, card)
 
     kpi = t["kpi"][t["kpi"]["grain"] == "year"] if not t["kpi"].empty else t["kpi"]
     kpi = kpi[~kpi["kpi_id"].str.startswith("spend:")] if not kpi.empty else kpi
@@ -502,3 +503,76 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
     _scorecard_table(pdf, card, progress, max_pages=MAX_PAGES - pdf.page_no())
     progress(0.95, "saving the PDF")
     return bytes(pdf.output())
+
+
+# -- the month's story (SPEC §8.3: the board pack's second page) -------------------------------------
+
+STORY_MORE = 10  # changes listed after the five headlines
+STORY_COMMENTS = 8  # latest commentary entries
+STORY_COMMENT_CHARS = 420
+
+
+def _names(card: Scorecard) -> dict[tuple[str, str], str]:
+    """Return (entity type, id) -> the name the pack prints for it."""
+    names = {}
+    for kind, table, key, name in (("project", "delivery", "project_id", "project_name"),
+                                   ("benefit", "benefits", "benefit_id", "benefit_name"),
+                                   ("kpi", "kpi", "kpi_id", "kpi_name")):
+        if table in card.tables:
+            for row in card.tables[table].select([key, name]).to_pylist():
+                names[(kind, row[key])] = row[name] or row[key]
+    return names
+
+
+def _story_page(pdf: BoardPack, card: Scorecard) -> None:
+    """Print the month's story: the five most important changes as sentences, the next ones, and the
+    latest commentary with its month and who gave it; one page, whatever the size of the portfolio."""
+    from ..story import headlines
+
+    story = card.story.to_pylist() if card.story is not None else []
+    pdf.add_page()
+    month = story[0]["from_month"] if story else None
+    since = f" since {month:%B %Y}" if month else ""
+    pdf.heading(f"The month's story{since}",
+                "The most important changes in delivery ratings, benefits, forecasts, membership, KPIs and "
+                "commentary, each written from the changes measures table (pmo-metrics measures changes).")
+    bottom = pdf.h - 16
+    top = headlines(story)
+    if not top:
+        pdf.font(11, colour=MUTED)
+        pdf.multi_cell(0, 6, "No earlier reporting month is stored, or nothing changed since it.",
+                       new_x="LMARGIN", new_y="NEXT")
+    pdf.font(12)
+    for number, text in enumerate(top, start=1):
+        pdf.multi_cell(0, 6.5, pdf.clean(f"{number}. {text}"), align="L", new_x="LMARGIN", new_y="NEXT")
+    rest = [row["sentence"] for row in story if row["sentence"] not in top][:STORY_MORE]
+    if rest:
+        pdf.ln(2)
+        pdf.font(10, bold=True)
+        more = len(story) - len(top)
+        pdf.cell(0, 6, pdf.clean(f"Also changed ({len(rest)} of {more})"), new_x="LMARGIN", new_y="NEXT")
+        pdf.font(9)
+        for text in rest:
+            if pdf.get_y() > bottom - 40:
+                break
+            pdf.multi_cell(0, 4.6, pdf.clean(f"• {text}"), align="L", new_x="LMARGIN", new_y="NEXT")
+    comments = card.commentary.to_pylist() if card.commentary is not None else []
+    if comments and pdf.get_y() < bottom - 20:
+        pdf.ln(3)
+        pdf.font(10, bold=True)
+        pdf.cell(0, 6, "Latest commentary", new_x="LMARGIN", new_y="NEXT")
+        names = _names(card)
+        for row in comments[:STORY_COMMENTS]:
+            if pdf.get_y() > bottom - 12:
+                break
+            who = f" · {row['user_name']}" if row.get("user_name") else ""
+            label = {"benefit": "Benefit ", "kpi": "KPI "}.get(row["entity_type"], "")
+            name = names.get((row["entity_type"], row["entity_id"]), row["entity_id"])
+            pdf.font(8.5, bold=True)
+            pdf.multi_cell(0, 4.4, pdf.clean(f"{label}{name} · {row['month']:%Y-%m}{who}"),
+                           new_x="LMARGIN", new_y="NEXT")
+            text = " ".join(str(row["commentary"]).split())
+            if len(text) > STORY_COMMENT_CHARS:
+                text = text[:STORY_COMMENT_CHARS - 1].rstrip() + "…"
+            pdf.font(8.5)
+            pdf.multi_cell(0, 4.4, pdf.clean(text), align="L", new_x="LMARGIN", new_y="NEXT")

@@ -26,6 +26,8 @@ from ..measures import (
     MEASURES,
     Measure,
     Scope,
+    changes,
+    commentary_history,
     delivery_density,
     delivery_rollup,
     headline,
@@ -115,6 +117,8 @@ class Scorecard:
     # What the board pack's charts show, from the measures layer (SPEC §11): realisation per objective
     # and portfolio, the delivery roll-up's largest groups, sustained value, value at risk, density.
     chart_tables: dict[str, pa.Table] = field(default_factory=dict)
+    story: pa.Table | None = None  # the `changes` table since the previous stored month (SPEC §8.3)
+    commentary: pa.Table | None = None  # each commented entity's latest commentary to date (SPEC §8.2)
 
     @property
     def scope_text(self) -> str:
@@ -196,13 +200,16 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
                          "timeline": functools.partial(value_timeline, store, as_of, scope, settings)})
     tables = read["tables"]
     summed = side_by_side({"rows": functools.partial(_group_rows, store, tables, as_of, scope, settings),
-                           "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables)})
+                           "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables),
+                           "story": functools.partial(changes, store, as_of, None, scope, settings),
+                           "commentary": functools.partial(_latest_commentary, store, tables, as_of)})
     rows, tiles = summed["rows"], summed["tiles"]
     table = _to_table(rows, _total_row(tiles, settings) if rows.num_rows else None)
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
                      headline=tiles, table=table, tables=tables, timeline=read["timeline"],
-                     chart_tables=chart_tables(store, tables, as_of, scope, settings))
+                     chart_tables=chart_tables(store, tables, as_of, scope, settings),
+                     story=summed["story"], commentary=summed["commentary"])
 
 
 def chart_tables(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> dict:
@@ -219,3 +226,18 @@ def chart_tables(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scop
         "risk_projects": value_at_risk(store, as_of, "project", scope, settings, 10, tables),
         "density": delivery_density(store, tables["delivery"]),
     }
+
+
+def _latest_commentary(store, tables: dict[str, pa.Table], as_of: dt.date) -> pa.Table:
+    """Return the latest commentary to date of each project, benefit and KPI in the scorecard's tables."""
+    history = commentary_history(
+        store, as_of, tables["delivery"].column("project_id").to_pylist(),
+        tables["benefits"].column("benefit_id").to_pylist(),
+        sorted(set(tables["kpi"].column("kpi_id").to_pylist())) if "kpi" in tables else ())
+    rows, seen = [], set()
+    for row in history.to_pylist():  # newest first per entity
+        if (row["entity_type"], row["entity_id"]) not in seen:
+            seen.add((row["entity_type"], row["entity_id"]))
+            rows.append(row)
+    rows.sort(key=lambda r: (r["month"], r["entity_type"] == "project"), reverse=True)
+    return pa.Table.from_pylist(rows, schema=history.schema)

@@ -13,11 +13,38 @@ CREATE OR REPLACE MACRO ratio(a, b) AS a / nullif(b, 0);
 CREATE OR REPLACE MACRO rag(x, green, amber) AS
     CASE WHEN x IS NULL THEN NULL WHEN x >= green THEN 'green' WHEN x >= amber THEN 'amber' ELSE 'red' END;
 
+-- SPEC §8.1: the delivery RAG a delivery confidence rating stands for.
+CREATE OR REPLACE MACRO confidence_rag(conf) AS
+    CASE conf WHEN 'green' THEN 'green' WHEN 'amber/green' THEN 'green' WHEN 'amber' THEN 'amber'
+              WHEN 'amber/red' THEN 'red' WHEN 'red' THEN 'red' END;
+
+-- A rating's place on the five-point scale, best highest (green 5 ... red 1), as the numbers run.
+CREATE OR REPLACE MACRO confidence_rank(conf) AS
+    CASE conf WHEN 'green' THEN 5 WHEN 'amber/green' THEN 4 WHEN 'amber' THEN 3
+              WHEN 'amber/red' THEN 2 WHEN 'red' THEN 1 END;
+
+-- SPEC §8.1 delivery RAG: from min(CPI, SPI) where the project has it (earned value against a
+-- non-zero cost or plan), else from its delivery confidence; rag_source says which decided.
+CREATE OR REPLACE MACRO delivery_rag(basis, conf, green, amber) AS
+    coalesce(rag(basis, green, amber), confidence_rag(conf));
+
+CREATE OR REPLACE MACRO delivery_rag_source(basis, conf) AS
+    CASE WHEN basis IS NOT NULL THEN 'evm' WHEN confidence_rag(conf) IS NOT NULL THEN 'confidence' END;
+
+-- SPEC §8.3 importance of a RAG move: each step towards red weighs 2 (amber -> red 2, green -> red
+-- 4), each step towards green 1, a rating appearing or disappearing 1.
+CREATE OR REPLACE MACRO rag_rank(r) AS CASE r WHEN 'green' THEN 0 WHEN 'amber' THEN 1 WHEN 'red' THEN 2 END;
+
+CREATE OR REPLACE MACRO rag_move_severity(from_rag, to_rag) AS
+    CASE WHEN from_rag IS NULL OR to_rag IS NULL THEN 1.0
+         WHEN rag_rank(to_rag) > rag_rank(from_rag) THEN 2.0 * (rag_rank(to_rag) - rag_rank(from_rag))
+         ELSE 1.0 * (rag_rank(from_rag) - rag_rank(to_rag)) END;
+
 -- Projects in scope, with the currency default applied.
 CREATE OR REPLACE MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     SELECT p.project_id, p.project_name, p.portfolio, p.programme, p.strategic_objective, p.stage,
            p.start_date, p.end_date, p.budget_at_completion,
-           upper(coalesce(p.currency, ccy)) AS currency
+           upper(coalesce(p.currency, ccy)) AS currency, p.delivery_confidence
     FROM effective_projects(m) AS p
     WHERE (pf IS NULL OR p.portfolio = pf)
       AND (pg IS NULL OR p.programme = pg)
@@ -110,7 +137,7 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
     -- SPEC §7.3: a withheld BAC stays empty (the fallback to the sum of planned cost is for a blank
     -- cell only), and so does every figure that needs it; `withheld` counts the inputs withheld.
     w AS (SELECT * FROM project_withheld(m))
-    SELECT p.*,
+    SELECT p.* EXCLUDE (delivery_confidence),
            CASE WHEN w.bac_withheld THEN NULL ELSE coalesce(p.budget_at_completion, f.planned_all) END AS bac,
            f.pv, f.ac,
            CASE WHEN f.reports_ev THEN f.ev_to_date
@@ -121,7 +148,9 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
            f.ac + f.forecast_after AS fac,
            f.percent_complete, f.quality_score,
            coalesce(b.benefits, 0) AS benefits, coalesce(b.benefits_owned, 0) AS benefits_owned,
-           coalesce(w.withheld, 0) AS withheld
+           coalesce(w.withheld, 0) AS withheld,
+           -- last, as schema 8 added it to the kept rows (project_month_rows) after the others
+           p.delivery_confidence
     FROM scoped_projects(m, pf, pg, obj, ccy) AS p
     LEFT JOIN f USING (project_id)
     LEFT JOIN b USING (project_id)
@@ -163,7 +192,7 @@ CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
 -- scoped_projects of a kept month, from the project columns of its kept delivery_base rows.
 CREATE OR REPLACE MACRO stored_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     SELECT project_id, project_name, portfolio, programme, strategic_objective, stage,
-           start_date, end_date, budget_at_completion, currency
+           start_date, end_date, budget_at_completion, currency, delivery_confidence
     FROM stored_delivery_base(m, pf, pg, obj, ccy);
 
 CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE

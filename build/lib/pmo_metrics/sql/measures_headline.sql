@@ -5,8 +5,8 @@
 WITH project_rags AS MATERIALIZED (
     -- one row per project: the rows and RAG expression of measures_delivery.sql
     SELECT currency, bac, pv, ev, ac, fac,
-           rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, $delivery_green, $delivery_amber)
-               AS rag
+           delivery_rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, delivery_confidence,
+                        $delivery_green, $delivery_amber) AS rag
     FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
 ),
 d AS (

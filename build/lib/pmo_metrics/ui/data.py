@@ -324,3 +324,31 @@ def _sustained_top(path: str, version: tuple, as_of: dt.date, scope: tuple) -> p
 def sustained_top(ctx: Context) -> pd.DataFrame:
     """Return the benefits with the most value realised after closure, and "Others"."""
     return _sustained_top(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+# -- the month's story (SPEC §8) ---------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _changes(path: str, version: tuple, as_of: dt.date, compare_to: dt.date | None, scope: tuple) -> pd.DataFrame:
+    return measures.changes(_store_at(path), as_of, compare_to, Scope(*scope)).to_pandas()
+
+
+def changes(ctx: Context, compare_to: dt.date | None = None) -> pd.DataFrame:
+    """Return the `changes` table from `compare_to` (default the previous stored month) to the context's month."""
+    return _changes(ctx.path, ctx.version, ctx.as_of, compare_to, ctx.scope_args)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def commentary(path: str, version: tuple, as_of: dt.date, project_ids: tuple[str, ...] = (),
+               benefit_ids: tuple[str, ...] = (), kpi_ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return the commentary history of these projects, benefits and KPIs to `as_of`, newest first."""
+    return measures.commentary_history(_store_at(path), as_of, project_ids, benefit_ids, kpi_ids).to_pandas()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _delivery_trend(path: str, version: tuple, as_of: dt.date, scope: tuple) -> pd.DataFrame:
+    return measures.delivery_trend(_store_at(path), as_of, Scope(*scope)).to_pandas()
+
+
+def delivery_trend(ctx: Context) -> pd.DataFrame:
+    """Return the delivery rating of the largest projects per stored month (the rating trend)."""
+    return _delivery_trend(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
