@@ -80,6 +80,10 @@ class Sheet:
         return [c.name for c in self.columns if c.required]
 
 
+# Commentary explains a figure in the owner's words: longer than a name may be (SPEC §7.8 caps names).
+COMMENTARY_LENGTH = 5000
+
+
 STAGES = {
     "initiation": ("initiate", "initiating", "idea", "concept", "not started", "notstarted"),
     "planning": ("plan", "design"),
@@ -137,7 +141,7 @@ PROJECTS = Sheet(
                ("dca", "delivery_confidence_assessment", "confidence_rating", "delivery_rating"),
                choices=CONFIDENCE_SCALE),
         Column("status_commentary", TEXT, "The owner's commentary on the project this month (plain text).",
-               False, ("commentary", "status_comment", "project_commentary", "narrative")),
+               False, ("commentary", "status_comment", "project_commentary", "narrative"), max_length=COMMENTARY_LENGTH),
     ),
     aliases=("project", "project list", "register", "project register"),
 )
@@ -192,7 +196,7 @@ BENEFITS = Sheet(
         Column("confidence", PERCENT, "Confidence 0-1 (or %) that the forecast is realised; default 1.", False,
                ("probability", "likelihood"), minimum=0, maximum=1, default=1.0),
         Column("commentary", TEXT, "The owner's commentary on the benefit this month (plain text).", False,
-               ("benefit_commentary", "comment", "comments", "narrative")),
+               ("benefit_commentary", "comment", "comments", "narrative"), max_length=COMMENTARY_LENGTH),
     ),
     aliases=("benefit register", "benefits register", "benefit"),
 )
@@ -240,7 +244,7 @@ KPIS = Sheet(
                choices={"sum": ("total", "add"), "last": ("latest", "closing", "end"),
                         "mean": ("average", "avg")}, default="sum"),
         Column("commentary", TEXT, "Commentary on the KPI's figure this month (plain text).", False,
-               ("kpi_commentary", "comment", "comments", "narrative")),
+               ("kpi_commentary", "comment", "comments", "narrative"), max_length=COMMENTARY_LENGTH),
     ),
     aliases=("kpi", "kpis", "key performance indicators", "indicators"),
 )

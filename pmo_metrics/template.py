@@ -149,6 +149,14 @@ def _add_about(wb: Workbook) -> None:
                                "pmo-metrics")
     ws["C2"] = ("Money unit of the amounts (SPEC §7.4): units (default), thousands (k, £000), millions (m, £m) "
                 "or billions (bn). A column whose header states a unit, e.g. 'Budget (£m)', uses that one.")
+    ws["A3"] = schema.ABOUT_MODE[0]
+    ws["A3"].font = _HEADER_FONT
+    ws["C3"] = ("Upload mode (SPEC §7.1): full (default; each project's rows replace its earlier ones) or "
+                "incremental (only the periods given replace earlier ones: a return of this month's figures).")
+    ws["A4"] = schema.ABOUT_COMPLETE[0]
+    ws["A4"].font = _HEADER_FONT
+    ws["C4"] = ("yes when this workbook lists every project of each portfolio it names: a stored project it "
+                "leaves out has left the portfolio from this month. Default no.")
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 100
