@@ -141,7 +141,8 @@ PROJECTS = Sheet(
                ("dca", "delivery_confidence_assessment", "confidence_rating", "delivery_rating"),
                choices=CONFIDENCE_SCALE),
         Column("status_commentary", TEXT, "The owner's commentary on the project this month (plain text).",
-               False, ("commentary", "status_comment", "project_commentary", "narrative"), max_length=COMMENTARY_LENGTH),
+               False, ("commentary", "status_comment", "project_commentary", "narrative"),
+               max_length=COMMENTARY_LENGTH),
     ),
     aliases=("project", "project list", "register", "project register"),
 )
