@@ -19,6 +19,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from . import access, actions
 from .access import AccessDenied, User
 from .measures import TABLES
@@ -249,6 +251,10 @@ def cmd_uploads(args, store: Store, user: User) -> int:
     if args.format == "csv":
         from .formatting import to_csv
 
+        # A CSV cell holds text: the decoded sheets and problems go back to JSON, one cell each.
+        for name in ("sheets", "messages"):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, pa.array([json.dumps(v) for v in table[name].to_pylist()]))
         sys.stdout.write(to_csv(table))
         return EXIT_OK
     if not rows:
@@ -256,11 +262,9 @@ def cmd_uploads(args, store: Store, user: User) -> int:
         return EXIT_OK
     out = []
     for r in rows:
-        sheets = ", ".join(f"{k} {v:,}" for k, v in json.loads(r["sheets"] or "{}").items())
-        messages = json.loads(r["messages"] or "[]")
-        errors = sum(1 for m in messages if m.get("severity") == "error")
+        sheets = ", ".join(f"{p['sheet']} {p['rows']:,}" for p in r["sheets"])
         out.append([r["upload_id"], r["status"], r["as_of"], mode_label(r["mode"], r["complete"]), r["file_name"],
-                    sheets, r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
+                    sheets, r["user_name"] or "", str(r["created_at"])[:19], r["errors"] or ""])
     print(format_table(["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"], out))
     closures = store.closures().to_pylist()
     if closures:

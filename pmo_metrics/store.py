@@ -135,6 +135,35 @@ def audit_json(messages: list[dict]) -> str:
     return json.dumps(kept)
 
 
+# The fields of a stored problem (problems.Problem), as the audit log's decoded `messages` give them.
+AUDIT_FIELDS = ("severity", "code", "file", "sheet", "cell", "column", "value", "problem")
+SHEETS_TYPE = pa.list_(pa.struct([("sheet", pa.string()), ("rows", pa.int64())]))
+MESSAGES_TYPE = pa.list_(pa.struct([(name, pa.string()) for name in AUDIT_FIELDS]))
+
+
+def _decoded(text: str | None, empty: str) -> object:
+    try:
+        return json.loads(text or empty)
+    except (TypeError, ValueError):  # never written so, but one bad row must not hide the whole log
+        return json.loads(empty)
+
+
+def decode_audit(table: pa.Table) -> pa.Table:
+    """Return audit-log rows with their `sheets` and `messages` JSON decoded once, for every caller, and
+    `errors` and `warnings` counted."""
+    sheets = [[{"sheet": str(k), "rows": int(v)} for k, v in _decoded(t, "{}").items()]
+              for t in table["sheets"].to_pylist()]
+    messages = [[{f: "" if m.get(f) is None else str(m.get(f)) for f in AUDIT_FIELDS}
+                 for m in _decoded(t, "[]") if isinstance(m, dict)] for t in table["messages"].to_pylist()]
+    table = table.set_column(table.schema.get_field_index("sheets"), "sheets", pa.array(sheets, SHEETS_TYPE))
+    table = table.set_column(table.schema.get_field_index("messages"), "messages",
+                             pa.array(messages, MESSAGES_TYPE))
+    for severity in ("error", "warning"):
+        counts = [sum(m["severity"] == severity for m in ms) for ms in messages]
+        table = table.append_column(f"{severity}s", pa.array(counts, pa.int64()))
+    return table
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back after a failed write, keeping the failure's own message.
 
@@ -420,13 +449,14 @@ class Store:
         return keys
 
     def uploads(self) -> pa.Table:
-        """Return the audit log, newest first."""
-        return self.query(
+        """Return the audit log, newest first, its JSON decoded: `sheets` as (sheet, rows) pairs, `messages`
+        as the stored problems (AUDIT_FIELDS, text) and their `errors` and `warnings` counts."""
+        return decode_audit(self.query(
             """SELECT upload_id, batch_id, file_name, status, strftime(as_of, '%Y-%m') AS as_of,
                       sheets, user_name, created_at, sha256, size_bytes, messages,
                       voided_at, voided_by, mode, complete
                FROM uploads ORDER BY upload_id DESC"""
-        )
+        ))
 
     def find_loaded_duplicate(self, sha256: str) -> int | None:
         """Return the id of a loaded upload with this exact content, if any."""

@@ -202,27 +202,16 @@ def closed_message(month: dt.date, closed_now: bool, by: str | None, when: objec
 
 
 def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
-    """Return the audit log for display: one row per upload with its row counts and message count."""
+    """Return the audit log (Store.uploads, as pandas) for display: one row per upload with its row counts
+    and its number of errors and warnings."""
     if uploads.empty:
         return pd.DataFrame(columns=["upload_id", "status", "file_name", "as_of", "mode", "rows", "problems",
                                      "user_name", "created_at", "voided_by"])
 
-    def rows(text) -> str:
-        try:
-            return ", ".join(f"{k} {v}" for k, v in json.loads(text or "{}").items())
-        except (TypeError, ValueError):
-            return ""
-
-    def count(text) -> int:
-        try:
-            return sum(1 for m in json.loads(text or "[]") if m.get("severity") in ("error", "warning"))
-        except (TypeError, ValueError, AttributeError):
-            return 0
-
     out = uploads[["upload_id", "status", "file_name", "as_of", "user_name", "created_at", "voided_by"]].copy()
     out.insert(4, "mode", [mode_label(m, c) for m, c in zip(uploads["mode"], uploads["complete"], strict=True)])
-    out.insert(5, "rows", uploads["sheets"].map(rows))
-    out.insert(6, "problems", uploads["messages"].map(count))
+    out.insert(5, "rows", uploads["sheets"].map(lambda pairs: ", ".join(f"{p['sheet']} {p['rows']}" for p in pairs)))
+    out.insert(6, "problems", uploads["errors"] + uploads["warnings"])
     return out
 
 
@@ -231,11 +220,7 @@ def stored_problems(uploads: pd.DataFrame, upload_id: int) -> pd.DataFrame:
     row = uploads[uploads["upload_id"] == upload_id]
     if row.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    try:
-        messages = json.loads(row.iloc[0]["messages"] or "[]")
-    except (TypeError, ValueError):
-        messages = []
-    return pd.DataFrame(messages, columns=PROBLEM_COLUMNS).fillna("").astype(str)
+    return pd.DataFrame(list(row.iloc[0]["messages"]), columns=PROBLEM_COLUMNS).fillna("").astype(str)
 
 
 def preview_frame(preview: SheetPreview) -> pd.DataFrame:
