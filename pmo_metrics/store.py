@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import summaries, validity
+from . import snapshot_index, summaries
 from .connection import (
     BUSY_WAIT_SECONDS,
     IDLE_CLOSE_SECONDS,
@@ -107,7 +107,7 @@ def decode_audit(table: pa.Table) -> pa.Table:
 
 # The projects an upload lists, on any sheet (schema_v6.sql upload_projects): those its Projects
 # and Financials name, and the projects of the benefits its Benefits and BenefitValues name (the
-# benefit's version effective at the upload's month, so after validity.refresh).
+# benefit's version effective at the upload's month, so after snapshot_index.refresh).
 _LIST_PROJECTS = """
 INSERT INTO upload_projects
 WITH own AS (SELECT benefit_id, project_id FROM benefits WHERE upload_id = $u),
@@ -316,7 +316,7 @@ class Store:
                 stored = [i for i in ids if i is not None]
                 if stored:
                     # The snapshot index first: the summaries read the snapshot through it.
-                    validity.refresh(con, stored)
+                    snapshot_index.refresh(con, stored)
                     for upload_id in stored:  # after the index: a benefit's project is resolved through it
                         con.execute(_LIST_PROJECTS, {"u": upload_id})
                     _refresh_membership(con)
@@ -385,7 +385,7 @@ class Store:
                        WHERE upload_id = ?""",
                     [user, upload_id],
                 )
-                validity.refresh(con, [upload_id])  # before the summaries, which read through it
+                snapshot_index.refresh(con, [upload_id])  # before the summaries, which read through it
                 _refresh_membership(con)
                 summaries.after_void(con, row[1])  # the summaries fall back with the data
                 con.execute("COMMIT")
