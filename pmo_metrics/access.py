@@ -8,6 +8,7 @@ calls `require(user, action)` right before it. See docs/access.md.
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -73,6 +74,25 @@ def os_user_name() -> str:
 def local_user() -> User:
     """Return the single user of local mode (no [auth] configured): the OS user, with every right."""
     return User(os_user_name(), "admin", local=True)
+
+
+ROLE_ENV = "PMO_METRICS_ROLE"  # the command line's role; unset: the local full-rights role
+
+
+def cli_user(environ: Mapping[str, str] | None = None) -> User:
+    """Return the command line's user: the OS user, with the role $PMO_METRICS_ROLE names (default admin).
+
+    The command line has no sign-in: whoever can run it can open the database file anyway, so by
+    default it has every right, as local mode does. A shared server can narrow it by setting the
+    variable (e.g. to "submitter" for a scheduled load job); an unknown role is refused.
+    """
+    text = (os.environ if environ is None else environ).get(ROLE_ENV, "").strip()
+    if not text:
+        return local_user()
+    role = text.lower().replace(" ", "_")
+    if role not in RANK:
+        raise ValueError(f"{ROLE_ENV}={text!r} is not a role; expected one of {', '.join(ROLES)}")
+    return User(os_user_name(), role, local=True)
 
 
 def can(role: str | None, action: str) -> bool:

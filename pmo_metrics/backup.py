@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from .store import Store, StoreError, _write_lock
+from .connection import WRITE_LOCK
+from .store import Store, StoreError
 
 BACKUP_FILES = ("schema.sql", "load.sql")
 
@@ -36,7 +37,7 @@ def backup(store: Store, directory: str | os.PathLike) -> Path:
     literal = _sql_path(target)
     # The write lock keeps a load in this process from committing halfway through the export;
     # other processes are kept out by the database file lock the connection holds.
-    with _write_lock, store.connect() as con:
+    with WRITE_LOCK, store.connect() as con:
         con.execute(f"EXPORT DATABASE {literal} (FORMAT parquet)")  # noqa: S608 (a validated, quoted path)
     _order_macros(target / "schema.sql")
     return target

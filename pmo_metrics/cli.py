@@ -3,12 +3,15 @@
 Exit codes: 0 success (an upload loaded or found to be a duplicate), 1 the input was rejected
 or the action refused, 2 usage. Problems print as a table; a traceback is never shown to a user
 (set PMO_METRICS_DEBUG=1 to see one).
+
+Every write goes through `pmo_metrics.actions`, as the dashboard's do. The command line acts as
+the operating-system user with the role $PMO_METRICS_ROLE names (unset: admin, every right, as
+the dashboard's local mode); `--user` names who is recorded in the audit log.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -16,6 +19,11 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
+from . import access, actions
+from .access import AccessDenied, User
+from .measures import TABLES
 from .store import Store, StoreBusy, StoreError, mode_label
 
 if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
@@ -93,9 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="who is closing it (recorded in the audit log)")
 
     p = commands.add_parser("measures", parents=[common], help="print one measures table")
-    p.add_argument("table", metavar="TABLE",
-                   choices=("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained",
-                            "membership", "completeness", "changes"))
+    p.add_argument("table", metavar="TABLE", choices=TABLES)
     p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
     p.add_argument("--compare-to", type=_month,
                    help="changes: the month to compare with YYYY-MM (default: the previous stored month)")
@@ -153,14 +159,6 @@ def print_ingest(result: IngestResult, out=None) -> None:
         print(format_problems(problems), file=out)
 
 
-def _os_user() -> str | None:
-    """Return the operating-system user name for the audit log, when it can be told."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
 def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
     # Read no more than one byte past the upload limit: an oversized file is refused by ingest
     # all the same, without a multi-gigabyte file ever being held in memory.
@@ -175,7 +173,7 @@ def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
     return files
 
 
-def cmd_template(args, store: Store) -> int:
+def cmd_template(args, store: Store, user: User) -> int:
     from .template import build_template
 
     Path(args.output).write_bytes(build_template())
@@ -183,10 +181,8 @@ def cmd_template(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_demo(args, store: Store) -> int:
-    from .ingest import load_sample
-
-    results = load_sample(store)
+def cmd_demo(args, store: Store, user: User) -> int:
+    results = actions.load_sample(store, user)
     for result in results:
         print_ingest(result)
     ok = all(r.ok for r in results)
@@ -194,7 +190,7 @@ def cmd_demo(args, store: Store) -> int:
     return EXIT_OK if ok else EXIT_REJECTED
 
 
-def cmd_ingest(args, store: Store) -> int:
+def cmd_ingest(args, store: Store, user: User) -> int:
     files = _read_inputs(args.files, store)
     csv_sheets = {name: args.sheet for name, _ in files} if args.sheet else None
     if args.report and not args.report.lower().endswith(".xlsx"):
@@ -205,11 +201,9 @@ def cmd_ingest(args, store: Store) -> int:
         result, _ = check(store, files, args.as_of, csv_sheets, mode=args.mode, complete=args.complete,
                           units=args.units, mapping=args.mapping)
     else:
-        from .ingest import ingest
-
-        result = ingest(store, files, as_of=args.as_of, user=args.user or _os_user(),
-                        csv_sheets=csv_sheets, mode=args.mode, complete=args.complete, units=args.units,
-                        mapping=args.mapping)
+        result = actions.load(store, user, files, as_of=args.as_of, typed_name=args.user or "",
+                              csv_sheets=csv_sheets, mode=args.mode, complete=args.complete, units=args.units,
+                              mapping=args.mapping)
     print_ingest(result)
     if args.report:
         _write_reports(args.report, files, result)
@@ -232,7 +226,7 @@ def _write_reports(path_text: str, files: list[tuple[str, bytes]], result: Inges
         print(f"wrote the problems of {outcome.name} to {target}")
 
 
-def cmd_mappings(args, store: Store) -> int:
+def cmd_mappings(args, store: Store, user: User) -> int:
     from .mapping import stored_mappings
 
     found = stored_mappings(store)
@@ -250,7 +244,7 @@ def cmd_mappings(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_uploads(args, store: Store) -> int:
+def cmd_uploads(args, store: Store, user: User) -> int:
     table = store.uploads()
     rows = table.to_pylist()
     if args.format == "json":
@@ -259,6 +253,10 @@ def cmd_uploads(args, store: Store) -> int:
     if args.format == "csv":
         from .formatting import to_csv
 
+        # A CSV cell holds text: the decoded sheets and problems go back to JSON, one cell each.
+        for name in ("sheets", "messages"):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, pa.array([json.dumps(v) for v in table[name].to_pylist()]))
         sys.stdout.write(to_csv(table))
         return EXIT_OK
     if not rows:
@@ -266,11 +264,9 @@ def cmd_uploads(args, store: Store) -> int:
         return EXIT_OK
     out = []
     for r in rows:
-        sheets = ", ".join(f"{k} {v:,}" for k, v in json.loads(r["sheets"] or "{}").items())
-        messages = json.loads(r["messages"] or "[]")
-        errors = sum(1 for m in messages if m.get("severity") == "error")
+        sheets = ", ".join(f"{p['sheet']} {p['rows']:,}" for p in r["sheets"])
         out.append([r["upload_id"], r["status"], r["as_of"], mode_label(r["mode"], r["complete"]), r["file_name"],
-                    sheets, r["user_name"] or "", str(r["created_at"])[:19], errors or ""])
+                    sheets, r["user_name"] or "", str(r["created_at"])[:19], r["errors"] or ""])
     print(format_table(["id", "status", "as_of", "mode", "file", "rows", "user", "when", "errors"], out))
     closures = store.closures().to_pylist()
     if closures:
@@ -280,10 +276,10 @@ def cmd_uploads(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_close_month(args, store: Store) -> int:
+def cmd_close_month(args, store: Store, user: User) -> int:
     from .measures import reporting_status
 
-    closed_now, by, when = store.close_month(args.month, user=args.user or _os_user())
+    closed_now, by, when = actions.close_month(store, user, args.month, args.user or "")
     status = reporting_status(store, args.month)
     counts = f"{status.reported} of {status.projects} projects reported"
     if closed_now:
@@ -293,8 +289,8 @@ def cmd_close_month(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_void(args, store: Store) -> int:
-    store.void(args.upload_id, user=args.user or _os_user())
+def cmd_void(args, store: Store, user: User) -> int:
+    actions.void(store, user, args.upload_id, args.user or "")
     print(f"upload {args.upload_id} voided; its data no longer counts")
     return EXIT_OK
 
@@ -306,7 +302,7 @@ def _scope(args):
                  objective=getattr(args, "objective", None))
 
 
-def cmd_measures(args, store: Store) -> int:
+def cmd_measures(args, store: Store, user: User) -> int:
     from .formatting import to_csv, to_json
     from .measures import changes, measure_table
 
@@ -320,23 +316,21 @@ def cmd_measures(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_scorecard(args, store: Store) -> int:
-    from .exports import write_scorecard
-
+def cmd_scorecard(args, store: Store, user: User) -> int:
     path = Path(args.output)
     if path.suffix.lower() not in (".xlsx", ".pdf", ".csv"):
         raise UsageError("the output must end in .xlsx, .pdf or .csv")
-    path.write_bytes(write_scorecard(store, args.as_of, _scope(args), path.suffix.lower().lstrip(".")))
+    path.write_bytes(actions.export_scorecard(store, user, args.as_of, _scope(args), path.suffix.lower().lstrip(".")))
     print(f"wrote the {args.as_of:%Y-%m} scorecard to {path}")
     return EXIT_OK
 
 
-def cmd_settings(args, store: Store) -> int:
+def cmd_settings(args, store: Store, user: User) -> int:
     if args.key and args.value is None:
         raise UsageError("give a value: pmo-metrics settings KEY VALUE")
     if args.key:
         try:
-            value = store.set_setting(args.key, args.value)
+            value = actions.change_setting(store, user, args.key, args.value)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         print(f"{args.key} = {value}")
@@ -346,14 +340,14 @@ def cmd_settings(args, store: Store) -> int:
     return EXIT_OK
 
 
-def cmd_backup(args, store: Store) -> int:
+def cmd_backup(args, store: Store, user: User) -> int:
     from .backup import backup
 
     print(f"backed up {store.path} to {backup(store, args.directory)}")
     return EXIT_OK
 
 
-def cmd_restore(args, store: Store) -> int:
+def cmd_restore(args, store: Store, user: User) -> int:
     from .backup import restore
 
     restored = restore(store, args.directory)
@@ -373,9 +367,18 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        user = access.cli_user()
+    except ValueError as exc:
+        print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     store = Store(args.db)
     try:
-        return COMMANDS[args.command](args, store)
+        return COMMANDS[args.command](args, store, user)
+    except AccessDenied as exc:
+        print(f"pmo-metrics {args.command}: {exc} (the command line's role is set by {access.ROLE_ENV})",
+              file=sys.stderr)
+        return EXIT_REJECTED
     except UsageError as exc:
         print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,116 +1,57 @@
-"""All DuckDB I/O: connect, migrate, load an upload in one transaction, snapshots, audit, settings.
+"""All DuckDB I/O: load an upload in one transaction, void, close months, settings, mappings, the audit log.
 
-Connections are short-lived: every operation opens the database file, works and closes it, so a
-dashboard left open never holds the file lock a month-end command-line load needs. Within one
-process DuckDB shares one database instance per file, so threads (Streamlit sessions) each get
-their own connection cheaply. Writers in one process are serialised by a lock; writers in
-different processes by DuckDB's file lock, retried for a bounded time (SPEC §6 durability).
+`Store` is the face every caller uses: it opens the file through `connection.Connections` (one
+shared handle, a cursor per call, closed when idle; busy and read-only files explained) and
+brings it up to date through `migrate.migrate` the first time it opens. What it adds is the
+writes and the queries, each in one transaction under `connection.WRITE_LOCK`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import threading
-import time
-import weakref
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from . import summaries, validity
+from . import snapshot_index, summaries
+from .connection import (
+    BUSY_WAIT_SECONDS,
+    IDLE_CLOSE_SECONDS,
+    WRITE_LOCK,
+    Connections,
+    StoreBusy,
+    StoreError,
+    checkpoint,
+    first_row,
+    is_read_only,
+    read_only_error,
+    rollback,
+)
+from .migrate import MIGRATIONS, SCHEMA_VERSION, SQL_DIR, migrate, schema_version
 from .schema import SHEETS_BY_TABLE
 from .settings import Settings, coerce_setting
 
-SQL_DIR = Path(__file__).parent / "sql"
+# Re-exported: callers and tests know these as the store's.
+__all__ = ["BUSY_WAIT_SECONDS", "IDLE_CLOSE_SECONDS", "MIGRATIONS", "MODES", "SCHEMA_VERSION", "SQL_DIR",
+           "FileLoad", "Store", "StoreBusy", "StoreError", "audit_json", "decode_audit", "first_row",
+           "mode_label", "resolve_db_path"]
+
 DEFAULT_DB = Path("data") / "pmo.duckdb"
-SCHEMA_VERSION = 8
-MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
-              6: "schema_v6.sql", 7: "schema_v7.sql", 8: "schema_v8.sql"}
-BUSY_WAIT_SECONDS = 30.0
-IDLE_CLOSE_SECONDS = 2.0
-# Re-created whenever their text changes, in this order (a macro may call those before it).
-MACRO_FILES = ("effective.sql", "withheld.sql", "measures_common.sql", "membership.sql")
 MODES = ("full", "incremental")  # SPEC §7.1 upload modes
 
-_write_lock = threading.RLock()
 _log = logging.getLogger(__name__)
-_open_stores: weakref.WeakSet = weakref.WeakSet()
-
-
-@atexit.register
-def _close_open_stores() -> None:
-    # Close cleanly at exit so DuckDB checkpoints its write-ahead log into the file.
-    for store in list(_open_stores):
-        with contextlib.suppress(Exception):
-            store.close()
-
-
-class StoreBusy(RuntimeError):
-    """Another process holds the database; the user should try again."""
-
-
-class StoreError(RuntimeError):
-    """A store operation the user asked for cannot be done (message is user-facing)."""
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
     """Return the database path: the argument, else $PMO_METRICS_DB, else data/pmo.duckdb."""
     return Path(db or os.environ.get("PMO_METRICS_DB") or DEFAULT_DB)
-
-
-def _read_sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
-def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
-    """Return the first row of a query, or None; the result is fully fetched, as DuckDB 2.0
-    refuses new work on a connection with an unfinished result."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0] if rows else None
-
-
-# DuckDB folds its write-ahead log into the file inside any commit that leaves the log over this
-# (16 MB by default), which a month's upload always does: ~85 ms of a 307k-row load the user waited
-# for. Every write here checkpoints explicitly instead, a load's on the thread that makes its kept
-# rows; the log is durable meanwhile and replayed if the process dies before that.
-# Set on the open database rather than passed to connect(), which would keep any other handle on
-# the same file in this process (a restore's check, a test's look) from sharing the instance.
-_NO_CHECKPOINT_IN_COMMIT = "SET checkpoint_threshold = '1GB'"
-
-
-def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
-    """Fold the write-ahead log into the database file, so the file alone is complete between
-    operations (a copy of it holds every committed write)."""
-    try:
-        con.execute("CHECKPOINT")
-    except duckdb.Error:
-        pass  # another session's open transaction; the log is folded in at the next checkpoint
-
-
-def _is_lock_conflict(error: Exception) -> bool:
-    text = str(error).lower()
-    return "lock" in text and ("conflicting" in text or "could not set" in text)
-
-
-def _is_read_only(error: BaseException) -> bool:
-    text = str(error).lower()
-    return isinstance(error, OSError | duckdb.Error) and any(
-        cause in text for cause in ("read-only file system", "permission denied", "read only", "errno 30",
-                                    "errno 13"))
-
-
-def _read_only(path: Path, error: BaseException) -> StoreError:
-    return StoreError(f"the database {path.name} cannot be written: its folder {path.parent} is read-only "
-                      f"({str(error).splitlines()[0][:200]}). Point PMO_METRICS_DB (or --db) at a writable "
-                      "folder, or ask for write access to this one.")
 
 
 # The audit log keeps a bounded summary of an upload's problems: the first AUDIT_MESSAGES, each
@@ -135,21 +76,38 @@ def audit_json(messages: list[dict]) -> str:
     return json.dumps(kept)
 
 
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back after a failed write, keeping the failure's own message.
+# The fields of a stored problem (problems.Problem), as the audit log's decoded `messages` give them.
+AUDIT_FIELDS = ("severity", "code", "file", "sheet", "cell", "column", "value", "problem")
+SHEETS_TYPE = pa.list_(pa.struct([("sheet", pa.string()), ("rows", pa.int64())]))
+MESSAGES_TYPE = pa.list_(pa.struct([(name, pa.string()) for name in AUDIT_FIELDS]))
 
-    When a write fails inside DuckDB (a read-only disk, a full one) DuckDB may have ended the
-    transaction already, and ROLLBACK then raises "cannot rollback", which would hide the cause.
-    """
+
+def _decoded(text: str | None, empty: str) -> object:
     try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
+        return json.loads(text or empty)
+    except (TypeError, ValueError):  # never written so, but one bad row must not hide the whole log
+        return json.loads(empty)
+
+
+def decode_audit(table: pa.Table) -> pa.Table:
+    """Return audit-log rows with their `sheets` and `messages` JSON decoded once, for every caller, and
+    `errors` and `warnings` counted."""
+    sheets = [[{"sheet": str(k), "rows": int(v)} for k, v in _decoded(t, "{}").items()]
+              for t in table["sheets"].to_pylist()]
+    messages = [[{f: "" if m.get(f) is None else str(m.get(f)) for f in AUDIT_FIELDS}
+                 for m in _decoded(t, "[]") if isinstance(m, dict)] for t in table["messages"].to_pylist()]
+    table = table.set_column(table.schema.get_field_index("sheets"), "sheets", pa.array(sheets, SHEETS_TYPE))
+    table = table.set_column(table.schema.get_field_index("messages"), "messages",
+                             pa.array(messages, MESSAGES_TYPE))
+    for severity in ("error", "warning"):
+        counts = [sum(m["severity"] == severity for m in ms) for ms in messages]
+        table = table.append_column(f"{severity}s", pa.array(counts, pa.int64()))
+    return table
 
 
 # The projects an upload lists, on any sheet (schema_v6.sql upload_projects): those its Projects
 # and Financials name, and the projects of the benefits its Benefits and BenefitValues name (the
-# benefit's version effective at the upload's month, so after validity.refresh).
+# benefit's version effective at the upload's month, so after snapshot_index.refresh).
 _LIST_PROJECTS = """
 INSERT INTO upload_projects
 WITH own AS (SELECT benefit_id, project_id FROM benefits WHERE upload_id = $u),
@@ -221,154 +179,30 @@ class Store:
     def __init__(self, db: str | os.PathLike | None = None, busy_wait: float | None = None):
         self.path = resolve_db_path(db)
         self.busy_wait = BUSY_WAIT_SECONDS if busy_wait is None else busy_wait
-        self._local = threading.local()
-        self._guard = threading.Lock()
-        self._db: duckdb.DuckDBPyConnection | None = None
-        self._users = 0
-        self._idle_timer: threading.Timer | None = None
+        self._connections = Connections(self.path, self.busy_wait, self._on_open)
         self._fillers: list[threading.Thread] = []
 
-    # -- connections -------------------------------------------------------------------------
+    # -- connections (connection.py) ---------------------------------------------------------
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a connection (a cursor of the process's shared handle) to the migrated database.
-
-        Opening a DuckDB file costs 100+ ms and closing it tens more, so the process keeps one
-        handle and gives each call its own cursor (cheap; one per thread, as DuckDB wants). The
-        handle is closed after IDLE_CLOSE_SECONDS without use, so an open dashboard never holds
-        the file lock a command-line load in another process needs for more than that.
-        Re-entrant per thread: several store calls inside one `with store.connect():` share it.
-        """
-        open_here = getattr(self._local, "con", None)
-        if open_here is not None:
-            yield open_here
-            return
-        cursor = self._acquire().cursor()
-        self._local.con = cursor
-        try:
-            yield cursor
-        finally:
-            self._local.con = None
-            try:
-                cursor.close()
-            finally:
-                self._release()
-
-    def _acquire(self) -> duckdb.DuckDBPyConnection:
-        with self._guard:
-            if self._idle_timer is not None:
-                self._idle_timer.cancel()
-                self._idle_timer = None
-            if self._db is None:
-                self._db = self._open_file()
-            self._users += 1
-            return self._db
-
-    def _release(self) -> None:
-        with self._guard:
-            self._users -= 1
-            if self._users == 0 and self._db is not None:
-                self._idle_timer = threading.Timer(IDLE_CLOSE_SECONDS, self._close_if_idle)
-                self._idle_timer.daemon = True
-                self._idle_timer.start()
-
-    def _close_if_idle(self) -> None:
-        with self._guard:
-            if self._users == 0 and self._db is not None:
-                self._db.close()
-                self._db = None
+    def connect(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """Return a context yielding a cursor on the migrated database; re-entrant per thread, so
+        several store calls inside one `with store.connect():` share it (connection.Connections)."""
+        return self._connections.connect()
 
     def close(self) -> None:
         """Close the shared handle now (it reopens on the next call), once kept rows are made."""
         self.wait_for_kept_rows()
-        with self._guard:
-            if self._idle_timer is not None:
-                self._idle_timer.cancel()
-                self._idle_timer = None
-            if self._db is not None and self._users == 0:
-                self._db.close()
-                self._db = None
+        self._connections.close()
 
-    def _open_file(self) -> duckdb.DuckDBPyConnection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            if _is_read_only(error):
-                raise _read_only(self.path, error) from None
-            raise StoreError(f"cannot create the folder for the database {self.path.name}: {error}") from None
-        deadline = time.monotonic() + self.busy_wait
-        while True:
-            try:
-                con = duckdb.connect(str(self.path))
-                break
-            except duckdb.IOException as error:
-                if _is_read_only(error):
-                    raise _read_only(self.path, error) from None
-                if not _is_lock_conflict(error):
-                    raise StoreError(f"cannot open the database {self.path.name}: {error}") from None
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"the database {self.path.name} is busy: another program is using it (a load from the "
-                        "command line, or another copy of the dashboard); try again in a minute"
-                    ) from None
-                time.sleep(0.2)
-        try:
-            con.execute(_NO_CHECKPOINT_IN_COMMIT)
-            self._migrate(con)
-            behind = bool(summaries.months_to_keep(con))
-        except BaseException:
-            con.close()
-            raise
-        _open_stores.add(self)
-        if behind:  # a migrated store, new macros, or a process that stopped before making them
+    def _on_open(self, con: duckdb.DuckDBPyConnection) -> None:
+        migrate(con, self.path.name)
+        if summaries.months_to_keep(con):  # a migrated store, new macros, or a process that stopped early
             self._fill_kept_rows_later()
-        return con
-
-    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Create or upgrade the schema and (re)define the snapshot macros."""
-        with _write_lock:
-            version = self.schema_version(con)
-            if version > SCHEMA_VERSION:
-                # Written by a newer release: its tables may mean something this code cannot read,
-                # and "migrating" would damage them, so refuse rather than guess.
-                raise StoreError(f"the database {self.path.name} has schema version {version}, newer than "
-                                 f"this program knows ({SCHEMA_VERSION}); upgrade pmo-metrics to open it")
-            for target in sorted(MIGRATIONS):
-                if target > version:
-                    con.execute("BEGIN TRANSACTION")
-                    try:
-                        con.execute(_read_sql(MIGRATIONS[target]))
-                        con.execute("DELETE FROM meta WHERE key = 'schema_version'")
-                        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(target)])
-                        con.execute("COMMIT")
-                    except Exception:
-                        _rollback(con)
-                        raise
-            # The snapshot and measure macros live in the database, so a query pays no set-up;
-            # they are redefined whenever the program's text of them changes.
-            macros = "\n".join(_read_sql(name) for name in MACRO_FILES)
-            stored = first_row(con, "SELECT value FROM meta WHERE key = 'macros'")
-            if not stored or stored[0] != macros:
-                con.execute("BEGIN TRANSACTION")
-                con.execute(macros)
-                con.execute("DELETE FROM meta WHERE key = 'macros'")
-                con.execute("INSERT INTO meta VALUES ('macros', ?)", [macros])
-                con.execute("COMMIT")
-            # Summaries derived from the stored rows by these macros (schema 2): filled after the
-            # migration and recomputed whenever the macros change, so they never go stale.
-            summaries.ensure_current(con, macros)
 
     @staticmethod
     def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         """Return the schema version stored in the database (0 when new)."""
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchall()[0][0]
-        if not exists:
-            return 0
-        row = first_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
-        return int(row[0]) if row else 0
+        return schema_version(con)
 
     def data_version(self) -> tuple:
         """Return a cheap token that changes whenever the database file changes (for caches)."""
@@ -420,13 +254,14 @@ class Store:
         return keys
 
     def uploads(self) -> pa.Table:
-        """Return the audit log, newest first."""
-        return self.query(
+        """Return the audit log, newest first, its JSON decoded: `sheets` as (sheet, rows) pairs, `messages`
+        as the stored problems (AUDIT_FIELDS, text) and their `errors` and `warnings` counts."""
+        return decode_audit(self.query(
             """SELECT upload_id, batch_id, file_name, status, strftime(as_of, '%Y-%m') AS as_of,
                       sheets, user_name, created_at, sha256, size_bytes, messages,
                       voided_at, voided_by, mode, complete
                FROM uploads ORDER BY upload_id DESC"""
-        )
+        ))
 
     def find_loaded_duplicate(self, sha256: str) -> int | None:
         """Return the id of a loaded upload with this exact content, if any."""
@@ -452,7 +287,7 @@ class Store:
         The check is made inside the write lock and the transaction, so two loads of one file at
         once store it once.
         """
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 batch_id = self._next_batch_id(con)
@@ -481,16 +316,16 @@ class Store:
                 stored = [i for i in ids if i is not None]
                 if stored:
                     # The snapshot index first: the summaries read the snapshot through it.
-                    validity.refresh(con, stored)
+                    snapshot_index.refresh(con, stored)
                     for upload_id in stored:  # after the index: a benefit's project is resolved through it
                         con.execute(_LIST_PROJECTS, {"u": upload_id})
                     _refresh_membership(con)
                     summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
             except BaseException as error:
-                _rollback(con)
-                if _is_read_only(error):
-                    raise _read_only(self.path, error) from None
+                rollback(con)
+                if is_read_only(error):
+                    raise read_only_error(self.path, error) from None
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, off the user's clock
         return ids
@@ -524,7 +359,7 @@ class Store:
         with); return its id."""
         if status not in ("rejected", "duplicate"):
             raise ValueError(status)
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             upload_id = con.execute(
                 """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
                                         user_name, status, messages, mode, complete)
@@ -532,12 +367,12 @@ class Store:
                 [file_name, sha256, size_bytes, json.dumps(sheets or {}), as_of, user, status,
                  audit_json(messages), mode if mode in MODES else "full", bool(complete)],
             ).fetchall()[0][0]
-            _checkpoint(con)
+            checkpoint(con)
             return upload_id
 
     def void(self, upload_id: int, user: str | None = None) -> None:
         """Void a loaded upload: its data stops counting; nothing is deleted."""
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             row = first_row(con, "SELECT status, as_of FROM uploads WHERE upload_id = ?", [upload_id])
             if row is None:
                 raise StoreError(f"there is no upload {upload_id}")
@@ -550,14 +385,14 @@ class Store:
                        WHERE upload_id = ?""",
                     [user, upload_id],
                 )
-                validity.refresh(con, [upload_id])  # before the summaries, which read through it
+                snapshot_index.refresh(con, [upload_id])  # before the summaries, which read through it
                 _refresh_membership(con)
                 summaries.after_void(con, row[1])  # the summaries fall back with the data
                 con.execute("COMMIT")
             except BaseException as error:
-                _rollback(con)
-                if _is_read_only(error):
-                    raise _read_only(self.path, error) from None
+                rollback(con)
+                if is_read_only(error):
+                    raise read_only_error(self.path, error) from None
                 raise
         self._fill_kept_rows_later()  # and then checkpoints, as after a load
 
@@ -565,7 +400,7 @@ class Store:
         """Close a stored reporting month (SPEC §7.2): it counts as complete even where projects have
         not reported. Return (closed now, by whom, when); a month closed before stays as it was."""
         month = month.replace(day=1)
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND as_of = ?", [month]) is None:
                 raise StoreError(f"no upload is loaded for {month:%Y-%m}; only a month with data can be closed")
             row = first_row(con, "SELECT closed_by, closed_at FROM month_closures WHERE month = ?", [month])
@@ -575,7 +410,7 @@ class Store:
                 "INSERT INTO month_closures (month, closed_by) VALUES (?, ?) RETURNING closed_by, closed_at",
                 [month, user],
             ).fetchall()[0]
-            _checkpoint(con)
+            checkpoint(con)
             return True, row[0], row[1]
 
     def closures(self) -> pa.Table:
@@ -593,7 +428,7 @@ class Store:
     def save_mapping(self, name: str, sheet: str, source_sheet: str, header_set: str, columns: dict,
                      value_maps: dict, user: str | None = None) -> None:
         """Store a named column mapping, replacing one of the same name."""
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute("DELETE FROM column_mappings WHERE name = ?", [name])
@@ -606,7 +441,7 @@ class Store:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            _checkpoint(con)
+            checkpoint(con)
 
     # -- rows kept for the pages -------------------------------------------------------------
 
@@ -614,15 +449,15 @@ class Store:
         """Make the per-month rows the pages read (summaries.fill_kept) for every stored month without
         them; return those months. Until a month has them its measures are derived live (the same
         figures, slower)."""
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             try:
                 # A checkpoint before each month (the first folds in the load or void that asked for
                 # these rows): the space of rows deleted is reused only after one. Refilling all 36
                 # months of the large store left it at 879 MB with none, 820 MB with one first,
                 # 720 MB with one a month (24 s against 33 s, on a thread; one month: no change).
-                return summaries.fill_kept(con, before_month=lambda: _checkpoint(con))
+                return summaries.fill_kept(con, before_month=lambda: checkpoint(con))
             finally:
-                _checkpoint(con)
+                checkpoint(con)
 
     def ensure_kept_rows(self) -> None:
         """Return once every stored month's kept rows are made (the forecast history reads them all):
@@ -665,10 +500,10 @@ class Store:
     def set_setting(self, key: str, text: str) -> object:
         """Store one setting from its text form; return the stored value."""
         value = coerce_setting(key, text)
-        with _write_lock, self.connect() as con:
+        with WRITE_LOCK, self.connect() as con:
             con.execute("DELETE FROM settings WHERE key = ?", [key])
             con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
-            _checkpoint(con)
+            checkpoint(con)
         return value
 
 

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pmo_metrics import ui
+from pmo_metrics import actions, ui
+from pmo_metrics.exports import MEDIA_TYPES
 from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import widgets as w
-
-try:  # the exports package may be missing in a partial install; the page then offers the preview as CSV
-    from pmo_metrics import exports
-except ImportError:  # pragma: no cover - depends on the installed tree
-    exports = None
 
 DELIVERY = ["project_id", "project_name", "portfolio", "programme", "bac", "ev", "ac", "cpi", "spi", "eac", "vac",
             "rag"]
 BENEFITS = ["benefit_id", "benefit_name", "project_name", "planned_to_date", "realised_to_date", "realisation_rate",
             "forecast_total", "erosion", "rag"]
 KPIS = ["kpi_id", "kpi_name", "actual", "budget", "var_budget_pct", "target", "var_target_pct", "attainment", "rag"]
-MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",
-        "csv": "text/csv"}
 LABELS = {"xlsx": "Excel workbook", "pdf": "PDF board pack", "csv": "CSV"}
 
 
@@ -32,7 +26,7 @@ def _build(ctx: ui.Context, fmt: str) -> None:
     """Build one export with a progress bar and keep its bytes for the download button."""
     bar = st.progress(0.0, text=f"Building the {LABELS[fmt]}")
     try:
-        done, data = auth.attempt(lambda: auth.export_scorecard(
+        done, data = auth.attempt(lambda: actions.export_scorecard(
             ui.get_store(), auth.current_user(), ctx.as_of, ctx.scope, fmt,
             progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t)))
     finally:
@@ -43,12 +37,8 @@ def _build(ctx: ui.Context, fmt: str) -> None:
     built[(ctx.version, ctx.as_of, ctx.scope_args, fmt)] = data
 
 
-def downloads(ctx: ui.Context, preview_csv) -> None:
+def downloads(ctx: ui.Context) -> None:
     """Render a build-then-download pair per format (built on demand, kept for this month and scope)."""
-    if exports is None:
-        st.warning("The export module is not installed, so only the preview is offered, as CSV.")
-        w.csv_download(preview_csv, _file_name(ctx, "csv"), "Download the preview (CSV)", key="score_preview_csv")
-        return
     built = st.session_state.setdefault(state.BUILT_EXPORTS, {})
     for column, fmt in zip(st.columns(3), ("xlsx", "pdf", "csv"), strict=True):
         with column:
@@ -58,7 +48,7 @@ def downloads(ctx: ui.Context, preview_csv) -> None:
                 _build(ctx, fmt)
             if key in built:
                 st.download_button(f"Download {LABELS[fmt]}", data=built[key], file_name=_file_name(ctx, fmt),
-                                   mime=MIME[fmt], key=f"download_{fmt}", type="primary", width="stretch",
+                                   mime=MEDIA_TYPES[fmt], key=f"download_{fmt}", type="primary", width="stretch",
                                    icon=":material/download:")
 
 
@@ -75,7 +65,7 @@ def body() -> None:
     user = auth.current_user()
     if user is not None and user.can("export"):
         st.caption("Each file is built when you ask for it, for the month and scope in the sidebar.")
-        downloads(ctx, benefits[[c for c in BENEFITS if c in benefits.columns]])
+        downloads(ctx)
     else:
         st.caption("Exporting the scorecard (Excel, PDF board pack, CSV) is for PMO managers and admins.")
     st.subheader("Delivery")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pmo_metrics import access, ui
+from pmo_metrics import access, actions, ui
 from pmo_metrics.settings import Settings
 from pmo_metrics.ui import auth
 
@@ -54,7 +54,7 @@ def body() -> None:
     # Keyed per setting, so switching the choice shows that setting's stored value.
     text = st.text_input("New value", value=str(values[key]), key=f"setting_value_{key}")
     if st.button("Save", type="primary", icon=":material/save:", key="setting_save"):
-        done, value = auth.attempt(lambda: auth.change_setting(store, user, key, text), invalid="Not saved")
+        done, value = auth.attempt(lambda: actions.change_setting(store, user, key, text), invalid="Not saved")
         if not done:
             return
         ui.clear_caches()  # every measure and label reads the settings, so forget cached figures

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pmo_metrics import access, ui
+from pmo_metrics import access, actions, ui
+from pmo_metrics import upload_report as logic
 from pmo_metrics.access import User
-from pmo_metrics.ingest import load_sample
-from pmo_metrics.mapping import IGNORE, parse_value_maps, save_mapping, stored_mappings
+from pmo_metrics.mapping import IGNORE, parse_value_maps, stored_mappings
 from pmo_metrics.template import build_template
 from pmo_metrics.ui import auth, state
-from pmo_metrics.ui import upload as logic
 from pmo_metrics.ui import widgets as w
 
 PROBLEM_CONFIG = {"severity": "Severity", "code": "Code", "file": "File", "sheet": "Sheet", "cell": "Cell",
@@ -161,6 +160,13 @@ def _error_workbooks(files, report: logic.Report) -> None:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _save_mapping(store, user: User, name: str, sheet: str, preview, columns: dict, values: str) -> bool:
+    """Save the mapping as `user`; return True when saved, else show why (a bad mapping, a refusal)."""
+    return auth.attempt(lambda: actions.save_mapping(store, user, name, sheet, preview.headers, columns,
+                                                     parse_value_maps(values), source_sheet=preview.tab),
+                        invalid="Not saved")[0]
+
+
 def _map_columns(store, user: User, files, report: logic.Report, nonce: int, recheck) -> None:
     """SPEC §7.6 "map your columns": a drop-down per header with the sheet's first rows, saved by name."""
     previews = logic.sheets_to_map(files, report)
@@ -188,12 +194,7 @@ def _map_columns(store, user: User, files, report: logic.Report, nonce: int, rec
                                   placeholder="portfolio: BEIS -> DESNZ\nstage: Delivery -> execution")
             name = st.text_input("Save this mapping as", key=f"{key}_name", placeholder="e.g. GMPP annual return")
             if st.button("Save mapping and check again", key=f"{key}_save", icon=":material/save:"):
-                try:
-                    access.require(user, "upload")
-                    save_mapping(store, name, sheet, preview.headers, columns, parse_value_maps(values),
-                                 source_sheet=preview.tab, user=user.audit_name(""))
-                except ValueError as problem:
-                    st.error(str(problem))
+                if not _save_mapping(store, user, name, sheet, preview, columns, values):
                     return
                 # The same header set gets the saved mapping automatically: check again as the form stands.
                 st.session_state[state.UPLOAD_REPORT] = recheck()
@@ -216,7 +217,7 @@ def _confirm_void(store, user: User, upload_id: int, file_name: str) -> None:
         st.rerun()
     if confirm.button("Void upload", type="primary", icon=":material/block:", width="stretch"):
         _cancel_void()
-        if not auth.attempt(lambda: logic.void_upload(store, upload_id, user, typed))[0]:
+        if not auth.attempt(lambda: actions.void(store, user, upload_id, typed))[0]:
             return
         _after_write()
         st.session_state[state.UPLOAD_MESSAGE] = f"Upload {upload_id} voided."
@@ -230,8 +231,12 @@ def history_section(store, ctx: ui.Context, user: User) -> None:
         st.info("No uploads yet.")
         if st.button("Load the sample portfolio", icon=":material/science:"):
             bar, progress = _progress_bar("Loading the sample")
-            load_sample(store, progress)
-            bar.empty()
+            try:
+                done, _ = auth.attempt(lambda: actions.load_sample(store, user, progress))
+            finally:
+                bar.empty()
+            if not done:
+                return
             _after_write(store.reporting_months()[:1])
             st.rerun()
         return
@@ -280,10 +285,10 @@ def close_section(store, ctx: ui.Context, user: User) -> None:
                + (" · closed" if status.closed else ""))
     typed = _audit_name_input(user, "close_user", "Your name (for the audit log)")
     if st.button("Close month", icon=":material/event_available:", disabled=status.closed, key="close_month"):
-        done, message = auth.attempt(lambda: logic.close_month(store, month, user, typed))
+        done, closed = auth.attempt(lambda: actions.close_month(store, user, month, typed))
         if done:
             _after_write()
-            st.session_state[state.UPLOAD_MESSAGE] = message
+            st.session_state[state.UPLOAD_MESSAGE] = logic.closed_message(month, *closed)
             st.rerun()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..measures import Scope
 from .scorecard import Scorecard, build_scorecard
 
-__all__ = ["FORMATS", "Scorecard", "build_scorecard", "render_scorecard", "write_scorecard"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "Scorecard", "build_scorecard", "render_scorecard", "write_scorecard"]
 
 FORMATS = ("xlsx", "pdf", "csv")
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,4 +1,4 @@
-"""Sign-in for the dashboard: who the user is, the sign-in page, the sidebar badge, and the guarded writes.
+"""Sign-in for the dashboard: who the user is, the sign-in page, the sidebar badge, and how a refused write shows.
 
 With an `[auth]` section in .streamlit/secrets.toml, users sign in with OpenID Connect (`st.login`)
 and `[pmo_metrics.roles]` maps their e-mail, domain or groups to a role. Without it the app runs
@@ -7,7 +7,6 @@ in local mode: one user, the OS account, with every right, and every page says s
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,7 +18,6 @@ from streamlit import config as st_config
 from .. import access
 from ..access import AccessDenied, RoleMapError, User
 from ..formatting import escape_markdown
-from ..measures import Scope
 from ..store import Store, StoreBusy, StoreError
 
 LOCAL_BADGE = "Local mode — no sign-in; everyone using this address has full rights"
@@ -172,7 +170,8 @@ def attempt(action: Callable[[], T], invalid: str | None = None) -> tuple[bool, 
     """Run a guarded write; return (done, its result), showing why when it is not done.
 
     Refused by role, store busy or unusable, and (when `invalid` names the prefix) a value the
-    store rejected are all shown as messages; every page's write goes through here.
+    store rejected are all shown as messages; every page's write (a `pmo_metrics.actions` call) goes
+    through here.
     """
     try:
         return True, action()
@@ -185,21 +184,3 @@ def attempt(action: Callable[[], T], invalid: str | None = None) -> tuple[bool, 
             raise
         st.error(f"{invalid}: {problem}", icon=":material/error:")
     return False, None
-
-
-# -- guarded writes (the pages call these, never the store directly) ---------------------------
-
-
-def export_scorecard(store: Store, user: User | None, as_of: dt.date, scope: Scope, fmt: str,
-                     progress: Callable[[float, str], None] | None = None) -> bytes:
-    """Return the scorecard file in `fmt` after checking the user may export (raises AccessDenied)."""
-    access.require(user, "export")
-    from .. import exports  # imported late: the scorecards page copes with a missing exports package
-
-    return exports.write_scorecard(store, as_of, scope, fmt, progress=progress)
-
-
-def change_setting(store: Store, user: User | None, key: str, text: str) -> object:
-    """Store one setting after checking the user is an admin; return the stored value (ValueError when invalid)."""
-    access.require(user, "settings")
-    return store.set_setting(key, text)

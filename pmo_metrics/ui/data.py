@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from .. import measures
-from ..ingest import load_sample
+from .. import actions, measures
 from ..measures import Scope
 from ..store import Store, resolve_db_path
 from .auth import current_user
@@ -71,7 +70,7 @@ def ensure_sample(store: Store) -> bool:
             return False
         with st.spinner("First start: loading the bundled sample portfolio…"):
             bar = st.progress(0.0, text="Loading the sample portfolio")
-            load_sample(store, progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t))
+            actions.load_sample(store, user, progress=lambda f, t: bar.progress(min(1.0, max(0.0, f)), text=t))
             bar.empty()
     clear_caches()
     return True

@@ -1,6 +1,6 @@
 """Router: filters persist across pages, the first-start sample load, errors shown as messages."""
 
-from pmo_metrics.ui import data as ui_data
+from pmo_metrics import ingest as ingest_module
 from tests.app.conftest import assert_clean, open_app
 
 PAGES = ["views/delivery.py", "views/kpis.py", "views/performance.py", "views/advantage.py",
@@ -26,7 +26,7 @@ def test_a_fresh_database_gets_the_sample_once(empty_store, monkeypatch):
         progress(1.0, "done")
 
     monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
-    monkeypatch.setattr(ui_data, "load_sample", fake_sample)
+    monkeypatch.setattr(ingest_module, "load_sample", fake_sample)  # what actions.load_sample calls
     at = open_app()
     assert_clean(at)
     assert calls == [empty_store.path]

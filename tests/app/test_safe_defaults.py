@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
+from pmo_metrics import ingest as ingest_module
 from pmo_metrics import store as store_module
 from pmo_metrics.ingest import ingest
 from pmo_metrics.store import Store
-from pmo_metrics.ui import data as ui_data
 from tests.app.conftest import open_app
 from tests.app.test_access import SUBMITTER, VIEWER, signed_in
 from tests.factories import make_workbook
@@ -26,7 +26,7 @@ def sample_calls(monkeypatch):
         progress(1.0, "done")
 
     monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
-    monkeypatch.setattr(ui_data, "load_sample", fake_sample)
+    monkeypatch.setattr(ingest_module, "load_sample", fake_sample)  # what actions.load_sample calls
     return calls
 
 

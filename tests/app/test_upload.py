@@ -2,7 +2,7 @@
 
 import pytest
 
-from pmo_metrics.ui import upload as logic
+from pmo_metrics import upload_report as logic
 from tests.app.conftest import assert_clean, open_app
 from tests.factories import make_csv, make_workbook
 

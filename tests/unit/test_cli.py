@@ -153,3 +153,30 @@ def run_usage(capsys, *argv):
         main(list(argv))
     out, err = capsys.readouterr()
     return stop.value.code, out, err
+
+
+def test_the_command_line_role_comes_from_pmo_metrics_role(tmp_path, db, capsys, monkeypatch):
+    path = tmp_path / "2026-10 x.xlsx"
+    path.write_bytes(make_workbook())
+    monkeypatch.setenv("PMO_METRICS_ROLE", "submitter")
+    assert run(capsys, "ingest", str(path), "--db", db)[0] == 0  # a submitter may load
+    code, _, err = run(capsys, "void", "1", "--db", db)
+    assert code == 1 and "PMO manager or Admin can void uploads" in err and "PMO_METRICS_ROLE" in err
+    code, _, err = run(capsys, "settings", "currency", "EUR", "--db", db)
+    assert code == 1 and "Admin can change settings" in err
+    monkeypatch.setenv("PMO_METRICS_ROLE", "viewer")
+    code, _, err = run(capsys, "demo", "--db", db)
+    assert code == 1 and "can check and load uploads" in err
+    monkeypatch.setenv("PMO_METRICS_ROLE", "boss")
+    code, _, err = run(capsys, "uploads", "--db", db)
+    assert code == 2 and "not a role" in err
+    monkeypatch.delenv("PMO_METRICS_ROLE")
+    assert run(capsys, "void", "1", "--db", db)[0] == 0  # unset: every right
+
+
+def test_uploads_as_csv_keeps_the_problems_as_json(tmp_path, db, capsys):
+    path = tmp_path / "2026-10 x.xlsx"
+    path.write_bytes(make_workbook(cell=("KPIs", "E3", "twelve")))
+    run(capsys, "ingest", str(path), "--db", db)
+    code, out, _ = run(capsys, "uploads", "--format", "csv", "--db", db)
+    assert code == 0 and "twelve" in out and "rejected" in out

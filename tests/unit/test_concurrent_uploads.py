@@ -10,10 +10,10 @@ import threading
 import pytest
 
 from pmo_metrics import ingest as ingest_module
+from pmo_metrics import upload_report as logic
 from pmo_metrics.access import User
 from pmo_metrics.ingest import ingest
 from pmo_metrics.store import Store
-from pmo_metrics.ui import upload as logic
 from tests.factories import make_workbook
 
 SUBMITTER = User("sub@example.com", "submitter")

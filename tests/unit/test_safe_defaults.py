@@ -173,7 +173,8 @@ def test_a_failed_write_reports_its_cause_not_the_rollback(tmp_path, monkeypatch
     store = Store(tmp_path / "pmo.duckdb")
 
     def disk_gone(*args, **kwargs):
-        store._local.con.execute("ROLLBACK")  # as DuckDB ends the transaction itself when the disk fails
+        with store.connect() as con:  # this thread's cursor, the load's own
+            con.execute("ROLLBACK")  # as DuckDB ends the transaction itself when the disk fails
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(Store, "_insert_table", staticmethod(disk_gone))

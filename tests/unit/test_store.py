@@ -164,3 +164,25 @@ def test_a_load_is_folded_into_the_file_once_its_kept_rows_are_made(tmp_path):
     finally:
         con.close()
     store.close()
+
+
+def test_the_audit_log_comes_decoded_once_for_every_caller(store):
+    messages = [{"severity": "error", "file": "a.xlsx", "problem": "bad", "sheet": "KPIs", "cell": "E3",
+                 "value": "twelve", "code": "bad_number"},
+                {"severity": "warning", "file": "a.xlsx", "problem": "odd"},
+                {"severity": "info", "file": "a.xlsx", "problem": "note", "value": 12}]
+    store.record("rejected", "a.xlsx", "sha", 10, OCT, "ann", messages, sheets={"KPIs": 3, "Projects": 1})
+    load(store, OCT, projects=projects(("P1", "One", "Digital")))
+    [loaded, rejected] = store.uploads().to_pylist()
+    assert rejected["sheets"] == [{"sheet": "KPIs", "rows": 3}, {"sheet": "Projects", "rows": 1}]
+    assert (rejected["errors"], rejected["warnings"]) == (1, 1)
+    assert rejected["messages"][0] == {"severity": "error", "code": "bad_number", "file": "a.xlsx", "sheet": "KPIs",
+                                       "cell": "E3", "column": "", "value": "twelve", "problem": "bad"}
+    assert rejected["messages"][2]["value"] == "12"  # every field as text
+    assert loaded["sheets"] == [{"sheet": "Projects", "rows": 1}] and loaded["messages"] == []
+    assert (loaded["errors"], loaded["warnings"]) == (0, 0)
+
+
+def test_an_empty_audit_log_has_the_decoded_columns(store):
+    table = store.uploads()
+    assert table.num_rows == 0 and {"sheets", "messages", "errors", "warnings"} <= set(table.column_names)

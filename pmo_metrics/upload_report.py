@@ -1,7 +1,9 @@
-"""The upload page's logic, kept apart from its widgets so tests can call it directly.
+"""What the upload page shows, built without Streamlit so tests can call it directly.
 
-Check validates and stores nothing; load stores the batch all or nothing (SPEC §2, §3). Both
-return plain tables for the page: a per-file summary and the located problems.
+Check validates and stores nothing; load stores the batch all or nothing through
+`actions.load` (SPEC §2, §3). Both return a `Report` of plain tables for the page: a per-file
+summary and the located problems. The audit-log frames, the mapping step's previews and the
+error workbooks are built here too; the page only lays them out.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import access
-from ..access import User
-from ..ingest import IngestResult, check, ingest, month_from_file_name, parse_month_argument
-from ..mapping import MAPPING_CODES, SheetPreview, preview_sheets
-from ..parsing import parse_units
-from ..problems import Problem
-from ..report import error_workbook, report_name
-from ..schema import SHEETS, sheet_for_file_stem
-from ..store import Store, mode_label
+from . import access, actions
+from .access import User
+from .ingest import IngestResult, check, month_from_file_name, parse_month_argument
+from .mapping import MAPPING_CODES, SheetPreview, preview_sheets
+from .parsing import parse_units
+from .problems import Problem
+from .report import error_workbook, report_name
+from .schema import SHEETS, sheet_for_file_stem
+from .store import Store, mode_label
 
 PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "value", "problem", "severity", "code"]
 SUMMARY_COLUMNS = ["file", "status", "as_of", "mode", "rows", "errors", "warnings", "upload_id"]
@@ -168,17 +170,17 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
              progress: Callable[[float, str], None] | None = None, typed_name: str = "",
              mode: str | None = None, complete: bool | None = None, *,
              units: str | None = None, mapping: str | None = None) -> Report:
-    """Validate and store the files in one transaction as `user`; return the report (AccessDenied propagates)."""
-    access.require(user, "upload")  # checked here too, not only by hiding the page
+    """Validate and store the files in one transaction as `user` (`actions.load`); return the report
+    (AccessDenied propagates)."""
+    access.require(user, "upload")  # before the month is read: a refusal says nothing about the files
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("load", files, month_text, csv_sheets)
     if refused:
         return refused
     token = fingerprint(files, month_text, csv_sheets,
                         {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
-    result = ingest(store, files, as_of=month, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
-                    progress=progress or (lambda f, t: None), mode=mode, complete=complete,
-                    units=units, mapping=mapping)
+    result = actions.load(store, user, files, as_of=month, typed_name=typed_name, csv_sheets=csv_sheets,
+                          progress=progress, mode=mode, complete=complete, units=units, mapping=mapping)
     summary, problems = _frames(result)
     loaded = [f for f in result.files if f.status == "loaded"]
     months = sorted({f.as_of for f in loaded if f.as_of})
@@ -192,44 +194,24 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
     return Report("load", result.ok, summary, problems, token, months, message, rejected=rejected_files(result))
 
 
-def void_upload(store: Store, upload_id: int, user: User | None, typed_name: str = "") -> None:
-    """Void an upload as `user`, recorded in the audit log (AccessDenied unless a PMO manager or admin)."""
-    access.require(user, "void")
-    store.void(upload_id, user.audit_name(typed_name))
-
-
-def close_month(store: Store, month: dt.date, user: User | None, typed_name: str = "") -> str:
-    """Close a reporting month as `user` (SPEC §7.2; AccessDenied unless a PMO manager or admin); return
-    what happened."""
-    access.require(user, "close_month")
-    closed_now, by, when = store.close_month(month, user.audit_name(typed_name))
+def closed_message(month: dt.date, closed_now: bool, by: str | None, when: object) -> str:
+    """Return what closing `month` did, in words for the page (SPEC §7.2)."""
     if closed_now:
         return f"{month:%b %Y} closed; it now counts as complete."
     return f"{month:%b %Y} was already closed by {by or 'unknown'} at {str(when)[:16]}."
 
 
 def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
-    """Return the audit log for display: one row per upload with its row counts and message count."""
+    """Return the audit log (Store.uploads, as pandas) for display: one row per upload with its row counts
+    and its number of errors and warnings."""
     if uploads.empty:
         return pd.DataFrame(columns=["upload_id", "status", "file_name", "as_of", "mode", "rows", "problems",
                                      "user_name", "created_at", "voided_by"])
 
-    def rows(text) -> str:
-        try:
-            return ", ".join(f"{k} {v}" for k, v in json.loads(text or "{}").items())
-        except (TypeError, ValueError):
-            return ""
-
-    def count(text) -> int:
-        try:
-            return sum(1 for m in json.loads(text or "[]") if m.get("severity") in ("error", "warning"))
-        except (TypeError, ValueError, AttributeError):
-            return 0
-
     out = uploads[["upload_id", "status", "file_name", "as_of", "user_name", "created_at", "voided_by"]].copy()
     out.insert(4, "mode", [mode_label(m, c) for m, c in zip(uploads["mode"], uploads["complete"], strict=True)])
-    out.insert(5, "rows", uploads["sheets"].map(rows))
-    out.insert(6, "problems", uploads["messages"].map(count))
+    out.insert(5, "rows", uploads["sheets"].map(lambda pairs: ", ".join(f"{p['sheet']} {p['rows']}" for p in pairs)))
+    out.insert(6, "problems", uploads["errors"] + uploads["warnings"])
     return out
 
 
@@ -238,11 +220,7 @@ def stored_problems(uploads: pd.DataFrame, upload_id: int) -> pd.DataFrame:
     row = uploads[uploads["upload_id"] == upload_id]
     if row.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    try:
-        messages = json.loads(row.iloc[0]["messages"] or "[]")
-    except (TypeError, ValueError):
-        messages = []
-    return pd.DataFrame(messages, columns=PROBLEM_COLUMNS).fillna("").astype(str)
+    return pd.DataFrame(list(row.iloc[0]["messages"]), columns=PROBLEM_COLUMNS).fillna("").astype(str)
 
 
 def preview_frame(preview: SheetPreview) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""entity_validity (schema 3, pmo_metrics/validity.py): effective_uploads as a range filter gives
+"""entity_validity (schema 3, pmo_metrics/snapshot_index.py): effective_uploads as a range filter gives
 exactly what the arg_max rule it replaced gives, for every kind and month, through random
 sequences of loads (different and equal as_of, out-of-order months, partial corrective re-uploads,
 batches) and voids; and the migration fills the index for a schema 2 database."""
