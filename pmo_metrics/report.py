@@ -25,7 +25,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from .problems import Problem, printable
 from .readers import check_archive, safe_file_name
-from .readers.csvfile import _decode
+from .readers.csvfile import decode_text
 
 COPY_LIMIT_BYTES = 40_000_000  # sheet XML (or CSV text) copied cell by cell; beyond it, Problems only
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -71,7 +71,7 @@ def _copy(file_name: str, data: bytes):
 
 
 def _csv_workbook(file_name: str, data: bytes) -> Workbook:
-    text = _decode(data)
+    text = decode_text(data)
     first = text[:4096].splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     workbook = Workbook()

@@ -20,7 +20,7 @@ def _follow_click(picked: list, options: list) -> None:
         st.session_state[LAST_CLICK] = click
         if click in options:
             st.session_state[PROJECT_KEY] = click
-    w._keep_valid(PROJECT_KEY, options)
+    w.keep_valid(PROJECT_KEY, options)
 
 
 def body() -> None:

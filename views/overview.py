@@ -24,7 +24,7 @@ def _previous_month(ctx: ui.Context):
 
 def _delta(now, before, kind: str, currency: str):
     """Return st.metric delta text for the change since the previous month (None without one)."""
-    if before is None or not w._is_number(now) or not w._is_number(before):
+    if before is None or not w.is_number(now) or not w.is_number(before):
         return None
     change = now - before
     if kind == "money":
@@ -70,7 +70,7 @@ def tiles(ctx: ui.Context, figures: dict, previous) -> None:
     formats = {"money": lambda v: w.money(v, cur, significant=3), "pp": w.pct, "index": w.ratio}
     for row in rows:
         for column, (label, key, kind, helptext) in zip(st.columns(len(row)), row, strict=True):
-            if kind == "money" and w._is_number(now.get(key)):
+            if kind == "money" and w.is_number(now.get(key)):
                 helptext += f" Exactly {money_exact(now[key], cur)}."
             delta = _delta(now.get(key), before.get(key), kind, cur)
             # An unchanged figure gets a grey delta with no arrow rather than a red "down 0".

@@ -49,7 +49,6 @@ TABLE_COLUMNS = (("bac", "BAC", 15), ("ac", "AC", 15), ("ev", "EV", 15), ("cpi",
                  ("erosion", "Erosion", 12.5), ("benefits_rag", "RAG", 12),
                  ("npv", "NPV", 16), ("roi", "ROI", 12.5), ("payback_month", "Payback", 14))
 TABLE_GROUPS = (("Level 1 delivery", 7), ("Level 3 benefits to date and forecast", 6), ("Level 3 returns", 3))
-SECTION_ROWS_PER_PAGE_HINT = 28
 
 
 def find_fonts(dirs=FONT_DIRS) -> dict[tuple[str, str], Path] | None:

@@ -45,7 +45,6 @@ from .common import scope_text
 
 # The measures tables an export carries behind the scorecard (SPEC §5), in sheet order.
 DETAIL_TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
-ROW_KINDS = ("project", "programme", "portfolio", "total")
 
 
 def _own(name: str, label: str, unit: str, description: str, spec: str) -> Measure:

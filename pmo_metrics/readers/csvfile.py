@@ -19,7 +19,10 @@ from .raw import RawFile
 # As wide as a workbook sheet may be: no sheet of the contract needs more, and a 1M-column CSV
 # cost 1.4 GB once every position became a column.
 MAX_CSV_COLUMNS = schema.MAX_COLUMNS_PER_SHEET
-def _decode(data: bytes) -> str:
+
+
+def decode_text(data: bytes) -> str:
+    """Return the text of CSV bytes: UTF-8 (with or without a BOM), else Windows-1252, else Latin-1."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -45,7 +48,7 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
         raw.problems.append(error(raw.name, f"not a text CSV file: a NUL character on line {line:,} (binary "
                                   "content, or a file saved as UTF-16); save it as CSV UTF-8", sheet=spec.name))
         return
-    text = _decode(data)
+    text = decode_text(data)
     first = text[:4096].splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     too_wide = _too_wide_line(data, delimiter)
@@ -87,7 +90,7 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
 
 def _mapped_spec(raw: RawFile, data: bytes, csv_sheet: str | None):
     """Return the contract sheet a stored mapping gives a CSV its name does not place, or None."""
-    text = _decode(data[:65536])
+    text = decode_text(data[:65536])
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     preview = [[v if v.strip() else None for v in record] for record in

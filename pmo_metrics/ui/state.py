@@ -6,7 +6,6 @@ PENDING_MONTH = "filter_month_next"
 PORTFOLIO = "filter_portfolio"
 PROGRAMME = "filter_programme"
 OBJECTIVE = "filter_objective"
-FILTER_KEYS = (MONTH, PORTFOLIO, PROGRAMME, OBJECTIVE)
 # Set once the filters have been seeded from the address bar (?month=…&portfolio=…).
 URL_READ = "filters_from_url"
 

@@ -26,7 +26,7 @@ def month_label(month: dt.date | None) -> str:
     return month.strftime("%b %Y") if month else "—"
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not (isinstance(value, float) and (math.isnan(value)
                                                                                  or math.isinf(value)))
 
@@ -50,12 +50,12 @@ def pct(value: object, digits: int = 1, thresholds: tuple[float, ...] = ()) -> s
     label is cut so that equal labels never carry different colours (formatting.rag_safe_percent)."""
     if thresholds:
         return formatting.rag_safe_percent(value, thresholds, digits)
-    return f"{value:.{digits}%}".replace("-", formatting.MINUS) if _is_number(value) else "—"
+    return f"{value:.{digits}%}".replace("-", formatting.MINUS) if is_number(value) else "—"
 
 
 def ratio(value: object) -> str:
     """Return an index such as CPI with two decimals; '—' when empty."""
-    return f"{value:.2f}" if _is_number(value) else "—"
+    return f"{value:.2f}" if is_number(value) else "—"
 
 
 def rag_badge(rag: object) -> str:
@@ -68,7 +68,7 @@ def rag_badge(rag: object) -> str:
 # -- filters ----------------------------------------------------------------------------------
 
 
-def _keep_valid(key: str, options: list) -> None:
+def keep_valid(key: str, options: list) -> None:
     """Drop a remembered choice that the new options no longer offer (e.g. a programme of another portfolio)."""
     # Set a valid value rather than deleting the key: the browser then shows the value Python uses.
     if key in st.session_state and st.session_state[key] not in options and options:
@@ -92,7 +92,7 @@ def _filters_from_url(months: list[dt.date]) -> None:
     month = next((m for m in months if f"{m:%Y-%m}" == month_text), None)
     if month is not None:
         st.session_state[state.MONTH] = month
-    # Names are checked against the options when the widgets are drawn (_keep_valid): a link
+    # Names are checked against the options when the widgets are drawn (keep_valid): a link
     # naming a portfolio this database does not have falls back to "All".
     st.session_state.update(wanted)
 
@@ -126,24 +126,24 @@ def sidebar_filters() -> data.Context:
     pending = st.session_state.pop(state.PENDING_MONTH, None)
     if pending in months:
         st.session_state[state.MONTH] = pending
-    _keep_valid(state.MONTH, months)
+    keep_valid(state.MONTH, months)
     # The key keeps the choice across pages.
     as_of = sidebar.selectbox("Reporting month", months, key=state.MONTH, format_func=month_label,
                               help="Every figure is shown as it stood at the end of this month.")
     dims = data.dimensions(path, version, as_of)
     portfolios = [ALL, *sorted(dims["portfolio"].dropna().unique())]
-    _keep_valid(state.PORTFOLIO, portfolios)
+    keep_valid(state.PORTFOLIO, portfolios)
     portfolio = sidebar.selectbox("Portfolio", portfolios, key=state.PORTFOLIO,
                                   format_func=lambda v: "All portfolios" if v is None else v)
     scoped = dims if portfolio is None else dims[dims["portfolio"] == portfolio]
     programmes = [ALL, *sorted(scoped["programme"].dropna().unique())]
-    _keep_valid(state.PROGRAMME, programmes)
+    keep_valid(state.PROGRAMME, programmes)
     programme = sidebar.selectbox("Programme", programmes, key=state.PROGRAMME,
                                   format_func=lambda v: "All programmes" if v is None else v)
     if programme is not None:
         scoped = scoped[scoped["programme"] == programme]
     objectives = [ALL, *sorted(scoped["strategic_objective"].dropna().unique())]
-    _keep_valid(state.OBJECTIVE, objectives)
+    keep_valid(state.OBJECTIVE, objectives)
     objective = sidebar.selectbox("Strategic objective", objectives, key=state.OBJECTIVE,
                                   format_func=lambda v: "All objectives" if v is None else v)
     scope = Scope(portfolio, programme, objective)
@@ -263,7 +263,7 @@ def words(column: str, value: object) -> object:
     return WORDS.get(column, {}).get(value, value) if isinstance(value, str) else value
 
 
-def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in set(WORDS) | {"kpi_id"}:
         if name in out.columns:
@@ -304,7 +304,7 @@ def _rag_cell(value: object) -> str:
 
 def styled(frame: pd.DataFrame):
     """Return a display frame with its RAG cells coloured (the words stay, so colour is not the only cue)."""
-    shown = _display_frame(frame)
+    shown = display_frame(frame)
     rag_columns = [c for c in ("rag", "kpi_rag", "delivery_rag", "benefits_rag") if c in shown.columns]
     if not rag_columns or shown.empty:
         return shown

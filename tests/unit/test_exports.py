@@ -396,11 +396,11 @@ def test_hostile_names_are_neutralised_in_csv(hostile_card):
     text = render_scorecard(hostile_card, "csv").decode("utf-8-sig")
     for row in csv.reader(io.StringIO(text)):
         for value in row:
-            assert not value.startswith(FORMULA_STARTS) or _is_number(value), value
+            assert not value.startswith(FORMULA_STARTS) or is_number(value), value
     assert "'=HYPERLINK" in text and "'-2+3" in text and "'+1" in text and "'@SUM(A1)" in text
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
