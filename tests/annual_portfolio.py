@@ -50,8 +50,13 @@ def _fy(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 
 
-def releases(seed: int = 7, projects_per_year: int = 190, turnover: int = 30) -> list[Release]:
-    """Return the seven releases in load order (deterministic for a seed)."""
+def releases(seed: int = 7, projects_per_year: int = 190, turnover: int = 30,
+             about_flags: bool = True) -> list[Release]:
+    """Return the seven releases in load order (deterministic for a seed).
+
+    Without `about_flags` the About sheet holds only the month: the mode, completeness and units
+    then come from the command line (`--mode incremental --complete --units millions`).
+    """
     rng = random.Random(seed)
     serial = 0
     live: dict[str, dict] = {}
@@ -85,9 +90,10 @@ def releases(seed: int = 7, projects_per_year: int = 190, turnover: int = 30) ->
         book = Workbook()
         about = book.active
         about.title = "About"
-        for row in (["as_of", f"{year + 1}-03"], ["mode", "incremental"], ["complete", "yes"],
-                    ["units", "millions"]):
-            about.append(row)
+        about.append(["as_of", f"{year + 1}-03"])
+        if about_flags:
+            for row in (["mode", "incremental"], ["complete", "yes"], ["units", "millions"]):
+                about.append(row)
         projects = book.create_sheet("Projects")
         projects.append(["project_id", "project_name", "portfolio", "stage", "budget_at_completion",
                          "Delivery Confidence"])

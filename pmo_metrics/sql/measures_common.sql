@@ -10,8 +10,10 @@
 CREATE OR REPLACE MACRO ratio(a, b) AS a / nullif(b, 0);
 
 -- Green at or above `green`, amber at or above `amber`, red below; empty when x is empty.
+-- A non-finite figure (an overflow, 0/0 in a sum) is never coloured: NaN sorts above every number
+-- in DuckDB, so without the guard it would read green (issue: amounts near 1e308 showed green).
 CREATE OR REPLACE MACRO rag(x, green, amber) AS
-    CASE WHEN x IS NULL THEN NULL WHEN x >= green THEN 'green' WHEN x >= amber THEN 'amber' ELSE 'red' END;
+    CASE WHEN x IS NULL OR NOT isfinite(x::DOUBLE) THEN NULL WHEN x >= green THEN 'green' WHEN x >= amber THEN 'amber' ELSE 'red' END;
 
 -- SPEC §8.1: the delivery RAG a delivery confidence rating stands for.
 CREATE OR REPLACE MACRO confidence_rag(conf) AS
@@ -29,7 +31,7 @@ CREATE OR REPLACE MACRO delivery_rag(basis, conf, green, amber) AS
     coalesce(rag(basis, green, amber), confidence_rag(conf));
 
 CREATE OR REPLACE MACRO delivery_rag_source(basis, conf) AS
-    CASE WHEN basis IS NOT NULL THEN 'evm' WHEN confidence_rag(conf) IS NOT NULL THEN 'confidence' END;
+    CASE WHEN basis IS NOT NULL AND isfinite(basis::DOUBLE) THEN 'evm' WHEN confidence_rag(conf) IS NOT NULL THEN 'confidence' END;
 
 -- SPEC §8.3 importance of a RAG move: each step towards red weighs 2 (amber -> red 2, green -> red
 -- 4), each step towards green 1, a rating appearing or disappearing 1.

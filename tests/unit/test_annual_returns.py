@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -26,6 +27,41 @@ def loaded(tmp_path_factory):
         assert outcome.status == "loaded", [p.as_dict() for p in outcome.problems]
         assert not outcome.errors
     return store, found
+
+
+def test_the_releases_load_with_the_flags_on_the_command_line(tmp_path, capsys):
+    from pmo_metrics.cli import main
+
+    db = str(tmp_path / "pmo.duckdb")
+    assert main(["settings", "fiscal_year_start_month", "4", "--db", db]) == 0
+    found = releases(about_flags=False)
+    for release in found:
+        path = tmp_path / release.name
+        path.write_bytes(release.workbook)
+        code = main(["ingest", str(path), "--mode", "incremental", "--complete", "--units", "millions", "--db", db])
+        assert code == 0, capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["measures", "delivery", "--as-of", found[-1].as_of, "--format", "json", "--db", db]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(r["project_id"] for r in rows) == found[-1].project_ids
+    planned = sum(r.planned_by_project.get(p, 0.0) for r in found for p in found[-1].project_ids)
+    assert sum(r["pv"] for r in rows) == pytest.approx(planned, rel=1e-9)  # £m read as millions
+
+
+def test_every_published_rating_change_is_in_changes_and_sets_the_rag(loaded):
+    store, found = loaded
+    before, last = found[-2], found[-1]
+    moved = {p for p in set(before.project_ids) & set(last.project_ids)
+             if before.ratings[p] and last.ratings[p] and before.ratings[p] != last.ratings[p]}
+    assert moved
+    found_changes = measures.changes(store, _month(last), _month(before)).to_pylist()
+    rated = {c["entity_id"] for c in found_changes if c["kind"] in ("delivery_confidence", "delivery_rag")}
+    assert moved <= rated
+    words = {"Green": "green", "Amber/Green": "green", "Amber": "amber", "Amber/Red": "red", "Red": "red"}
+    for row in measures.measure_table(store, "delivery", _month(last)).to_pylist():  # no earned value here
+        published = last.ratings[row["project_id"]]
+        assert row["rag_source"] == ("confidence" if published else None)
+        assert row["rag"] == (words[published] if published else None)
 
 
 def _month(release) -> dt.date:

@@ -200,3 +200,12 @@ def test_rollup_never_adds_different_currencies(tmp_path):
 def test_rollup_rejects_unknown_level(tmp_path):
     with pytest.raises(ValueError, match="programme or portfolio"):
         delivery_rollup(make_store(tmp_path), MAR, "project")
+
+
+def test_a_non_finite_figure_is_never_rag_coloured(store):
+    """Regression: NaN sorts above every number in DuckDB, so an overflowed CPI read green."""
+    with store.connect() as con:
+        found = con.execute("SELECT rag('NaN'::DOUBLE, 0.95, 0.85), rag('Infinity'::DOUBLE, 0.95, 0.85), "
+                            "rag(0.96, 0.95, 0.85), delivery_rag('NaN'::DOUBLE, 'amber', 0.95, 0.85), "
+                            "delivery_rag_source('NaN'::DOUBLE, NULL)").fetchall()
+    assert found == [(None, None, "green", "amber", None)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -58,9 +59,14 @@ def test_a_wheel_install_loads_the_sample(tmp_path):
     """Build the wheel, install it outside the checkout and run `demo` from there."""
     if importlib.util.find_spec("setuptools") is None:
         pytest.skip("setuptools is not installed in this environment")
+    # Built from a copy, so the build leaves no build/ folder in the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "pmo_metrics", source / "pmo_metrics", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+                    "-w", str(wheels), str(source)], check=True, cwd=tmp_path)
     (wheel,) = wheels.glob("pmo_metrics-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("pmo_metrics/sample_data/") and n.endswith(".xlsx") for n in names)
