@@ -164,7 +164,7 @@ def value_timeline_chart(timeline_df: pd.DataFrame, as_of: dt.date | str, curren
     benefit in its own unit). The future is cut so the past takes at least half the width.
     """
     if timeline_df is None or timeline_df.empty:
-        return empty_chart("No benefit values yet: load the sample or upload a workbook")
+        return empty_chart("No financial benefit values in this scope yet: upload BenefitValues to chart them")
     names = {"planned_cum": "Planned", "forecast_cum": "Forecast", "realised_cum": "Realised"}
     df = timeline_df.copy()
     df["period"] = _months(df["period"])

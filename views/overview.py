@@ -8,7 +8,7 @@ from pmo_metrics.story import headlines
 from pmo_metrics.ui import widgets as w
 
 LEVEL_PAGES = {
-    "delivery": ("1 · Delivery", "views/delivery.py", "projects by min(CPI, SPI)", "Open delivery"),
+    "delivery": ("1 · Delivery", "views/delivery.py", "projects by min(CPI, SPI), else confidence", "Open delivery"),
     "kpi": ("2 · KPIs", "views/kpis.py", "KPIs by attainment this month", "Open KPIs"),
     "benefits": ("3 · Performance", "views/performance.py", "benefits by realisation rate", "Open performance"),
     "advantage": ("4 · Competitive advantage", "views/advantage.py", "benchmarks by position; benefits sustained",
