@@ -7,7 +7,7 @@ from pmo_metrics.ui import widgets as w
 
 COLUMNS = ["project_id", "project_name", "portfolio", "programme", "stage", "bac", "pv", "ev", "ac", "cv", "sv",
            "cpi", "spi", "eac", "fac", "etc", "vac", "tcpi", "quality_score", "benefit_ownership", "rag",
-           "delivery_confidence", "rag_source"]
+           "delivery_confidence", "rag_source", "withheld"]
 MOVES = ("delivery_rag", "delivery_confidence", "joined", "left")  # the changes this page lists
 PROJECT_KEY = "delivery_project"
 LAST_CLICK = "delivery_last_click"  # the quadrant click already applied to the project choice
@@ -72,6 +72,7 @@ def body() -> None:
     ratings(ctx)
     st.subheader("Projects")
     w.measures_table(delivery, COLUMNS, ctx, key="delivery_table")
+    w.withheld_note(delivery)
     w.csv_download(delivery[[c for c in COLUMNS if c in delivery.columns]],
                    f"delivery-{ctx.as_of:%Y-%m}.csv", key="delivery_csv")
 

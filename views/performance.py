@@ -7,7 +7,8 @@ from pmo_metrics.ui import widgets as w
 
 BENEFIT_COLUMNS = ["benefit_id", "benefit_name", "project_name", "portfolio", "strategic_objective", "category",
                    "measure", "owner", "planned_to_date", "realised_to_date", "realisation_rate", "benefit_variance",
-                   "planned_total", "forecast_total", "erosion", "risk_adjusted_forecast", "progress_to_target", "rag"]
+                   "planned_total", "forecast_total", "erosion", "risk_adjusted_forecast", "progress_to_target", "rag",
+                   "withheld"]
 RETURN_COLUMNS = ["project_id", "project_name", "portfolio", "npv", "roi", "bcr", "payback_month",
                   "time_to_value_months", "discounted_benefits", "discounted_costs"]
 OBJECTIVE_COLUMNS = ["strategic_objective", "planned_to_date", "realised_to_date", "realisation_rate", "rag",
@@ -67,6 +68,7 @@ def body() -> None:
         picked = picked_objectives + picked_groups
         st.caption("Filtered by your chart selection: " + ", ".join(w.text(p) for p in picked))
     w.measures_table(shown, BENEFIT_COLUMNS, ctx, key="perf_benefits")
+    w.withheld_note(shown)
     w.csv_download(shown[[c for c in BENEFIT_COLUMNS if c in shown.columns]], f"benefits-{ctx.as_of:%Y-%m}.csv",
                    key="perf_csv")
     st.subheader("Financial return per project")

@@ -294,6 +294,18 @@ def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *
                         height=height, placeholder="—", **kwargs)
 
 
+def withheld_note(frame: pd.DataFrame) -> None:
+    """Say, under a measures table, how many of its inputs were withheld in the returns (SPEC §7.3)."""
+    if "withheld" not in frame.columns or frame.empty:
+        return
+    count = int(pd.to_numeric(frame["withheld"], errors="coerce").fillna(0).sum())
+    rows = int((pd.to_numeric(frame["withheld"], errors="coerce").fillna(0) > 0).sum())
+    if count:
+        st.caption(f"≥ · {count:,} value{'s' if count != 1 else ''} withheld in the returns, on {rows:,} "
+                   f"row{'s' if rows != 1 else ''} (the Withheld inputs column): never counted as 0, so a sum "
+                   "they feed is at least the figure shown, and a figure that needs one is empty.")
+
+
 RAG_CELL_COLOURS = {"Green · on track": "#CCEBE1", "Amber · watch": "#FBE7B8", "Red · off track": "#F6D2BF"}
 
 
