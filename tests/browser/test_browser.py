@@ -7,23 +7,18 @@ the real file input and sees a bad one's cell reference in the validation report
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import Store
+from tests.browser.serve import ROOT, start_app, stop
 from tests.factories import make_workbook
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,12 +28,6 @@ PAGES = [("Executive overview", "overview"), ("1 · Delivery", "delivery"), ("2 
          ("Scorecards", "scorecards")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Start `streamlit run app.py` on a free port against a temporary database holding the sample."""
@@ -46,32 +35,9 @@ def server(tmp_path_factory):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or `make chromium`)")
     db = tmp_path_factory.mktemp("browser") / "pmo.duckdb"
     load_sample(Store(db))
-    port = _free_port()
-    env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start within 30 s")
+    process, url = start_app(db, tmp_path_factory.mktemp("log") / "streamlit.log")
     yield {"url": url, "db": db}
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -10,42 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import Store
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, _charts_drawn, _free_port, _settle, _shot
+from tests.browser.serve import start_app, stop
+from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _charts_drawn, _settle, _shot
 from tests.sparse_stores import build
 
 pytestmark = pytest.mark.browser
 PROJECT = re.compile(r"Project\s+([A-Z]{2}-\d{3})")
-
-
-def _serve(db, log_path):
-    port = _free_port()
-    env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
-    log = open(log_path, "wb")  # noqa: SIM115 - closed by the caller
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return process, log, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    log.close()
-    pytest.fail("streamlit did not start within 30 s")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +45,7 @@ def app(browser, tmp_path, request):
         build(shape, Store(db))
     else:
         load_sample(Store(db))
-    process, log, url = _serve(db, tmp_path / "streamlit.log")
+    process, url = start_app(db, tmp_path / "streamlit.log")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(20_000)
@@ -78,12 +53,7 @@ def app(browser, tmp_path, request):
         yield tab, url
     finally:
         context.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop(process)
 
 
 def _click_a_project(tab, chart) -> str:

@@ -8,19 +8,15 @@ role allows (docs/access.md) and no others.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import Store
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _settle
+from tests.browser.serve import free_port, start_app, stop
+from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,21 +44,6 @@ def provider():
     thread.join(5)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit stopped: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail("streamlit did not start within 40 s")
-
-
 @pytest.fixture(scope="module")
 def app_url(provider, tmp_path_factory):
     """Start the app as `make run` does, with an [auth] section pointing at the local provider."""
@@ -71,7 +52,7 @@ def app_url(provider, tmp_path_factory):
     folder = tmp_path_factory.mktemp("signin")
     db = folder / "pmo.duckdb"
     load_sample(Store(db))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     secrets = folder / "secrets.toml"
     secrets.write_text(f"""
@@ -90,21 +71,9 @@ pmo_manager = ["{USERS['pmo_manager']}"]
 submitter = ["{USERS['submitter']}"]
 viewer = ["{USERS['viewer']}"]
 """)
-    log = folder / "streamlit.log"
-    env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--secrets.files", str(secrets)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    _wait_until_up(url, process, log)
+    process, _ = start_app(db, folder / "streamlit.log", "--secrets.files", str(secrets), port=port)
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 @pytest.fixture(scope="module")
