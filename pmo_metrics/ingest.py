@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .mapping import stored_mappings
 from .parsing import UNIT_CHOICES, parse_period_text, parse_units
-from .problems import Problem, audit_messages, error
+from .problems import Problem, error
 from .readers import RawFile, read_file, safe_file_name
 from .store import MODES, FileLoad, Store
 from .validate import CheckedFile, Rules, Validator, apply_units
@@ -205,7 +205,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         if not outcome.errors:
             loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
-                                  audit_messages(outcome.problems), outcome.mode, outcome.complete,
+                                  [p.as_dict() for p in outcome.problems], outcome.mode, outcome.complete,
                                   withheld=_withheld_tables(item)))
     for outcome in outcomes:
         if outcome.errors:
@@ -255,7 +255,7 @@ def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str 
                 outcome.status, outcome.upload_id = "loaded", upload_id
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):
-            messages = audit_messages(outcome.problems)
+            messages = [p.as_dict() for p in outcome.problems]  # the store keeps a bounded summary
             if outcome.status == "duplicate":
                 messages.append({"severity": "info", "file": outcome.name,
                                  "problem": f"identical to upload {outcome.duplicate_of}; nothing changed"})

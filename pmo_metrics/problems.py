@@ -48,20 +48,6 @@ def info(file: str, problem: str, **where) -> Problem:
     return Problem(INFO, file, problem, **where)
 
 
-AUDIT_PROBLEMS = 1_000  # problems kept per file in the audit log; the report itself lists every one
-
-
-def audit_messages(problems: list[Problem]) -> list[dict]:
-    """Return the problems as the audit log keeps them: the first AUDIT_PROBLEMS, then a count of the rest."""
-    kept = [p.as_dict() for p in problems[:AUDIT_PROBLEMS]]
-    if len(problems) > AUDIT_PROBLEMS:
-        rest = problems[AUDIT_PROBLEMS:]
-        errors = sum(p.severity == ERROR for p in rest)
-        kept.append({"severity": "info", "file": problems[0].file, "code": "more_problems",
-                     "problem": f"… and {len(rest):,} more problems ({errors:,} errors) not kept in the log"})
-    return kept
-
-
 def column_letter(index: int) -> str:
     """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
     letters = ""

@@ -415,3 +415,20 @@ def test_the_audit_summary_counts_what_it_does_not_keep():
     assert len(kept) == AUDIT_MESSAGES + 1 and kept[:AUDIT_MESSAGES] == messages[:AUDIT_MESSAGES]
     assert kept[-1] == {"severity": "info", "file": "a.csv",
                         "problem": "and 4,800 more not kept in the audit log (3,200 errors, 1,600 warnings)"}
+
+
+def test_a_rejected_files_audit_summary_counts_every_problem_it_does_not_keep(store):
+    """Regression: the problems were cut to 1,000 before the store cut them to 200, so the stored
+    summary counted 801 'more' of a file with 1,500 problems instead of 1,300."""
+    from pmo_metrics.store import AUDIT_MESSAGES
+
+    rows = "\n".join(f"PRJ-{i:04d},2026-{i % 12 + 1:02d},abc" for i in range(1500))
+    data = f"project_id,period,actual_cost\n{rows}\n".encode()
+    result = ingest(store, [("2026-10 Financials.csv", data)])
+    (outcome,) = result.files
+    assert outcome.status == "rejected"
+    total = len(outcome.problems)
+    assert total > 1_000 + AUDIT_MESSAGES
+    stored = json.loads(store.query("SELECT messages FROM uploads").column(0)[0].as_py())
+    assert len(stored) == AUDIT_MESSAGES + 1
+    assert stored[-1]["problem"].startswith(f"and {total - AUDIT_MESSAGES:,} more not kept")
