@@ -146,7 +146,7 @@ def to_json(table: pa.Table) -> str:
 
 # -- display: one money format, RAG-safe percentages, text that stays text (SPEC §7.4, §11) --------
 
-CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "JPY": "¥"}
 _MONEY_STEPS = ((1e3, "k"), (1e6, "m"), (1e9, "bn"))
 MINUS = "−"  # U+2212, so a negative amount's sign is as wide as a digit and never read as a dash
 
@@ -178,6 +178,8 @@ def money(value: object, currency: str | None = "GBP") -> str:
         for limit, suffix in _MONEY_STEPS[start:]:
             scaled = size / limit
             decimals = max(0, 3 - len(f"{int(scaled)}"))
+            if len(f"{int(round(scaled, decimals))}") > len(f"{int(scaled)}"):
+                decimals = max(0, decimals - 1)  # 9,996 is £10.0k and 99,970 is £100k: three digits after rounding
             text = f"{scaled:,.{decimals}f}{suffix}"
             if round(scaled, decimals) < 1000 or suffix == "bn":
                 break  # else 999,999 would be £1,000k: the next unit says it in three digits

@@ -13,31 +13,14 @@ import re
 
 import pyarrow as pa
 
+from .formatting import money
 from .settings import Settings
 
 HEADLINES = 5  # the overview and the board pack open with this many
 
 _RANK = {"green": 0, "amber": 1, "red": 2}
 _CONFIDENCE_RANK = {"green": 5, "amber/green": 4, "amber": 3, "amber/red": 2, "red": 1}
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
 _COMMENT_LENGTH = 140
-
-
-def money(value: float | None, currency: str | None) -> str:
-    """Return an amount with three significant digits: £950, £12.4k, £13.2m, £519bn (SPEC §7.4)."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    code = (currency or "").upper()
-    symbol = _SYMBOLS.get(code, f"{code} " if code else "")
-    size = abs(value)
-    # 999,950 is £1m, not £1,000k: a unit starts where the amount rounds up to it
-    limit, suffix = next(((lim, suf) for lim, suf in ((1e9, "bn"), (1e6, "m"), (1e3, "k")) if size >= lim * 0.9995),
-                         (1.0, ""))
-    scaled = size / limit
-    # three significant digits, trailing zeros kept (£3.20m), as every amount of the story prints
-    digits = 0 if not suffix or scaled >= 99.95 else 1 if scaled >= 9.995 else 2
-    text = f"{scaled:,.{digits}f}"
-    return f"{'−' if value < 0 and text.strip('0.') else ''}{symbol}{text}{suffix}"
 
 
 def _figure(value: float | None, percent: bool, thresholds: tuple[float, float] = ()) -> str:
