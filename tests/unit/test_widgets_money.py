@@ -39,3 +39,10 @@ def test_exact_amounts_for_tooltips_and_help():
 @pytest.mark.parametrize("value", [None, float("nan"), float("inf"), "12"])
 def test_an_amount_that_is_not_a_number_is_a_dash(value):
     assert money(value) == "—"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(9_996, "£10.0k"), (99_970, "£100k"), (99_949, "£99.9k"),
+                                              (99.97e6, "£100m"), (99.97e9, "£100bn")])
+def test_three_digits_after_rounding_at_a_decade(value, shown):
+    """Regression: decimals came from the value before rounding, so 9,996 printed £10.00k."""
+    assert money(value) == shown
