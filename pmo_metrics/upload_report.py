@@ -124,11 +124,12 @@ def _frames(result: IngestResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, problems.astype(str).replace({"None": ""})
 
 
-def _start(action: str, files: list[tuple[str, bytes]], month_text: str,
-           csv_sheets: dict[str, str]) -> tuple[dt.date | None, str, Report | None]:
-    """Return the month asked for, the files' fingerprint, and a refusal Report when the month is unreadable."""
+def _start(action: str, files: list[tuple[str, bytes]], month_text: str, csv_sheets: dict[str, str],
+           choices: dict) -> tuple[dt.date | None, str, Report | None]:
+    """Return the month asked for, the fingerprint of the files and choices, and a refusal Report when the
+    month is unreadable."""
     month, problem = parse_month(month_text)
-    token = fingerprint(files, month_text, csv_sheets)
+    token = fingerprint(files, month_text, csv_sheets, choices)
     if not problem:
         return month, token, None
     empty = Report(action, False, pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=PROBLEM_COLUMNS),
@@ -144,11 +145,10 @@ def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = ""
     """Validate the files without storing anything; return the report (`mode`, `complete`: SPEC §7.1,
     None = each file's About sheet; `units`, `mapping`: SPEC §7.4, §7.6)."""
     csv_sheets = csv_sheets or {}
-    month, token, refused = _start("check", files, month_text, csv_sheets)
+    month, token, refused = _start("check", files, month_text, csv_sheets,
+                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     if refused:
         return refused
-    token = fingerprint(files, month_text, csv_sheets,
-                        {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
                            progress=progress or (lambda f, t: None), mode=mode, complete=complete,
                            units=units, mapping=mapping)
@@ -174,11 +174,10 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
     (AccessDenied propagates)."""
     access.require(user, "upload")  # before the month is read: a refusal says nothing about the files
     csv_sheets = csv_sheets or {}
-    month, token, refused = _start("load", files, month_text, csv_sheets)
+    month, token, refused = _start("load", files, month_text, csv_sheets,
+                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     if refused:
         return refused
-    token = fingerprint(files, month_text, csv_sheets,
-                        {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
     result = actions.load(store, user, files, as_of=month, typed_name=typed_name, csv_sheets=csv_sheets,
                           progress=progress, mode=mode, complete=complete, units=units, mapping=mapping)
     summary, problems = _frames(result)

@@ -100,16 +100,17 @@ def upload_section(store, user: User) -> None:
             csv_sheets[name] = st.selectbox(f"Which sheet does {w.text(name)} hold?",
                                             logic.SHEET_NAMES, key=f"csv_sheet_{nonce}_{name}")
     units, mapping = _reading_choices(store, nonce)
-    token = logic.fingerprint(files, month_text, csv_sheets,
-                              {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
+    # Every check, load and re-check reads the files with the same choices, and the report's
+    # fingerprint says which: a report made with other choices is stale.
+    choices = {"mode": mode, "complete": complete, "units": units, "mapping": mapping}
+    token = logic.fingerprint(files, month_text, csv_sheets, choices)
     report: logic.Report | None = st.session_state.get(state.UPLOAD_REPORT)
     if report is not None and report.fingerprint != token:
         report = None  # the files or choices changed since the last check
     check_col, load_col = st.columns(2)
     if check_col.button("Check", icon=":material/fact_check:", type="secondary", width="stretch"):
         bar, progress = _progress_bar("Checking")
-        report = logic.run_check(store, files, month_text, csv_sheets, progress, mode=mode, complete=complete,
-                                 units=units, mapping=mapping)
+        report = logic.run_check(store, files, month_text, csv_sheets, progress, **choices)
         bar.empty()
         st.session_state[state.UPLOAD_REPORT] = report
     ready = report is not None and report.action == "check" and report.ok
@@ -120,7 +121,7 @@ def upload_section(store, user: User) -> None:
         try:
             done, report = auth.attempt(
                 lambda: logic.run_load(store, files, month_text, csv_sheets, user, progress, typed_name=typed,
-                                       mode=mode, complete=complete, units=units, mapping=mapping))
+                                       **choices))
         finally:
             bar.empty()
         if not done:
@@ -136,7 +137,7 @@ def upload_section(store, user: User) -> None:
         _show_report(report)
         _error_workbooks(files, report)
         _map_columns(store, user, files, report, nonce,
-                     lambda: logic.run_check(store, files, month_text, csv_sheets, units=units, mapping=mapping))
+                     lambda: logic.run_check(store, files, month_text, csv_sheets, **choices))
 
 
 def _reading_choices(store, nonce: int) -> tuple[str | None, str | None]:
