@@ -159,11 +159,16 @@ def _to_table(rows: pa.Table, total: dict | None) -> pa.Table:
     return pa.table(arrays)
 
 
-def _group_rows(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> pa.Table:
+def _rollups(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> dict:
+    """Return the programme and portfolio delivery roll-ups, summed from the scorecard's delivery table."""
+    return {level: delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
+            for level in ("programme", "portfolio")}
+
+
+def _group_rows(store, tables: dict[str, pa.Table], rollups: dict[str, pa.Table], as_of: dt.date, scope: Scope,
+                settings: Settings) -> pa.Table:
     """Return the project, programme and portfolio rows: measures_scorecard_rows.sql over the tables
-    already built and the delivery roll-ups summed from their delivery table."""
-    rollups = {level: delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
-               for level in ("programme", "portfolio")}
+    already built and their delivery roll-ups."""
     return over_tables(store, "scorecard_rows", as_of, scope, settings, {
         "scorecard_delivery": tables["delivery"], "scorecard_benefits": tables["benefits"],
         "scorecard_returns": tables["returns"], "scorecard_programmes": rollups["programme"],
@@ -198,7 +203,8 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     read = side_by_side({"tables": functools.partial(measure_tables, store, DETAIL_TABLES, as_of, scope, settings),
                          "timeline": functools.partial(value_timeline, store, as_of, scope, settings)})
     tables = read["tables"]
-    summed = side_by_side({"rows": functools.partial(_group_rows, store, tables, as_of, scope, settings),
+    rollups = _rollups(store, tables, as_of, scope, settings)
+    summed = side_by_side({"rows": functools.partial(_group_rows, store, tables, rollups, as_of, scope, settings),
                            "tiles": functools.partial(headline, store, as_of, scope, settings, tables=tables),
                            "story": functools.partial(changes, store, as_of, None, scope, settings),
                            "commentary": functools.partial(_latest_commentary, store, tables, as_of)})
@@ -207,19 +213,19 @@ def build_scorecard(store, as_of: dt.date, scope: Scope | None = None, settings:
     return Scorecard(as_of=as_of, scope=scope, settings=settings,
                      generated=generated or dt.datetime.now().astimezone().replace(microsecond=0),
                      headline=tiles, table=table, tables=tables, timeline=read["timeline"],
-                     chart_tables=chart_tables(store, tables, as_of, scope, settings),
+                     chart_tables=chart_tables(store, tables, rollups, as_of, scope, settings),
                      story=summed["story"], commentary=summed["commentary"])
 
 
-def chart_tables(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, settings: Settings) -> dict:
+def chart_tables(store, tables: dict[str, pa.Table], rollups: dict[str, pa.Table], as_of: dt.date, scope: Scope,
+                 settings: Settings) -> dict:
     """Return the rows the board pack's charts draw, each read over the scorecard's own tables."""
     level = "programme" if scope.portfolio else "portfolio"
-    rollup = delivery_rollup(store, as_of, level, scope, settings, delivery=tables["delivery"])
     return {
         "level": level,
         "realisation_objective": realisation(store, as_of, "strategic_objective", scope, settings, CHART_TOP, tables),
         "realisation_group": realisation(store, as_of, level, scope, settings, CHART_TOP, tables),
-        "rollup": rollup_top(store, rollup, level, CHART_TOP, settings),
+        "rollup": rollup_top(store, rollups[level], level, CHART_TOP, settings),
         "sustained": sustained_top(store, tables["sustained"], CHART_TOP),
         "risk_benefits": value_at_risk(store, as_of, "benefit", scope, settings, 10, tables),
         "risk_projects": value_at_risk(store, as_of, "project", scope, settings, 10, tables),
