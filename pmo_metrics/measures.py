@@ -695,11 +695,11 @@ TREND_MONTHS = 12  # stored months in the rating trend
 TREND_ROWS = 15  # projects with a row of their own in it; the rest share "others"
 
 
-def previous_month(store, as_of: dt.date) -> dt.date | None:
-    """Return the latest stored reporting month before `as_of`, or None (SPEC §8.3's default comparison)."""
+def previous_month(months: list[dt.date], as_of: dt.date) -> dt.date | None:
+    """Return the latest of the stored reporting `months` (newest first) before `as_of`, or None
+    (SPEC §8.3's default comparison, and the overview's deltas)."""
     month = _month(as_of)
-    earlier = [m for m in store.reporting_months() if m < month]
-    return earlier[0] if earlier else None
+    return next((m for m in months if m < month), None)
 
 
 def changes(store, as_of: dt.date, compare_to: dt.date | None = None, scope: Scope = Scope(),
@@ -710,7 +710,7 @@ def changes(store, as_of: dt.date, compare_to: dt.date | None = None, scope: Sco
 
     settings = settings or store.settings()
     params = _params(as_of, scope, settings)
-    compare_to = _month(compare_to) if compare_to is not None else previous_month(store, as_of)
+    compare_to = _month(compare_to) if compare_to is not None else previous_month(store.reporting_months(), as_of)
     params["compare_to"] = compare_to or params["as_of"]  # a month compared with itself: no changes
     return with_sentences(_query(store, "changes", params), settings)
 

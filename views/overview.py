@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pmo_metrics import charts, ui
+from pmo_metrics import charts, measures, ui
 from pmo_metrics.formatting import money_exact
 from pmo_metrics.story import headlines
 from pmo_metrics.ui import widgets as w
@@ -15,11 +15,6 @@ LEVEL_PAGES = {
                   "Open level 4"),
 }
 
-
-def _previous_month(ctx: ui.Context):
-    months = ui.data.reporting_months(ctx.path, ctx.version)
-    older = [m for m in months if m < ctx.as_of]
-    return older[0] if older else None
 
 
 def _delta(now, before, kind: str, currency: str):
@@ -177,7 +172,7 @@ def body() -> None:
     ui.page_header("Executive overview", ctx, "planned against realised value across the four levels")
     if w.no_data(ctx):
         return
-    previous = _previous_month(ctx)
+    previous = measures.previous_month(ui.data.reporting_months(ctx.path, ctx.version), ctx.as_of)
     story(ctx, previous)
     figures = ui.data.overview(ctx, previous)
     tiles(ctx, figures, previous)
