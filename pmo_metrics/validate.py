@@ -83,7 +83,6 @@ class Rules:
     """What checking an upload needs beyond the contract: its settings and the upload's own choices."""
 
     fy_start: int = 1  # fiscal-year-start month (SPEC §7.5)
-    units: str = "units"  # the upload's money unit (SPEC §7.4)
     withheld_markers: str = ("exempt*, withheld*, redacted*, commercially sensitive*, n/a, na, "
                              "not applicable, not available, tbc")
     period_earliest: dt.date = dt.date(2000, 1, 1)  # SPEC §7.8 plausible window
@@ -91,11 +90,11 @@ class Rules:
         default_factory=lambda: _add_years(dt.date.today().replace(day=1), 10).replace(month=12))
 
     @classmethod
-    def from_settings(cls, settings, units: str | None = None, today: dt.date | None = None) -> Rules:
-        """Return the rules of the stored settings and the upload's unit."""
+    def from_settings(cls, settings, today: dt.date | None = None) -> Rules:
+        """Return the rules of the stored settings (the upload's unit is applied after: apply_units)."""
         year, month = (int(part) for part in settings.period_earliest.split("-"))
         today = (today or dt.date.today()).replace(day=1)
-        return cls(fy_start=settings.fiscal_year_start_month, units=units or "units",
+        return cls(fy_start=settings.fiscal_year_start_month,
                    withheld_markers=settings.withheld_markers, period_earliest=dt.date(year, month, 1),
                    period_latest=_add_years(today, settings.period_years_ahead).replace(month=12))
 
@@ -235,7 +234,7 @@ def _validate_sheet(con, sheet: RawSheet, problems: list[Problem], rules: Rules 
         columns = [spec.column(n) for n in sheet.table.column_names if n != ROW]
         parsed = [_parse_column(con, column, sheet.table.schema.field(column.name).type, rules,
                                 withholdable=column.name not in spec.key,
-                                unit=sheet.units.get(column.name) or (rules.units if column.money else "units"))
+                                unit=sheet.units.get(column.name) or "units")
                   for column in columns]
         _materialise(con, parsed, extra=[ROW])
         located = _Locator(sheet, problems, {c.name: sheet.letters[c.name] for c in columns})
