@@ -181,11 +181,11 @@ def preview_sheets(file_name: str, data: bytes, tabs: list[str]) -> list[SheetPr
     The file is checked by the archive guard first, as for any read; only the first rows are kept.
     """
     from .readers import check_archive
-    from .readers.csvfile import decode_text
+    from .readers.csvfile import decode_head
 
     found: dict[str, list[list]] = {}
     if file_name.lower().endswith((".csv", ".txt")):
-        text = decode_text(data[:1_000_000])
+        text = decode_head(data, 1_000_000)
         first = text.splitlines()[0] if text.strip() else ""
         delimiter = ";" if first.count(";") > first.count(",") else ","
         records = []

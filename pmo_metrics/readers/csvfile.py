@@ -31,6 +31,19 @@ def decode_text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def decode_head(data: bytes, limit: int) -> str:
+    """Return the text of the whole lines in the first `limit` bytes of a CSV.
+
+    Cut at a line end, never inside a character: a UTF-8 character cut in two made the whole head
+    decode as Windows-1252, turning 'Cost (£m)' into 'Cost (Â£m)'. A newline byte is never part of
+    a character in the encodings read here.
+    """
+    if len(data) > limit:
+        end = data.rfind(b"\n", 0, limit)
+        data = data[:end + 1] if end >= 0 else data[:limit]
+    return decode_text(data)
+
+
 def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
     spec = schema.sheet_for_name(csv_sheet) if csv_sheet else schema.sheet_for_file_stem(
         PurePath(raw.name).stem)
@@ -90,7 +103,7 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
 
 def _mapped_spec(raw: RawFile, data: bytes, csv_sheet: str | None):
     """Return the contract sheet a stored mapping gives a CSV its name does not place, or None."""
-    text = decode_text(data[:65536])
+    text = decode_head(data, 65536)
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     preview = [[v if v.strip() else None for v in record] for record in

@@ -423,3 +423,15 @@ def test_a_reporting_month_after_next_month_is_refused_from_any_source(store):
     result = check(store, [("2027-02 r.xlsx", make_workbook(about=None))], today=TODAY)[0]
     assert "as_of_out_of_range" in codes(result)
     assert check(store, [("2027-01 r.xlsx", make_workbook(about=None))], today=TODAY)[0].ok
+
+
+def test_a_csv_head_is_cut_at_a_line_end_not_inside_a_character():
+    """Regression: a head cut inside 'é' decoded as Windows-1252, so 'Cost (£m)' read 'Cost (Â£m)'."""
+    from pmo_metrics.readers.csvfile import decode_head
+
+    header = "ID,Whole Life Cost (£m)\n".encode()
+    body = "".join(f"P{i},café {i}\n" for i in range(20_000)).encode()
+    data = header + body
+    cut = next(n for n in range(65_536, 60_000, -1) if data[n - 1:n] == "é".encode()[:1])  # inside the é
+    head = decode_head(data, cut)
+    assert head.startswith("ID,Whole Life Cost (£m)\n") and "Â" not in head and head.endswith("\n")
