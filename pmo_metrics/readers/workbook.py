@@ -230,8 +230,11 @@ def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
         _about_upload_flags(raw, sheet_name, rows)
         return
     spec = schema.sheet_for_name(sheet_name)
-    if raw.mappings and _read_mapped_sheet(raw, reader, sheet_name):
-        return
+    preview = None  # the first rows as text: a near-whole parse, so read once at most
+    if raw.mappings:
+        preview = _preview(reader, sheet_name)
+        if _read_mapped_sheet(raw, reader, sheet_name, preview):
+            return
     if spec is None:
         # The template's own Instructions sheet (and a readme or notes tab) is for people: no warning.
         if schema.normalise_name(sheet_name) not in {schema.normalise_name(n) for n in NOTE_SHEETS}:
@@ -244,7 +247,7 @@ def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     headers = {i.absolute_index: i.name for i in infos if i.column_name_from != "generated"}
     header_index = 0
     if not (names_required(list(headers.values()), spec) or wide_header(list(headers.values()), spec)):
-        rows = _preview(reader, sheet_name)
+        rows = preview if preview is not None else _preview(reader, sheet_name)
         header_index = find_header(rows, spec)
         if header_index is None:
             if any(any(v is not None for v in row) for row in rows):
@@ -259,9 +262,8 @@ def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     add_sheet(raw, sheet_name, spec, header_index + 1, columns, rows)
 
 
-def _read_mapped_sheet(raw: RawFile, reader, sheet_name: str) -> bool:
-    """Read a sheet with the stored column mapping that fits it (SPEC §7.6); False when none fits."""
-    rows = _preview(reader, sheet_name)
+def _read_mapped_sheet(raw: RawFile, reader, sheet_name: str, rows: list[list]) -> bool:
+    """Read a sheet with the stored column mapping that fits its first `rows` (SPEC §7.6); False when none fits."""
     found = mappings.find(list(raw.mappings), sheet_name, rows, raw.mapping_name)
     if found is None:
         return False
