@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pmo_metrics import ingest as ingest_module
 from pmo_metrics.ingest import load_sample
 from pmo_metrics.store import Store
 
@@ -72,3 +73,17 @@ def frame_with(at: AppTest, *columns: str):
         if set(columns) <= set(element.value.columns):
             return element.value
     raise AssertionError(f"no table with columns {columns}")
+
+
+@pytest.fixture()
+def sample_calls(monkeypatch):
+    """Return the stores the first-start sample load was asked for (the load itself faked)."""
+    calls = []
+
+    def fake_sample(store, progress):
+        calls.append(store.path)
+        progress(1.0, "done")
+
+    monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
+    monkeypatch.setattr(ingest_module, "load_sample", fake_sample)  # what actions.load_sample calls
+    return calls

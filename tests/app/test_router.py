@@ -1,6 +1,5 @@
 """Router: filters persist across pages, the first-start sample load, errors shown as messages."""
 
-from pmo_metrics import ingest as ingest_module
 from tests.app.conftest import assert_clean, open_app
 
 PAGES = ["views/delivery.py", "views/kpis.py", "views/performance.py", "views/advantage.py",
@@ -18,19 +17,10 @@ def test_filters_persist_across_pages(sample_store):
         assert (at.sidebar.selectbox[0].value, at.sidebar.selectbox[1].value) == chosen, page
 
 
-def test_a_fresh_database_gets_the_sample_once(empty_store, monkeypatch):
-    calls = []
-
-    def fake_sample(store, progress):
-        calls.append(store.path)
-        progress(1.0, "done")
-
-    monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
-    monkeypatch.setattr(ingest_module, "load_sample", fake_sample)  # what actions.load_sample calls
+def test_a_fresh_database_gets_the_sample_once(empty_store, sample_calls):
     at = open_app()
     assert_clean(at)
-    assert calls == [empty_store.path]
-    monkeypatch.setenv("PMO_METRICS_NO_SAMPLE", "1")
+    assert sample_calls == [empty_store.path]
 
 
 def test_a_store_error_is_a_message_not_a_traceback(sample_store, monkeypatch):

@@ -5,9 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-from pmo_metrics import ingest as ingest_module
 from pmo_metrics import store as store_module
 from pmo_metrics.ingest import ingest
 from pmo_metrics.store import Store
@@ -15,19 +12,6 @@ from tests.app.conftest import open_app
 from tests.app.test_access import SUBMITTER, VIEWER, signed_in
 from tests.factories import make_workbook
 from tests.unit.test_safe_defaults import HOLD
-
-
-@pytest.fixture()
-def sample_calls(monkeypatch):
-    calls = []
-
-    def fake_sample(store, progress):
-        calls.append(store.path)
-        progress(1.0, "done")
-
-    monkeypatch.delenv("PMO_METRICS_NO_SAMPLE")
-    monkeypatch.setattr(ingest_module, "load_sample", fake_sample)  # what actions.load_sample calls
-    return calls
 
 
 def test_a_viewers_first_visit_writes_nothing(empty_store, sample_calls):
