@@ -56,20 +56,33 @@ def app(browser, tmp_path, request):
         stop(process)
 
 
-def _click_a_project(tab, chart) -> str:
-    """Move over `chart` until its tooltip names a project, click there; return that project's id."""
+def _steady_box(tab, chart) -> dict:
+    """The chart's box once the page has stopped moving it (scrolling and late layout shift it)."""
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
+    for _ in range(20):
+        tab.wait_for_timeout(150)
+        again = chart.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
+def _click_a_project(tab, chart) -> str:
+    """Move over `chart` until its tooltip names a project, click there; return that project's id."""
     tooltip = tab.locator("#vg-tooltip-element")
-    for y in range(int(box["y"] + 20), int(box["y"] + box["height"] - 40), 9):
-        for x in range(int(box["x"] + 60), int(box["x"] + box["width"] - 20), 9):
-            tab.mouse.move(x, y)
-            if tooltip.count() and "visible" in (tooltip.get_attribute("class") or ""):
-                found = PROJECT.search(tooltip.inner_text())
-                if found:
-                    tab.mouse.click(x, y)
-                    _settle(tab)
-                    return found.group(1)
+    for _attempt in range(3):
+        box = _steady_box(tab, chart)
+        for y in range(int(box["y"] + 20), int(box["y"] + box["height"] - 40), 9):
+            for x in range(int(box["x"] + 60), int(box["x"] + box["width"] - 20), 9):
+                tab.mouse.move(x, y)
+                if tooltip.count() and "visible" in (tooltip.get_attribute("class") or ""):
+                    found = PROJECT.search(tooltip.inner_text())
+                    if found:
+                        tab.mouse.click(x, y)
+                        _settle(tab)
+                        return found.group(1)
     pytest.fail("no project mark found on the chart")
 
 
