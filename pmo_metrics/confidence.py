@@ -4,7 +4,7 @@ A project's delivery confidence arrives on a five-point scale (green, amber/gree
 amber/red, red), a three-point one (green, amber, red) or as a number 1 (red) ... 5 (green), in
 any case and punctuation (`Amber/Green`, `amber-green`, `AMBER GREEN`). A withheld marker
 (`exempt ...`, `n/a`, `tbc`, ...) is no rating: the cell is stored blank, with no error. The
-canonical values are the keys of schema.CONFIDENCE_SCALE; the SQL side (measures_common.sql)
+canonical values are the keys of schema.CONFIDENCE_SCALE; the SQL side (sql/macros/common.sql)
 maps them to a delivery RAG where a project has no earned value.
 """
 

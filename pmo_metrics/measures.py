@@ -1,6 +1,6 @@
 """The four levels of value measures (SPEC §4) as named tables over the store.
 
-Every number is computed in DuckDB by the readable queries in `pmo_metrics/sql/measures_*.sql`,
+Every number is computed in DuckDB by the readable queries in `pmo_metrics/sql/queries/*.sql`,
 which read stored data only through the snapshot macros of `effective.sql`, so any measure can be
 asked for as of any stored reporting month. This module only picks the query, binds the
 parameters (user-chosen filters are always bound, never formatted into SQL) and returns Arrow.
@@ -342,7 +342,7 @@ def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None)
     carry every column the query reads of them: the query reads those rows instead of deriving
     them again (the scorecard and the overview do), so one query text serves both ways.
     """
-    text, used = _sql(f"measures_{name}.sql")
+    text, used = _sql(f"queries/{name}.sql")
     given = given or {}
     if given:
         for macro in given:

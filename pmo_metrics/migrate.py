@@ -1,6 +1,6 @@
 """The schema's migrations and the stored macros: bring an opened database up to this program's version.
 
-Each `sql/schema_vN.sql` runs once, in its own transaction, in order; the version reached is kept
+Each `sql/migrations/schema_vN.sql` runs once, in its own transaction, in order; the version reached is kept
 in `meta`. The snapshot and measure macros (MACRO_FILES) live in the database, so a query pays no
 set-up, and are redefined whenever the program's text of them changes; the summaries they feed
 are then recomputed (summaries.ensure_current), so they never go stale.
@@ -16,11 +16,12 @@ from . import summaries
 from .connection import WRITE_LOCK, StoreError, first_row, rollback
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = 8
-MIGRATIONS = {1: "schema_v1.sql", 2: "schema_v2.sql", 3: "schema_v3.sql", 4: "schema_v4.sql", 5: "schema_v5.sql",
-              6: "schema_v6.sql", 7: "schema_v7.sql", 8: "schema_v8.sql"}
+# Every file migrations/schema_vN.sql is migration N: adding one is all a schema change needs here.
+MIGRATIONS = {int(path.stem.removeprefix("schema_v")): f"migrations/{path.name}"
+              for path in (SQL_DIR / "migrations").glob("schema_v*.sql")}
+SCHEMA_VERSION = max(MIGRATIONS)
 # Re-created whenever their text changes, in this order (a macro may call those before it).
-MACRO_FILES = ("effective.sql", "withheld.sql", "measures_common.sql", "membership.sql")
+MACRO_FILES = ("macros/effective.sql", "macros/withheld.sql", "macros/common.sql", "macros/membership.sql")
 
 
 def read_sql(name: str) -> str:

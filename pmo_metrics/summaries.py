@@ -35,7 +35,7 @@ from collections.abc import Callable
 import duckdb
 
 # One stored month's cash flows and financial flow value per scope group and calendar month
-# (measures_common.sql, which the pages also call while a month is not kept yet).
+# (sql/macros/common.sql, which the pages also call while a month is not kept yet).
 _INSERT_FLOWS = """
 INSERT INTO flow_month_totals BY NAME SELECT * FROM month_flow_totals(CAST($m AS DATE))
 """

@@ -167,7 +167,7 @@ def _rollups(store, tables: dict[str, pa.Table], as_of: dt.date, scope: Scope, s
 
 def _group_rows(store, tables: dict[str, pa.Table], rollups: dict[str, pa.Table], as_of: dt.date, scope: Scope,
                 settings: Settings) -> pa.Table:
-    """Return the project, programme and portfolio rows: measures_scorecard_rows.sql over the tables
+    """Return the project, programme and portfolio rows: sql/queries/scorecard_rows.sql over the tables
     already built and their delivery roll-ups."""
     return over_tables(store, "scorecard_rows", as_of, scope, settings, {
         "scorecard_delivery": tables["delivery"], "scorecard_benefits": tables["benefits"],

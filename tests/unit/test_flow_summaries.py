@@ -17,7 +17,7 @@ from tests.compare import same
 from tests.factories_store import benefit, costs, financial, flow, months, project, upload, value
 
 # The overview's NPV and ROI before the summary: project_cashflows of the month's snapshot
-# (measures_headline.sql of schema 3), for the projects in the reporting currency.
+# (sql/queries/headline.sql of schema 3), for the projects in the reporting currency.
 DIRECT_RETURN = """
 WITH monthly AS (
     SELECT month, sum(cash_flow) AS cash_flow, sum(benefit) AS benefit, sum(cost) AS cost
@@ -47,12 +47,12 @@ FROM r, per_project
 
 
 def summary_return(store, as_of, scope, settings=None):
-    """The overview's NPV and ROI as the pages get them (measures_headline.sql)."""
+    """The overview's NPV and ROI as the pages get them (sql/queries/headline.sql)."""
     tiles = headline(store, as_of, scope, settings, counts=False)
     return [{"npv": tiles["npv"], "roi": tiles["roi"]}]
 
 
-# The value timeline's monthly sums before the summary (measures_value_timeline.sql of schema 3).
+# The value timeline's monthly sums before the summary (sql/queries/value_timeline.sql of schema 3).
 DIRECT_TIMELINE = """
 WITH b AS (
     SELECT benefit_id

@@ -15,7 +15,7 @@ def make_v1_database(path):
     """Write a database as the first release left it: schema_v1.sql, version 1, no macros yet."""
     con = duckdb.connect(str(path))
     try:
-        con.execute((SQL_DIR / "schema_v1.sql").read_text(encoding="utf-8"))
+        con.execute((SQL_DIR / "migrations/schema_v1.sql").read_text(encoding="utf-8"))
         con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         con.execute("""INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of, status, messages)
                        VALUES (1, 'old.xlsx', 'abc', 10, '{"Projects": 1}', DATE '2026-10-01', 'loaded', '[]')""")

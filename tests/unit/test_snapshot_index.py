@@ -34,7 +34,7 @@ FROM (SELECT unnest($kinds) AS kind) AS ks, (SELECT unnest($months) AS m) AS ms,
 ORDER BY ALL
 """
 # The whole index recomputed from scratch (what the incremental refresh must leave).
-FULL_INDEX = ((SQL_DIR / "schema_v3.sql").read_text(encoding="utf-8")
+FULL_INDEX = ((SQL_DIR / "migrations/schema_v3.sql").read_text(encoding="utf-8")
               .split("INSERT INTO entity_validity", 1)[1].rstrip().rstrip(";"))
 
 
@@ -133,8 +133,8 @@ def make_v2_database(path, rng):
     """A database as schema 2 left it, with random uploads (some voided) and their entity versions."""
     con = duckdb.connect(str(path))
     try:
-        con.execute((SQL_DIR / "schema_v1.sql").read_text(encoding="utf-8"))
-        con.execute((SQL_DIR / "schema_v2.sql").read_text(encoding="utf-8"))
+        con.execute((SQL_DIR / "migrations/schema_v1.sql").read_text(encoding="utf-8"))
+        con.execute((SQL_DIR / "migrations/schema_v2.sql").read_text(encoding="utf-8"))
         con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
         for upload_id in range(1, 31):
             as_of = rng.choice(MONTHS)

@@ -1,5 +1,5 @@
 -- SPEC §11 charts at scale: the financial benefits of ended projects (registered as sustained_rows,
--- from measures_sustained.sql) with the $top largest values realised after closure, and one
+-- from sql/queries/sustained.sql) with the $top largest values realised after closure, and one
 -- "Others (N)" row summing the rest.
 WITH r AS (
     SELECT *, row_number() OVER (ORDER BY sustained_value DESC, benefit_id) AS rank

@@ -4,7 +4,7 @@
 -- project_month_rows holds, per stored reporting month (as_of), what delivery_base(as_of) gives
 -- with no scope filter; benefit_month_rows what benefit_rows(as_of) gives; project_month_flows
 -- what project_flows(as_of) gives, each project's monthly cash flows with their running sum, so
--- the financial return needs no window over them (measures_common.sql).
+-- the financial return needs no window over them (sql/macros/common.sql).
 -- In the first two, the currency is the project's own, upper case (NULL when it gave none): the currency setting is
 -- applied when the rows are read, so a settings change needs no recompute. The measures read them
 -- through the stored_* macros for a month listed in kept_months, and derive the rows live for any

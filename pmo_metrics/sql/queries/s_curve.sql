@@ -1,6 +1,6 @@
 -- SPEC §4 level 1 per month for one project ($project_id): cumulative PV (planned cost), EV and AC
 -- to the reporting month, and the forecast cost after it (AC to date + Σ forecast_cost), for the
--- delivery S-curve. EV follows measures_common.sql delivery_base: Σ earned_value when the project
+-- delivery S-curve. EV follows sql/macros/common.sql delivery_base: Σ earned_value when the project
 -- reports any to date, else the latest percent complete to that month × BAC.
 WITH f AS (
     SELECT period, sum(planned_cost) AS planned, sum(actual_cost) AS actual, sum(forecast_cost) AS fcst,

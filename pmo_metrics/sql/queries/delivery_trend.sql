@@ -1,6 +1,6 @@
 -- SPEC §8.1 rating trend for the Delivery page: each project's delivery RAG (and confidence) in each
 -- of the last $trend_months stored reporting months up to $as_of, read from the rows kept per stored
--- month (project_month_rows) with the RAG rule of measures_delivery.sql. The $trend_rows projects with
+-- month (project_month_rows) with the RAG rule of sql/queries/delivery.sql. The $trend_rows projects with
 -- the largest BAC at $as_of get a row each (SPEC §11: charts aggregate, never grow); when more are in
 -- scope, the rest share one "others" row per month, whose rag is the rating most of them have (worst
 -- first on a tie) and whose counts give the split.

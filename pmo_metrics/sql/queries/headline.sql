@@ -3,7 +3,7 @@
 -- made once and feeds both its totals and its counts. When the caller already has the delivery and
 -- benefits tables (the overview, the scorecard), measures.py has it read their rows instead.
 WITH project_rags AS MATERIALIZED (
-    -- one row per project: the rows and RAG expression of measures_delivery.sql
+    -- one row per project: the rows and RAG expression of sql/queries/delivery.sql
     SELECT currency, bac, pv, ev, ac, fac,
            delivery_rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, delivery_confidence,
                         $delivery_green, $delivery_amber) AS rag
@@ -16,7 +16,7 @@ d AS (
     WHERE currency = upper($currency)
 ),
 benefit_rags AS MATERIALIZED (
-    -- one row per benefit: the rows and RAG expression of measures_benefits.sql
+    -- one row per benefit: the rows and RAG expression of sql/queries/benefits.sql
     SELECT category, measure, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
            risk_adjusted_forecast, rag(realisation_rate, $benefit_green, $benefit_amber) AS rag
     FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
@@ -45,7 +45,7 @@ flows AS (
     FROM monthly
 ),
 project_npv AS (
-    -- Portfolio NPV (SPEC §11 roll-ups add up): the sum of the projects' NPVs of measures_returns.sql,
+    -- Portfolio NPV (SPEC §11 roll-ups add up): the sum of the projects' NPVs of sql/queries/returns.sql,
     -- each discounted from its own first month, reporting-currency projects only. One project's stray
     -- early period moves its own NPV and no other.
     SELECT sum((f.benefit - f.cost) * power(1 + $rate, -f.t / 12.0)) AS npv

@@ -1,5 +1,5 @@
 -- SPEC §11 charts at scale: the delivery roll-up rows (registered as rollup_rows, from
--- measures_delivery_rollup.sql) of the $top largest groups by BAC, and one "Others (N)" row
+-- sql/queries/delivery_rollup.sql) of the $top largest groups by BAC, and one "Others (N)" row
 -- summing the rest (reporting currency), its CPI, SPI and RAG recomputed from the sums.
 WITH ranked AS (
     SELECT *, row_number() OVER (ORDER BY bac DESC NULLS LAST, portfolio, programme) AS rank FROM rollup_rows
