@@ -73,7 +73,7 @@ else:
     # The rows kept for the pages are made on a thread once the load has committed; how much
     # longer that takes is reported on its own line, not hidden.
     started = time.perf_counter()
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     kept = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "rows": rows, "kept_s": kept if kind != "raw" else None,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -147,7 +147,7 @@ def build_store(db: Path, workbooks: list[Path], rebuild: bool) -> float | None:
         if not result.ok:
             raise SystemExit(f"{path.name} did not load: {[str(p) for p in result.problems][:5]}")
         print(f"  loaded {path.name} in {time.perf_counter() - tick:.1f}s", flush=True)
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     done.write_text("ok")
     return time.perf_counter() - started
 
@@ -298,9 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(db)
     tick = time.perf_counter()
     # A store built by an older release gets them once, on a thread the open starts: wait for it.
-    store.ensure_kept_rows()
+    store.ensure_month_rows()
     if time.perf_counter() - tick > 1:
-        print(f"  made the kept rows in {time.perf_counter() - tick:.1f}s", flush=True)
+        print(f"  made the month rows in {time.perf_counter() - tick:.1f}s", flush=True)
     as_of = dt.date(int(LAST[:4]), int(LAST[5:]), 1)
     counts = {t: store.query(f"SELECT count(*) AS n FROM {t}").column(0)[0].as_py()  # noqa: S608 (constants)
               for t in ("financials", "benefit_values", "projects", "benefits")}

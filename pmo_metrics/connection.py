@@ -50,7 +50,7 @@ class StoreError(RuntimeError):
 # DuckDB folds its write-ahead log into the file inside any commit that leaves the log over this
 # (16 MB by default), which a month's upload always does: ~85 ms of a 307k-row load the user waited
 # for. Every write checkpoints explicitly instead (`checkpoint`), a load's on the thread that makes
-# its kept rows; the log is durable meanwhile and replayed if the process dies before that.
+# its month rows; the log is durable meanwhile and replayed if the process dies before that.
 # Set on the open database rather than passed to connect(), which would keep any other handle on
 # the same file in this process (a restore's check, a test's look) from sharing the instance.
 NO_CHECKPOINT_IN_COMMIT = "SET checkpoint_threshold = '1GB'"

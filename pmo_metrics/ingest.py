@@ -271,7 +271,7 @@ def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
 
     Each file keeps its own reporting month (from the manifest, which its name and About sheet
     agree with); files are stored in manifest order, so a correction still follows its original.
-    A process stopped part way leaves no partial sample behind. Returns once the pages' kept
+    A process stopped part way leaves no partial sample behind. Returns once the pages' month
     rows are made too, so the database file alone holds the whole sample.
     """
     from .sample import sample_manifest
@@ -286,9 +286,9 @@ def load_sample(store: Store, progress: Progress = _noop) -> list[IngestResult]:
                 outcome.problems.append(error(outcome.name, f"the sample manifest says {month}, the file says "
                                                             f"{outcome.as_of:%Y-%m}"))
         result = _store(store, result, loads, "sample", progress)
-    # The pages read the kept rows of every month, and a copy of the file should hold the sample:
+    # The pages read the month rows of every month, and a copy of the file should hold the sample:
     # both are made (and the log folded into the file) before the sample counts as loaded.
     progress(0.9, "preparing the pages")
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     progress(1.0, "sample loaded")
     return [result]

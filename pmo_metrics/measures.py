@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -262,20 +263,23 @@ class Scope:
 # -- running the queries -------------------------------------------------------------------------
 
 _PARAMETER = re.compile(r"\$([a-z_]+)")
-_COMMENT = re.compile(r"--[^\n]*")
+_log = logging.getLogger("pmo_metrics.sql")
+if os.environ.get("PMO_METRICS_DEBUG"):
+    # Every query as it runs, placeholders bound, with its parameters: the SQL you read is the SQL that runs.
+    _log.setLevel(logging.DEBUG)
+    _log.addHandler(logging.StreamHandler())
 
 
 @functools.cache
-def _sql(name: str) -> tuple[str, frozenset[str]]:
-    """Return the text of a measures query and the parameter names it uses."""
-    text = (SQL_DIR / name).read_text(encoding="utf-8")
-    return text, _parameters(text)
+def _query_text(name: str) -> str:
+    """Return the text of queries/<name>.sql as written."""
+    return (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 @functools.cache
 def _parameters(text: str) -> frozenset[str]:
     # DuckDB refuses parameters a query does not use, so bind only those it names.
-    return frozenset(_PARAMETER.findall(_COMMENT.sub("", text)))
+    return frozenset(name for line in text.splitlines() for name in _PARAMETER.findall(line.split("--")[0]))
 
 
 def _month(value: dt.date | str) -> dt.date:
@@ -309,17 +313,42 @@ def _params(as_of, scope: Scope, settings: Settings) -> dict:
     }
 
 
-# The per-project and per-benefit rows the queries start from, and the macros reading a stored
-# month's copy of them, which summaries.py keeps after each load (schema_v5.sql). A month listed
-# in kept_months has one; any other month derives them live.
-_ROW_SOURCE = re.compile(r"\b(delivery_base|benefit_rows|project_flows|scoped_projects|scoped_benefits)\(")
-# The month's flow totals are read from flow_month_totals (flow_rows) only for a kept month.
-_FLOW_ROWS = re.compile(r"\bflow_rows\(")
-READ_KEPT_ROWS = True  # tests switch it off to compare both ways
+# The rows a query starts from, written `{source}(arguments)` in queries/*.sql, and the arguments
+# of the macro behind each. bind_query binds every placeholder to the macro that serves it: the
+# month rows kept for a stored month (month_rows_<source>, made by month_rows.py after each load,
+# schema_v5.sql), the live derivation (<source>, for a month whose rows are not made yet), or a
+# measures table the caller already holds (given_<source>).
+ROW_SOURCES: dict[str, str] = {
+    "delivery_base": "m, pf, pg, obj, ccy",
+    "benefit_rows": "m, pf, pg, obj, ccy",
+    "project_flows": "m, pf, pg, obj, ccy",
+    "scoped_projects": "m, pf, pg, obj, ccy",
+    "scoped_benefits": "m, pf, pg, obj, ccy",
+    "flow_rows": "m, pf, pg, ccy",
+    "kpi_rows": "m, obj, fy",
+}
+_MONTH_ROWS_SOURCES = frozenset(ROW_SOURCES) - {"kpi_rows"}  # KPI rows are few: always live
 
 
-def _has_kept_rows(con, month: dt.date) -> bool:
-    return con.execute("SELECT count(*) FROM kept_months WHERE as_of = ?", [month]).fetchall()[0][0] > 0
+def row_sources(name: str) -> list[str]:
+    """Return the row sources queries/<name>.sql reads."""
+    text = _query_text(name)
+    return [source for source in ROW_SOURCES if "{" + source + "}" in text]
+
+
+def bind_query(name: str, month_rows: bool, given: frozenset[str] | set[str] = frozenset()) -> str:
+    """Return queries/<name>.sql with each `{source}` placeholder bound to its macro: the given
+    table's for a source in `given`, else the month rows' (when `month_rows`) or the live one."""
+    def macro(source: str) -> str:
+        if source in given:
+            return f"given_{source}"
+        return f"month_rows_{source}" if month_rows and source in _MONTH_ROWS_SOURCES else source
+
+    return _query_text(name).format_map({source: macro(source) for source in ROW_SOURCES})
+
+
+def _has_month_rows(con, month: dt.date) -> bool:
+    return con.execute("SELECT count(*) FROM month_rows_made WHERE as_of = ?", [month]).fetchall()[0][0] > 0
 
 
 @contextlib.contextmanager
@@ -334,34 +363,49 @@ def _registered(con, views: dict[str, pa.Table]):
             con.unregister(view)
 
 
-def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None) -> pa.Table:
-    """Run measures_<name>.sql.
+def _run(con, name: str, params: dict, given: dict[str, pa.Table] | None = None, month_rows: bool = True) -> pa.Table:
+    """Run queries/<name>.sql with its placeholders bound (bind_query) and its parameters.
 
-    `given` maps row-source macros the query calls (delivery_base, benefit_rows, kpi_rows) to the
-    measures tables the caller already built for the same month, scope and settings, whose rows
-    carry every column the query reads of them: the query reads those rows instead of deriving
-    them again (the scorecard and the overview do), so one query text serves both ways.
+    `given` maps row sources the query reads (delivery_base, benefit_rows, kpi_rows) to the measures
+    tables the caller already built for the same month, scope and settings, whose rows carry every
+    column the query reads of them: the query reads those rows instead of deriving them again (the
+    scorecard and the overview do), so one query text serves both ways. The month rows are read
+    when `month_rows` and every month the query reads has them made (`changes` reads two);
+    otherwise the rows are derived live: the same figures, slower.
     """
-    text, used = _sql(f"queries/{name}.sql")
     given = given or {}
-    if given:
-        for macro in given:
-            text = re.sub(rf"\b{macro}\([^)]*\)", f"given_{macro}", text)
-        used = _parameters(text)
-    with _one_snapshot(con), _registered(con, {f"given_{macro}": table for macro, table in given.items()}):
-        if _ROW_SOURCE.search(text) or _FLOW_ROWS.search(text):
-            # `changes` reads two months: the kept rows serve only when both have them.
+    sources = row_sources(name)
+    with _one_snapshot(con), _given_macros(con, given):
+        use_month_rows = month_rows and any(source not in given for source in sources)
+        if use_month_rows:
             months = [params["as_of"]] + ([params["compare_to"]] if params.get("compare_to") else [])
-            if READ_KEPT_ROWS and all(_has_kept_rows(con, month) for month in months):
-                text = _ROW_SOURCE.sub(r"stored_\1(", text)
-            else:
-                text = _FLOW_ROWS.sub("live_flow_rows(", text)
-        return con.sql(text, params={k: params.get(k) for k in used}).to_arrow_table()
+            use_month_rows = all(_has_month_rows(con, month) for month in months)
+        text = bind_query(name, use_month_rows, frozenset(given))
+        bound = {k: params.get(k) for k in _parameters(text)}
+        _log.debug("-- %s\n%s\n-- parameters: %s", name, text, bound)
+        return con.sql(text, params=bound).to_arrow_table()
+
+
+@contextlib.contextmanager
+def _given_macros(con, given: dict[str, pa.Table]):
+    """For one query, define given_<source> as a macro over the caller's table, with the arguments of
+    the macro it stands in for (a macro binds its tables when created, so these are made per query)."""
+    views = {f"given_{source}_rows": table for source, table in given.items()}
+    with _registered(con, views):
+        for source in given:
+            assert source in ROW_SOURCES, source  # names from code, never from a user
+            con.execute(f"CREATE OR REPLACE TEMP MACRO given_{source}({ROW_SOURCES[source]}) AS TABLE "  # noqa: S608
+                        f"SELECT * FROM given_{source}_rows")
+        try:
+            yield
+        finally:
+            for source in given:
+                con.execute(f"DROP MACRO TABLE IF EXISTS given_{source}")
 
 
 @contextlib.contextmanager
 def _one_snapshot(con):
-    """Read in one transaction, so whether a month is kept and its kept rows are seen as of the
+    """Read in one transaction, so whether a month is kept and its month rows are seen as of the
     same commit (a load committing in between forgets them). Inside a caller's transaction, that one."""
     try:
         con.execute("BEGIN TRANSACTION")
@@ -378,7 +422,7 @@ def _one_snapshot(con):
 
 def _query(store, name: str, params: dict) -> pa.Table:
     with store.connect() as con:
-        return _run(con, name, params)
+        return _run(con, name, params, month_rows=store.read_month_rows)
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -404,7 +448,8 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
     params = _params(as_of, scope, settings)
     if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
         with store.connect() as con:
-            return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]})
+            return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]},
+                        month_rows=store.read_month_rows)
     return _query(store, name, params)
 
 
@@ -448,7 +493,7 @@ def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
     params = {**_params(as_of, scope, settings), "level": level}
     if delivery is not None:  # its rows carry the amounts delivery_base gives
         with store.connect() as con:
-            return _run(con, "delivery_rollup", params, {"delivery_base": delivery})
+            return _run(con, "delivery_rollup", params, {"delivery_base": delivery}, month_rows=store.read_month_rows)
     return _query(store, "delivery_rollup", params)
 
 
@@ -457,7 +502,7 @@ def over_tables(store, name: str, as_of: dt.date, scope: Scope, settings: Settin
     """Run measures_<name>.sql over tables the caller built for this month, scope and settings,
     registered under the names the query reads (the scorecard's rows)."""
     with store.connect() as con, _registered(con, views):
-        return _run(con, name, _params(as_of, scope, settings))
+        return _run(con, name, _params(as_of, scope, settings), month_rows=store.read_month_rows)
 
 
 def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,
@@ -468,7 +513,7 @@ def forecast_history(store, *, benefit_id: str | None = None, project_id: str | 
     # The month is bound per row inside the query; any month serves as a placeholder here.
     params = _params(dt.date(2000, 1, 1), scope, settings)
     params.update(benefit_id=benefit_id, project_id=project_id, only_portfolio=portfolio)
-    store.ensure_kept_rows()  # every month's totals; normally made within a second of a load
+    store.ensure_month_rows()  # every month's totals; normally made within a second of a load
     return _query(store, "forecast_history", params)
 
 
@@ -509,10 +554,10 @@ def headline(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings |
         # delivery and benefits tables when the caller has them
         given = ({"delivery_base": tables["delivery"], "benefit_rows": tables["benefits"]}
                  if "delivery" in tables and "benefits" in tables else None)
-        tiles = _run(con, "headline", params, given).to_pylist()[0]
+        tiles = _run(con, "headline", params, given, store.read_month_rows).to_pylist()[0]
         for name in ("kpi", "benchmarks", "sustained") if counts else ():
             if name not in tables:
-                tables[name] = _run(con, name, params)
+                tables[name] = _run(con, name, params, month_rows=store.read_month_rows)
     rag_lists = {level: tiles.pop(f"{level}_rag") or [] for level in ("delivery", "benefits")}
     tiles["currency"] = settings.currency
     tiles["as_of"] = params["as_of"]
@@ -621,7 +666,7 @@ CHART_TOP = 15  # beyond this many groups a chart shows the largest and one "Oth
 
 def _over(store, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
     with store.connect() as con, _registered(con, views):
-        return _run(con, name, params)
+        return _run(con, name, params, month_rows=store.read_month_rows)
 
 
 def _given_query(store, name: str, params: dict, tables: dict[str, pa.Table] | None, macros: dict[str, str]):
@@ -630,7 +675,7 @@ def _given_query(store, name: str, params: dict, tables: dict[str, pa.Table] | N
     if len(given) < len(macros):
         return _query(store, name, params)
     with store.connect() as con:
-        return _run(con, name, params, given)
+        return _run(con, name, params, given, store.read_month_rows)
 
 
 def realisation(store, as_of: dt.date, by: str = "strategic_objective", scope: Scope = Scope(),
@@ -727,5 +772,5 @@ def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Sett
     """Return each project's delivery RAG in each of the last stored months (SPEC §8.1 rating trend): the
     largest TREND_ROWS projects by BAC a row each, the rest one "others" row."""
     settings = settings or store.settings()
-    store.ensure_kept_rows()  # every stored month's rows; normally made within a second of a load
+    store.ensure_month_rows()  # every stored month's rows; normally made within a second of a load
     return _query(store, "delivery_trend", _params(as_of, scope, settings))

@@ -2,8 +2,8 @@
 
 Each `sql/migrations/schema_vN.sql` runs once, in its own transaction, in order; the version reached is kept
 in `meta`. The snapshot and measure macros (MACRO_FILES) live in the database, so a query pays no
-set-up, and are redefined whenever the program's text of them changes; the summaries they feed
-are then recomputed (summaries.ensure_current), so they never go stale.
+set-up, and are redefined whenever the program's text of them changes; the month rows they feed
+are then made again (month_rows.ensure_current), so they never go stale.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import summaries
+from . import month_rows
 from .connection import WRITE_LOCK, StoreError, first_row, rollback
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -70,4 +70,4 @@ def migrate(con: duckdb.DuckDBPyConnection, name: str) -> None:
             con.execute("COMMIT")
         # Summaries derived from the stored rows by these macros (schema 2): filled after the
         # migration and recomputed whenever the macros change, so they never go stale.
-        summaries.ensure_current(con, macros)
+        month_rows.ensure_current(con, macros)

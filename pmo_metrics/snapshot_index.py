@@ -10,7 +10,7 @@ each cover the months from their as_of up to (not including) the as_of of the ne
 A version followed by a full one with the same as_of covers no month. effective_uploads(kind, m)
 in effective.sql is then a range filter. A load or a void changes only the ranges of the entities its upload
 contains, so `refresh` recomputes just those (kind, entity) groups from entity_versions, in the
-caller's transaction, before the summaries (which read the snapshot macros) are recomputed.
+caller's transaction, before the month rows (which read the snapshot macros) are made again.
 """
 
 from __future__ import annotations

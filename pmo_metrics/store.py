@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import snapshot_index, summaries
+from . import month_rows, snapshot_index
 from .connection import (
     BUSY_WAIT_SECONDS,
     IDLE_CLOSE_SECONDS,
@@ -145,7 +145,7 @@ def mode_label(mode: str | None, complete: bool | None) -> str:
 
 def _refresh_membership(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the spans projects are out of their portfolio (SPEC §7.1), in the caller's
-    transaction, after the validity index and before the summaries (which read through them)."""
+    transaction, after the validity index and before the month rows (which read through them)."""
     con.execute("DELETE FROM project_absences")
     # Only a complete upload takes a project out; most stores have none, and need no pass.
     if first_row(con, "SELECT 1 FROM uploads WHERE status = 'loaded' AND complete LIMIT 1") is not None:
@@ -179,6 +179,9 @@ class Store:
     def __init__(self, db: str | os.PathLike | None = None, busy_wait: float | None = None):
         self.path = resolve_db_path(db)
         self.busy_wait = BUSY_WAIT_SECONDS if busy_wait is None else busy_wait
+        # False derives every month live even where its month rows are made: the same figures,
+        # slower; for comparing both ways, and for ruling the month rows out when a figure is doubted.
+        self.read_month_rows = True
         self._connections = Connections(self.path, self.busy_wait, self._on_open)
         self._fillers: list[threading.Thread] = []
 
@@ -190,14 +193,14 @@ class Store:
         return self._connections.connect()
 
     def close(self) -> None:
-        """Close the shared handle now (it reopens on the next call), once kept rows are made."""
-        self.wait_for_kept_rows()
+        """Close the shared handle now (it reopens on the next call), once month rows are made."""
+        self.wait_for_month_rows()
         self._connections.close()
 
     def _on_open(self, con: duckdb.DuckDBPyConnection) -> None:
         migrate(con, self.path.name)
-        if summaries.months_to_keep(con):  # a migrated store, new macros, or a process that stopped early
-            self._fill_kept_rows_later()
+        if month_rows.months_without_rows(con):  # a migrated store, new macros, or a process that stopped early
+            self._fill_month_rows_later()
 
     @staticmethod
     def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -315,19 +318,19 @@ class Store:
                     ids.append(upload_id)
                 stored = [i for i in ids if i is not None]
                 if stored:
-                    # The snapshot index first: the summaries read the snapshot through it.
+                    # The snapshot index first: the month rows read the snapshot through it.
                     snapshot_index.refresh(con, stored)
                     for upload_id in stored:  # after the index: a benefit's project is resolved through it
                         con.execute(_LIST_PROJECTS, {"u": upload_id})
                     _refresh_membership(con)
-                    summaries.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
+                    month_rows.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
             except BaseException as error:
                 rollback(con)
                 if is_read_only(error):
                     raise read_only_error(self.path, error) from None
                 raise
-        self._fill_kept_rows_later()  # and then checkpoints, off the user's clock
+        self._fill_month_rows_later()  # and then checkpoints, off the user's clock
         return ids
 
     @staticmethod
@@ -385,16 +388,16 @@ class Store:
                        WHERE upload_id = ?""",
                     [user, upload_id],
                 )
-                snapshot_index.refresh(con, [upload_id])  # before the summaries, which read through it
+                snapshot_index.refresh(con, [upload_id])  # before the month rows, which read through it
                 _refresh_membership(con)
-                summaries.after_void(con, row[1])  # the summaries fall back with the data
+                month_rows.after_void(con, row[1])  # the month rows fall back with the data
                 con.execute("COMMIT")
             except BaseException as error:
                 rollback(con)
                 if is_read_only(error):
                     raise read_only_error(self.path, error) from None
                 raise
-        self._fill_kept_rows_later()  # and then checkpoints, as after a load
+        self._fill_month_rows_later()  # and then checkpoints, as after a load
 
     def close_month(self, month: dt.date, user: str | None = None) -> tuple[bool, str | None, dt.datetime]:
         """Close a stored reporting month (SPEC §7.2): it counts as complete even where projects have
@@ -443,10 +446,10 @@ class Store:
                 raise
             checkpoint(con)
 
-    # -- rows kept for the pages -------------------------------------------------------------
+    # -- the month rows the pages read ------------------------------------------------------------
 
-    def fill_kept_rows(self) -> list[dt.date]:
-        """Make the per-month rows the pages read (summaries.fill_kept) for every stored month without
+    def fill_month_rows(self) -> list[dt.date]:
+        """Make the per-month rows the pages read (month_rows.fill_month_rows) for every stored month without
         them; return those months. Until a month has them its measures are derived live (the same
         figures, slower)."""
         with WRITE_LOCK, self.connect() as con:
@@ -455,37 +458,37 @@ class Store:
                 # these rows): the space of rows deleted is reused only after one. Refilling all 36
                 # months of the large store left it at 879 MB with none, 820 MB with one first,
                 # 720 MB with one a month (24 s against 33 s, on a thread; one month: no change).
-                return summaries.fill_kept(con, before_month=lambda: checkpoint(con))
+                return month_rows.fill_month_rows(con, before_month=lambda: checkpoint(con))
             finally:
                 checkpoint(con)
 
-    def ensure_kept_rows(self) -> None:
-        """Return once every stored month's kept rows are made (the forecast history reads them all):
+    def ensure_month_rows(self) -> None:
+        """Return once every stored month's month rows are made (the forecast history reads them all):
         wait for the thread making them, and make here any it left (it failed), raising what stops it."""
-        self.wait_for_kept_rows()
+        self.wait_for_month_rows()
         with self.connect() as con:
-            missing = summaries.months_to_keep(con)
+            missing = month_rows.months_without_rows(con)
         if missing:
-            self.fill_kept_rows()
+            self.fill_month_rows()
 
-    def wait_for_kept_rows(self) -> None:
-        """Wait until the kept rows started after a load, void or migration are made."""
+    def wait_for_month_rows(self) -> None:
+        """Wait until the month rows started after a load, void or migration are made."""
         for thread in list(self._fillers):
             thread.join()
 
-    def _fill_kept_rows_later(self) -> None:
+    def _fill_month_rows_later(self) -> None:
         # On a thread, so a load returns once its data is committed. Not a daemon: a command-line
         # process makes them before it exits, and the next process reads them.
         self._fillers = [t for t in self._fillers if t.is_alive()]
-        thread = threading.Thread(target=self._fill_quietly, name="kept-rows")
+        thread = threading.Thread(target=self._fill_quietly, name="month-rows")
         self._fillers.append(thread)
         thread.start()
 
     def _fill_quietly(self) -> None:
         try:
-            self.fill_kept_rows()
+            self.fill_month_rows()
         except Exception as error:  # noqa: BLE001 (the pages derive the rows live meanwhile)
-            _log.warning("could not make the kept rows of %s: %s", self.path.name, error)
+            _log.warning("could not make the month rows of %s: %s", self.path.name, error)
 
     # -- settings ----------------------------------------------------------------------------
 

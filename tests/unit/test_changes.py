@@ -163,12 +163,10 @@ def test_unchanged_months_give_no_changes(tmp_path):
     assert changes(store, FEB).num_rows == 0  # repeated ratings and commentary are no change
 
 
-def test_the_kept_rows_give_the_live_changes(two_months, monkeypatch):
-    from pmo_metrics import measures
-
-    two_months.fill_kept_rows()
+def test_the_month_rows_give_the_live_changes(two_months, monkeypatch):
+    two_months.fill_month_rows()
     kept = changes(two_months, FEB, JAN, CORE).to_pylist()
-    monkeypatch.setattr(measures, "READ_KEPT_ROWS", False)
+    monkeypatch.setattr(two_months, "read_month_rows", False)
     assert changes(two_months, FEB, JAN, CORE).to_pylist() == kept
 
 

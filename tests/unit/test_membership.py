@@ -67,13 +67,13 @@ def test_a_leaver_listed_again_rejoins(store):
     assert measure_table(store, "benefits", APR).column("benefit_id").to_pylist() == ["B2"]
 
 
-def test_the_kept_rows_leave_the_leaver_out_as_the_live_figures_do(store, monkeypatch):
+def test_the_month_rows_leave_the_leaver_out_as_the_live_figures_do(store, monkeypatch):
     upload(store, "2026-02", complete=True, projects=[project(), project(project_id="X1", portfolio="Other")])
-    store.fill_kept_rows()
+    store.fill_month_rows()
     kept = {m: [measure_table(store, n, m).to_pylist() for n in ("delivery", "benefits", "returns")]
             for m in (JAN, FEB)}
     kept_tiles = headline(store, FEB, counts=False)
-    monkeypatch.setattr(measures, "READ_KEPT_ROWS", False)
+    monkeypatch.setattr(store, "read_month_rows", False)
     live = {m: [measure_table(store, n, m).to_pylist() for n in ("delivery", "benefits", "returns")]
             for m in (JAN, FEB)}
     assert kept == live
@@ -149,6 +149,7 @@ def test_a_schema_5_database_gets_its_listed_projects_when_it_is_opened(store):
     con = duckdb.connect(str(store.path))
     for statement in ("DROP TABLE upload_projects", "DROP TABLE project_absences", "DROP TABLE month_closures",
                       "ALTER TABLE uploads DROP COLUMN mode", "ALTER TABLE uploads DROP COLUMN complete",
+                      "ALTER TABLE month_rows_made RENAME TO kept_months",
                       "UPDATE meta SET value = '5' WHERE key = 'schema_version'"):
         con.execute(statement)
     con.close()

@@ -9,7 +9,7 @@ import random
 import duckdb
 import pytest
 
-from pmo_metrics import summaries
+from pmo_metrics import month_rows
 from pmo_metrics.store import SCHEMA_VERSION, SQL_DIR, Store
 from tests.factories_store import benchmark, benefit, file_load, financial, kpi, months, project, value
 
@@ -122,7 +122,7 @@ def test_a_failed_load_leaves_the_index_unchanged(store, monkeypatch):
     def boom(*_):
         raise RuntimeError("summaries failed")
 
-    monkeypatch.setattr(summaries, "after_load", boom)
+    monkeypatch.setattr(month_rows, "after_load", boom)
     with pytest.raises(RuntimeError):
         store.load([file_load("2026-11", projects=[project(project_id="P1"), project(project_id="P9")])])
     with store.connect() as con:

@@ -149,11 +149,11 @@ def test_the_shared_handle_gives_the_file_up_when_idle(tmp_path):
     assert store.is_empty()  # and it reopens on the next call
 
 
-def test_a_load_is_folded_into_the_file_once_its_kept_rows_are_made(tmp_path):
+def test_a_load_is_folded_into_the_file_once_its_month_rows_are_made(tmp_path):
     store = Store(tmp_path / "pmo.duckdb")
     many = projects(*[(f"P{i}", f"Project {i}", "X") for i in range(50_000)])
     load(store, OCT, projects=many)
-    store.wait_for_kept_rows()  # the load's checkpoint runs on that thread, after the commit
+    store.wait_for_month_rows()  # the load's checkpoint runs on that thread, after the commit
     wal = tmp_path / "pmo.duckdb.wal"
     assert not wal.exists() or wal.stat().st_size == 0
     copy = tmp_path / "copy.duckdb"  # the file alone, as a backup tool copying it would see it

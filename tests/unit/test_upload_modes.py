@@ -1,11 +1,10 @@
 """Upload modes (SPEC §7.1): full replaces an entity's rows whole, incremental supersedes the
-period-keyed sheets per entity and period; voids fall back; the kept rows agree with live ones."""
+period-keyed sheets per entity and period; voids fall back; the month rows agree with live ones."""
 
 import datetime as dt
 
 import pytest
 
-from pmo_metrics import measures
 from pmo_metrics.cli import main
 from pmo_metrics.ingest import check, ingest
 from pmo_metrics.measures import measure_table
@@ -78,13 +77,13 @@ def test_voiding_an_incremental_upload_falls_back_to_the_rows_before_it(store):
     a = upload(store, "2026-01", projects=[project()], financials=plan("2026-01", "2026-02", "2026-03"))
     b = upload(store, "2026-02", mode="incremental", financials=[financial(period="2026-02", actual_cost=7.0)])
     c = upload(store, "2026-03", mode="incremental", financials=[financial(period="2026-03", actual_cost=8.0)])
-    store.fill_kept_rows()
+    store.fill_month_rows()
     before = measure_table(store, "delivery", MAR).to_pylist()[0]
     # a period's row is replaced whole: Feb's and Mar's new rows carry no plan, so only Jan's counts
     assert before["ac"] == 15.0 and before["pv"] == 10.0
     store.void(b)
     assert financials_at(store, MAR) == {JAN: (a, None, 10.0), FEB: (a, None, 10.0), MAR: (c, 8.0, None)}
-    store.fill_kept_rows()
+    store.fill_month_rows()
     after = measure_table(store, "delivery", MAR).to_pylist()[0]
     assert after["ac"] == 8.0 and after["pv"] == 20.0
 
@@ -120,7 +119,7 @@ def test_every_period_keyed_sheet_supersedes_per_period(store, table, row, key):
     assert key
 
 
-def test_the_kept_rows_of_incremental_months_equal_the_live_figures(store, monkeypatch):
+def test_the_month_rows_of_incremental_months_equal_the_live_figures(store, monkeypatch):
     upload(store, "2026-01", projects=[project(), project(project_id="P2")],
            financials=plan("2026-01", "2026-02", "2026-03") + plan("2026-01", project_id="P2"),
            benefits=[benefit()], benefit_values=[value(period="2026-01", planned_value=5.0),
@@ -128,10 +127,10 @@ def test_the_kept_rows_of_incremental_months_equal_the_live_figures(store, monke
     upload(store, "2026-02", mode="incremental", financials=[financial(period="2026-02", actual_cost=7.0)],
            benefit_values=[value(period="2026-02", realised_value=4.0)])
     upload(store, "2026-03", mode="incremental", financials=[financial(period="2026-03", actual_cost=8.0)])
-    store.fill_kept_rows()
+    store.fill_month_rows()
     kept = {m: {name: measure_table(store, name, m).to_pylist() for name in ("delivery", "benefits", "returns")}
             for m in (JAN, FEB, MAR)}
-    monkeypatch.setattr(measures, "READ_KEPT_ROWS", False)
+    monkeypatch.setattr(store, "read_month_rows", False)
     live = {m: {name: measure_table(store, name, m).to_pylist() for name in ("delivery", "benefits", "returns")}
             for m in (JAN, FEB, MAR)}
     assert kept == live

@@ -151,7 +151,7 @@ CREATE OR REPLACE MACRO delivery_base(m, pf, pg, obj, ccy) AS TABLE
            f.percent_complete, f.quality_score,
            coalesce(b.benefits, 0) AS benefits, coalesce(b.benefits_owned, 0) AS benefits_owned,
            coalesce(w.withheld, 0) AS withheld,
-           -- last, as schema 8 added it to the kept rows (project_month_rows) after the others
+           -- last, as schema 8 added it to the month rows (project_month_rows) after the others
            p.delivery_confidence
     FROM scoped_projects(m, pf, pg, obj, ccy) AS p
     LEFT JOIN f USING (project_id)
@@ -176,36 +176,36 @@ CREATE OR REPLACE MACRO evm_measures(bac, pv, ev, ac, benefits_owned, benefits) 
     'rag_basis': least(ratio(ev, ac), ratio(ev, pv))
 };
 
--- A stored month's rows of delivery_base and benefit_rows, as summaries.py keeps them at load time
+-- A stored month's rows of delivery_base and benefit_rows, as month_rows.py keeps them at load time
 -- (project_month_rows, benefit_month_rows: schema_v5.sql) with the currency setting applied here.
 -- measures.py reads these instead of the live macros when m is a stored reporting month; the
 -- columns are the live macros' own (tests/unit/test_month_rows.py).
-CREATE OR REPLACE MACRO kept_month_rows(kept_table, m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO month_rows_of(month_rows_table, m, pf, pg, obj, ccy) AS TABLE
     SELECT * EXCLUDE (as_of) REPLACE (coalesce(currency, upper(ccy)) AS currency)
-    FROM query_table(kept_table)
+    FROM query_table(month_rows_table)
     WHERE as_of = m
       AND (pf IS NULL OR portfolio = pf)
       AND (pg IS NULL OR programme = pg)
       AND (obj IS NULL OR strategic_objective = obj);
 
-CREATE OR REPLACE MACRO stored_delivery_base(m, pf, pg, obj, ccy) AS TABLE
-    SELECT * FROM kept_month_rows('project_month_rows', m, pf, pg, obj, ccy);
+CREATE OR REPLACE MACRO month_rows_delivery_base(m, pf, pg, obj, ccy) AS TABLE
+    SELECT * FROM month_rows_of('project_month_rows', m, pf, pg, obj, ccy);
 
--- scoped_projects of a kept month, from the project columns of its kept delivery_base rows.
-CREATE OR REPLACE MACRO stored_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
+-- scoped_projects of a month whose month rows are made, from the project columns of its delivery_base rows.
+CREATE OR REPLACE MACRO month_rows_scoped_projects(m, pf, pg, obj, ccy) AS TABLE
     SELECT project_id, project_name, portfolio, programme, strategic_objective, stage,
            start_date, end_date, budget_at_completion, currency, delivery_confidence
-    FROM stored_delivery_base(m, pf, pg, obj, ccy);
+    FROM month_rows_delivery_base(m, pf, pg, obj, ccy);
 
-CREATE OR REPLACE MACRO stored_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
-    SELECT * FROM kept_month_rows('benefit_month_rows', m, pf, pg, obj, ccy);
+CREATE OR REPLACE MACRO month_rows_benefit_rows(m, pf, pg, obj, ccy) AS TABLE
+    SELECT * FROM month_rows_of('benefit_month_rows', m, pf, pg, obj, ccy);
 
--- scoped_benefits of a kept month, from the benefit columns of its kept benefit_rows.
-CREATE OR REPLACE MACRO stored_scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
+-- scoped_benefits of a month whose month rows are made, from the benefit columns of its benefit_rows.
+CREATE OR REPLACE MACRO month_rows_scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
     SELECT benefit_id, project_id, benefit_name, category, benefit_type, owner, unit, measure,
            baseline_value, target_value, strategic_objective, confidence,
            project_name, portfolio, programme, currency, stage, end_date
-    FROM stored_benefit_rows(m, pf, pg, obj, ccy);
+    FROM month_rows_benefit_rows(m, pf, pg, obj, ccy);
 
 -- Fiscal windows ending at m (SPEC §4 level 2): the month alone, the fiscal quarter to date and
 -- the fiscal year to date; fiscal_end is the last month of the whole fiscal period.
@@ -318,17 +318,17 @@ CREATE OR REPLACE MACRO project_flows(m, pf, pg, obj, ccy) AS TABLE
     FROM project_cashflows(m, pf, pg, obj, ccy)
     WINDOW w AS (PARTITION BY project_id ORDER BY month);
 
--- A stored month's project_flows as summaries.py keeps them at load time (project_month_flows,
+-- A stored month's project_flows as month_rows.py keeps them at load time (project_month_flows,
 -- schema_v5.sql), for the projects in scope.
-CREATE OR REPLACE MACRO stored_project_flows(m, pf, pg, obj, ccy) AS TABLE
+CREATE OR REPLACE MACRO month_rows_project_flows(m, pf, pg, obj, ccy) AS TABLE
     SELECT f.* EXCLUDE (as_of)
     FROM project_month_flows AS f
-    SEMI JOIN stored_scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
+    SEMI JOIN month_rows_scoped_projects(m, pf, pg, obj, ccy) AS p USING (project_id)
     WHERE f.as_of = m;
 
 -- The cash flows and financial flow value of month m's snapshot, per scope group (portfolio,
 -- programme, objective, currency as the project gave it) and calendar month: the rows of
--- flow_month_totals (schema_v4.sql), which pmo_metrics/summaries.py keeps for each stored month
+-- flow_month_totals (schema_v4.sql), which pmo_metrics/month_rows.py keeps for each stored month
 -- after its loads commit. A month between stored months gives the latest stored month's rows,
 -- as effective_* do (SPEC §3). Written for speed, as the overview derives it when a month is
 -- not kept yet: rows are summed by small integers standing for the groups and joined to the
@@ -384,17 +384,17 @@ CREATE OR REPLACE MACRO month_flow_totals(m) AS TABLE
     JOIN groups USING (g);
 
 -- Month m's flow totals for the scope, with the currency default applied: read from
--- flow_month_totals (flow_rows) for a month listed in kept_months, derived (live_flow_rows) for
+-- flow_month_totals (month_rows_flow_rows) for a month listed in month_rows_made, derived (flow_rows) for
 -- any other; measures.py picks. Objective filters are the caller's: the project's objective for
 -- cash flows and spend, the benefit's for benefit value; m still splits "to date" from "after m".
-CREATE OR REPLACE MACRO flow_rows(m, pf, pg, ccy) AS TABLE
+CREATE OR REPLACE MACRO month_rows_flow_rows(m, pf, pg, ccy) AS TABLE
     SELECT f.* EXCLUDE (as_of) REPLACE (upper(coalesce(f.currency, ccy)) AS currency)
     FROM flow_month_totals AS f
     WHERE f.as_of = (SELECT max(u.as_of) FROM uploads AS u WHERE u.status = 'loaded' AND u.as_of <= m)
       AND (pf IS NULL OR f.portfolio = pf)
       AND (pg IS NULL OR f.programme = pg);
 
-CREATE OR REPLACE MACRO live_flow_rows(m, pf, pg, ccy) AS TABLE
+CREATE OR REPLACE MACRO flow_rows(m, pf, pg, ccy) AS TABLE
     SELECT f.* EXCLUDE (as_of) REPLACE (upper(coalesce(f.currency, ccy)) AS currency)
     FROM month_flow_totals(m) AS f
     WHERE (pf IS NULL OR f.portfolio = pf)

@@ -7,5 +7,5 @@ SELECT benefit_id, project_id, measure, planned_to_date, realised_to_date, plann
        -- a financial benefit is in its project's currency; other benefits are in their unit
        CASE WHEN category = 'financial' THEN currency END AS currency,
        withheld  -- SPEC §7.3: inputs of this row that were withheld
-FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ORDER BY portfolio, programme NULLS LAST, project_id, benefit_id;

@@ -18,33 +18,33 @@ WITH d_now AS (
            delivery_rag(rag_basis, delivery_confidence, $delivery_green, $delivery_amber) AS rag,
            delivery_rag_source(rag_basis, delivery_confidence) AS rag_source
     FROM (SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits))
-          FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency))
+          FROM {delivery_base}($as_of, $portfolio, $programme, $objective, $currency))
 ),
 d_then AS (
     SELECT project_id, project_name, portfolio, currency, bac, cpi, spi, rag_basis,
            delivery_confidence AS confidence,
            delivery_rag(rag_basis, delivery_confidence, $delivery_green, $delivery_amber) AS rag
     FROM (SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits))
-          FROM delivery_base($compare_to, $portfolio, $programme, $objective, $currency))
+          FROM {delivery_base}($compare_to, $portfolio, $programme, $objective, $currency))
 ),
 b_now AS (
     SELECT benefit_id, benefit_name, project_id, project_name, portfolio, currency, category, measure,
            forecast_total, planned_total, realisation_rate,
            rag(realisation_rate, $benefit_green, $benefit_amber) AS rag,
            category = 'financial' AND measure = 'flow' AS financial_flow
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 b_then AS (
     SELECT benefit_id, forecast_total, rag(realisation_rate, $benefit_green, $benefit_amber) AS rag
-    FROM benefit_rows($compare_to, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($compare_to, $portfolio, $programme, $objective, $currency)
 ),
 k_now AS (
     SELECT kpi_id, coalesce(kpi_name, kpi_id) AS kpi_name, attainment, rag(attainment, $kpi_green, $kpi_amber) AS rag
-    FROM kpi_rows($as_of, $objective, $fy_start) WHERE grain = 'month'
+    FROM {kpi_rows}($as_of, $objective, $fy_start) WHERE grain = 'month'
 ),
 k_then AS (
     SELECT kpi_id, rag(attainment, $kpi_green, $kpi_amber) AS rag
-    FROM kpi_rows($compare_to, $objective, $fy_start) WHERE grain = 'month'
+    FROM {kpi_rows}($compare_to, $objective, $fy_start) WHERE grain = 'month'
 ),
 totals AS (
     -- the money each share is taken of (every currency together: it only ranks the changes)

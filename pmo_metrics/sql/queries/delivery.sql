@@ -2,7 +2,7 @@
 -- falls back to the project's delivery confidence where it has no min(CPI, SPI) (SPEC §8.1).
 WITH e AS (
     SELECT *, unnest(evm_measures(bac, pv, ev, ac, benefits_owned, benefits))
-    FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {delivery_base}($as_of, $portfolio, $programme, $objective, $currency)
 )
 SELECT project_id, bac, pv, ev, ac, cv, sv, cpi, spi, eac, fac, etc, vac,
        tcpi, quality_score, benefit_ownership,

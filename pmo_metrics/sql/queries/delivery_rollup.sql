@@ -10,7 +10,7 @@ WITH sums AS (
            sum(bac) AS bac, sum(pv) AS pv, sum(ev) AS ev, sum(ac) AS ac, sum(fac) AS fac,
            avg(quality_score) AS quality_score,
            sum(benefits) AS benefits, sum(benefits_owned) AS benefits_owned
-    FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {delivery_base}($as_of, $portfolio, $programme, $objective, $currency)
     GROUP BY ALL
 ),
 e AS (

@@ -1,7 +1,7 @@
 -- SPEC §3/§4 forecast drift: for every stored reporting month, the level 3 totals of the selected
 -- financial flow benefits as they stood in that month's snapshot (the benefit-erosion chart).
 -- Amounts are in the reporting currency, unless one project or benefit is selected (one currency).
--- Each month's per-benefit rows are benefit_rows(month) as stored by pmo_metrics/summaries.py in
+-- Each month's per-benefit rows are benefit_rows(month) as stored by pmo_metrics/month_rows.py in
 -- benefit_month_totals (kept exact on every load and void), so only the scope is applied here,
 -- as scoped_projects/scoped_benefits apply it.
 WITH months AS (

@@ -7,7 +7,7 @@ WITH project_rags AS MATERIALIZED (
     SELECT currency, bac, pv, ev, ac, fac,
            delivery_rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, delivery_confidence,
                         $delivery_green, $delivery_amber) AS rag
-    FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {delivery_base}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 d AS (
     -- the reporting currency's projects summed (the ratios are recomputed below)
@@ -19,7 +19,7 @@ benefit_rags AS MATERIALIZED (
     -- one row per benefit: the rows and RAG expression of sql/queries/benefits.sql
     SELECT category, measure, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
            risk_adjusted_forecast, rag(realisation_rate, $benefit_green, $benefit_amber) AS rag
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 b AS (
     -- the financial flow benefits of the reporting currency summed
@@ -35,7 +35,7 @@ monthly AS (
     SELECT period AS month,
            coalesce(sum(CASE WHEN period <= $as_of THEN realised_value ELSE forecast_value END), 0) AS benefit,
            coalesce(sum(CASE WHEN period <= $as_of THEN actual_cost ELSE forecast_cost END), 0) AS cost
-    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    FROM {flow_rows}($as_of, $portfolio, $programme, $currency)
     WHERE currency = upper($currency) AND ($objective IS NULL OR strategic_objective = $objective)
     GROUP BY period
 ),
@@ -49,8 +49,8 @@ project_npv AS (
     -- each discounted from its own first month, reporting-currency projects only. One project's stray
     -- early period moves its own NPV and no other.
     SELECT sum((f.benefit - f.cost) * power(1 + $rate, -f.t / 12.0)) AS npv
-    FROM project_flows($as_of, $portfolio, $programme, $objective, $currency) AS f
-    SEMI JOIN (SELECT project_id FROM scoped_projects($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {project_flows}($as_of, $portfolio, $programme, $objective, $currency) AS f
+    SEMI JOIN (SELECT project_id FROM {scoped_projects}($as_of, $portfolio, $programme, $objective, $currency)
                WHERE currency = upper($currency)) AS p USING (project_id)
 ),
 r AS (
@@ -64,8 +64,8 @@ SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planne
        (SELECT count(*) FROM project_rags) AS projects,
        (SELECT count(*) FROM benefit_rags) AS benefits,
        (SELECT count(*) FROM project_rags WHERE currency <> upper($currency)) AS projects_other_currency,
-       (SELECT list({'rag': rag, 'n': n}) FROM (SELECT rag, count(*) AS n FROM project_rags GROUP BY rag))
+       (SELECT list(struct_pack(rag := rag, n := n)) FROM (SELECT rag, count(*) AS n FROM project_rags GROUP BY rag))
            AS delivery_rag,
-       (SELECT list({'rag': rag, 'n': n}) FROM (SELECT rag, count(*) AS n FROM benefit_rags GROUP BY rag))
+       (SELECT list(struct_pack(rag := rag, n := n)) FROM (SELECT rag, count(*) AS n FROM benefit_rags GROUP BY rag))
            AS benefits_rag
 FROM b, r, d;

@@ -5,13 +5,13 @@ WITH kpi AS (
            kpi_name, strategic_objective, unit, direction, aggregation, months_with_actual, withheld,
            CAST(NULL AS DOUBLE) AS outturn_budget, CAST(NULL AS DOUBLE) AS outturn_forecast,
            CAST(NULL AS VARCHAR) AS portfolio
-    FROM kpi_rows($as_of, $objective, $fy_start)
+    FROM {kpi_rows}($as_of, $objective, $fy_start)
 ),
 spend_financials AS (
     -- the financials of the projects in scope, summed per portfolio, currency and month when they
     -- were loaded (flow_rows); the projects' objective is the objective filter
     SELECT portfolio, currency, period, planned_cost, actual_cost, forecast_cost, actual_cost_months
-    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    FROM {flow_rows}($as_of, $portfolio, $programme, $currency)
     WHERE source = 'financials' AND ($objective IS NULL OR strategic_objective = $objective)
 ),
 spend AS (

@@ -10,7 +10,7 @@ WITH benefit_side AS (
            sum(realised_to_date) AS realised_to_date,
            sum(planned_total) AS planned_total,
            sum(forecast_total) AS forecast_total
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
       AND strategic_objective IS NOT NULL
     GROUP BY strategic_objective
@@ -18,7 +18,7 @@ WITH benefit_side AS (
 kpi_side AS (
     -- mean of the year-to-date attainments; KPIs without a target have none and do not count
     SELECT strategic_objective, count(*) AS kpis, avg(attainment) AS kpi_attainment
-    FROM kpi_rows($as_of, $objective, $fy_start)
+    FROM {kpi_rows}($as_of, $objective, $fy_start)
     WHERE grain = 'year' AND strategic_objective IS NOT NULL
     GROUP BY strategic_objective
 )

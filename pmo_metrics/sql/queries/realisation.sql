@@ -9,7 +9,7 @@ WITH b AS (
                     WHEN 'project' THEN project_id ELSE strategic_objective END AS grp,
            CASE $by WHEN 'project' THEN project_name END AS grp_name,
            planned_to_date, realised_to_date, planned_total, forecast_total, risk_adjusted_forecast
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
 ),
 g AS (

@@ -9,7 +9,7 @@
 WITH f AS (
     -- the discount factor once per month (power() is most of the cost of the sums below)
     SELECT *, power(1 + $rate, -t / 12.0) AS discount
-    FROM project_flows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {project_flows}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 per_project AS (
     SELECT project_id,
@@ -34,6 +34,6 @@ SELECT p.project_id, r.npv,
        r.discounted_benefits, r.discounted_costs, r.realised_to_date, r.ac,
        r.first_month, r.last_month, r.first_value_month,
        CAST(date_trunc('month', p.end_date) AS DATE) AS end_month
-FROM scoped_projects($as_of, $portfolio, $programme, $objective, $currency) AS p
+FROM {scoped_projects}($as_of, $portfolio, $programme, $objective, $currency) AS p
 LEFT JOIN per_project AS r USING (project_id)
 ORDER BY p.portfolio, p.programme NULLS LAST, p.project_id;

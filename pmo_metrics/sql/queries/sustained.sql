@@ -9,7 +9,7 @@ WITH last_financial AS (
 ended AS (
     SELECT b.*,
            coalesce(CAST(date_trunc('month', b.end_date) AS DATE), lf.last_period) AS end_month
-    FROM scoped_benefits($as_of, $portfolio, $programme, $objective, $currency) AS b
+    FROM {scoped_benefits}($as_of, $portfolio, $programme, $objective, $currency) AS b
     LEFT JOIN last_financial AS lf USING (project_id)
     WHERE b.stage = 'closed' OR b.end_date < $as_of
 ),

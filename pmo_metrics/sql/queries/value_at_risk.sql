@@ -7,7 +7,7 @@ WITH b AS (
            rag(realisation_rate, $benefit_green, $benefit_amber) AS rag,
            planned_total, risk_adjusted_forecast,
            planned_total - risk_adjusted_forecast AS value_at_risk
-    FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
 ),
 p AS (
@@ -20,7 +20,7 @@ d AS (
     SELECT project_id,
            rag(evm_measures(bac, pv, ev, ac, benefits_owned, benefits).rag_basis, $delivery_green, $delivery_amber)
                AS rag
-    FROM delivery_base($as_of, $portfolio, $programme, $objective, $currency)
+    FROM {delivery_base}($as_of, $portfolio, $programme, $objective, $currency)
 )
 SELECT 'benefit' AS level, benefit_id, benefit_name, project_id, project_name, value_at_risk, planned_total,
        realisation_rate, rag

@@ -7,7 +7,7 @@ WITH v AS (
            sum(planned_value) AS planned,
            sum(realised_value) FILTER (WHERE period <= $as_of) AS realised,
            sum(forecast_value) FILTER (WHERE period > $as_of) AS forecast
-    FROM flow_rows($as_of, $portfolio, $programme, $currency)
+    FROM {flow_rows}($as_of, $portfolio, $programme, $currency)
     WHERE source = 'benefit_values' AND currency = upper($currency)
       AND ($objective IS NULL OR benefit_objective = $objective)
     GROUP BY period

@@ -13,10 +13,10 @@ what it gives can be computed once, when it changes, instead of on every view:
   portfolio NPV and ROI of the overview, the value timeline and the portfolio spend KPIs sum tens
   of thousands of its rows instead of re-aggregating millions of stored ones.
 
-A month's rows are read only once `kept_months` lists it. They are kept exact:
+A month's rows are read only once `month_rows_made` lists it. They are kept exact:
 - a load or void of uploads for month a forgets the rows of the stored months >= a (normally
   only a itself), inside the load's or void's transaction;
-- `fill_kept` makes the missing months again after that commit, one transaction per month, on a
+- `fill_month_rows` makes the missing months again after that commit, one transaction per month, on a
   thread the Store starts (and at open, after a process stopped before making them);
 - meanwhile the pages derive a month that is not kept live (the same figures, slower), and the
   forecast history, which reads every month, waits for them;
@@ -66,46 +66,46 @@ WHERE as_of = CAST($m AS DATE) AND category = 'financial' AND measure = 'flow'
 """
 
 # Each kept table and the query that fills one stored month of it, in this order. They are made
-# after the load has committed (fill_kept), one transaction per month: a month is read from them
-# only once kept_months lists it, and until then the pages derive it live (measures.py), so the
+# after the load has committed (fill_month_rows), one transaction per month: a month is read from them
+# only once month_rows_made lists it, and until then the pages derive it live (measures.py), so the
 # ~0.6 s they take on a 5,000-project month is not spent while the user waits for the load.
-_KEPT = (("project_month_rows", _INSERT_PROJECT_ROWS), ("benefit_month_rows", _INSERT_BENEFIT_ROWS),
+_MONTH_ROWS = (("project_month_rows", _INSERT_PROJECT_ROWS), ("benefit_month_rows", _INSERT_BENEFIT_ROWS),
          ("project_month_flows", _INSERT_PROJECT_FLOWS), ("benefit_month_totals", _INSERT_BENEFIT_TOTALS),
          ("flow_month_totals", _INSERT_FLOWS))
 _META_KEY = "benefit_month_totals_of"  # the stamp of every summary (named after the first one)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> None:
-    """Forget the kept rows of every stored month >= `since` (all when None): fill_kept makes
+    """Forget the month rows of every stored month >= `since` (all when None): fill_month_rows makes
     them again from the snapshot as it now is."""
-    for table in ("kept_months", *(table for table, _ in _KEPT)):
+    for table in ("month_rows_made", *(table for table, _ in _MONTH_ROWS)):
         # Table names are the constants above, never user text; the month is bound.
         con.execute(f"DELETE FROM {table} WHERE $since IS NULL OR as_of >= $since",  # noqa: S608
                     {"since": since})
 
 
-def months_to_keep(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    """Return the stored months whose kept rows are not made yet."""
+def months_without_rows(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Return the stored months whose month rows are not made yet."""
     rows = con.execute(
         """SELECT DISTINCT as_of FROM uploads
-           WHERE status = 'loaded' AND as_of IS NOT NULL AND as_of NOT IN (SELECT as_of FROM kept_months)
+           WHERE status = 'loaded' AND as_of IS NOT NULL AND as_of NOT IN (SELECT as_of FROM month_rows_made)
            ORDER BY as_of"""
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def fill_kept(con: duckdb.DuckDBPyConnection, before_month: Callable[[], None] = lambda: None) -> list[dt.date]:
-    """Make the kept rows of every stored month that has none, one transaction per month (the
+def fill_month_rows(con: duckdb.DuckDBPyConnection, before_month: Callable[[], None] = lambda: None) -> list[dt.date]:
+    """Make the month rows of every stored month that has none, one transaction per month (the
     caller holds the store's write lock), calling `before_month` ahead of each; return those months."""
-    months = months_to_keep(con)
+    months = months_without_rows(con)
     for month in months:
         before_month()
         con.execute("BEGIN TRANSACTION")
         try:
-            for table, insert in _KEPT:
+            for table, insert in _MONTH_ROWS:
                 con.execute(f"DELETE FROM {table} WHERE as_of = ?", [month])  # noqa: S608 (constants)
                 con.execute(insert, {"m": month})
-            con.execute("INSERT INTO kept_months VALUES (?)", [month])
+            con.execute("INSERT INTO month_rows_made VALUES (?)", [month])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -114,13 +114,13 @@ def fill_kept(con: duckdb.DuckDBPyConnection, before_month: Callable[[], None] =
 
 
 def after_load(con: duckdb.DuckDBPyConnection, months: list[dt.date]) -> None:
-    """Forget the kept rows the uploads for `months` change (in the load's transaction)."""
+    """Forget the month rows the uploads for `months` change (in the load's transaction)."""
     if months:
         refresh(con, min(months))
 
 
 def after_void(con: duckdb.DuckDBPyConnection, month: dt.date | None) -> None:
-    """Forget the kept rows the void of an upload for `month` changes (in its transaction)."""
+    """Forget the month rows the void of an upload for `month` changes (in its transaction)."""
     if month is not None:
         refresh(con, month)
 
@@ -128,7 +128,7 @@ def after_void(con: duckdb.DuckDBPyConnection, month: dt.date | None) -> None:
 def ensure_current(con: duckdb.DuckDBPyConnection, macros: str) -> None:
     """Forget every kept month when its rows were made by other macro text, or never (a migrated
     store); the Store makes them again on a thread."""
-    inserts = [insert for _, insert in _KEPT]
+    inserts = [insert for _, insert in _MONTH_ROWS]
     stamp = hashlib.sha256("\n".join([macros, *inserts]).encode("utf-8")).hexdigest()
     row = con.execute("SELECT value FROM meta WHERE key = ?", [_META_KEY]).fetchall()
     if row and row[0][0] == stamp:

@@ -1,4 +1,4 @@
-"""flow_month_totals (schema 4, pmo_metrics/summaries.py): the overview's portfolio NPV and ROI,
+"""flow_month_totals (schema 4, pmo_metrics/month_rows.py): the overview's portfolio NPV and ROI,
 the value timeline and the portfolio spend KPIs read from the per-month summary equal
 the same figures computed directly from the stored rows (the queries used before the summary),
 for every scope and for stored months, months between them, before the first and after the last,
@@ -10,7 +10,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pmo_metrics import measures, summaries
+from pmo_metrics import measures, month_rows
 from pmo_metrics.measures import Scope, headline, measure_table, value_timeline
 from pmo_metrics.store import SCHEMA_VERSION, Store
 from tests.compare import same
@@ -134,15 +134,15 @@ def run(store, sql, as_of, scope, settings=None):
 
 def assert_flows_exact(store, settings=None, live_too=False):
     """Read from the kept flow totals once they are made and, with `live_too`, derived live."""
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     assert_flows_exact_one_way(store, settings)
     if not live_too:
         return
-    measures.READ_KEPT_ROWS = False
+    store.read_month_rows = False
     try:
         assert_flows_exact_one_way(store, settings)
     finally:
-        measures.READ_KEPT_ROWS = True
+        store.read_month_rows = True
 
 
 def assert_flows_exact_one_way(store, settings=None):
@@ -162,7 +162,7 @@ def assert_flows_exact_one_way(store, settings=None):
 
 def assert_incremental_equals_full(store):
     """The summary kept up load by load and void by void equals one computed from scratch."""
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     with store.connect() as con:
         kept = con.execute("SELECT * FROM flow_month_totals ORDER BY ALL").fetchall()
         full = con.execute("""SELECT f.* FROM (SELECT DISTINCT as_of FROM uploads WHERE status = 'loaded') AS u,
@@ -205,7 +205,7 @@ def portfolio_store(tmp_path):
     return store, ids
 
 
-def test_flow_summaries_equal_the_direct_figures_through_out_of_order_loads(portfolio_store):
+def test_flow_month_rows_equal_the_direct_figures_through_out_of_order_loads(portfolio_store):
     store, _ = portfolio_store
     assert_flows_exact(store, live_too=True)
     assert_incremental_equals_full(store)
@@ -261,16 +261,16 @@ def test_hand_worked_tiles_of_one_project(tmp_path):
 
 def test_a_failed_load_leaves_the_flow_summary_as_it_was(portfolio_store, monkeypatch):
     store, _ = portfolio_store
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     with store.connect() as con:
         before = con.execute("SELECT * FROM flow_month_totals ORDER BY ALL").fetchall()
-    real = summaries.refresh
+    real = month_rows.refresh
 
     def half_done(con, since=None):
         real(con, since)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(summaries, "refresh", half_done)
+    monkeypatch.setattr(month_rows, "refresh", half_done)
     with pytest.raises(RuntimeError):
         upload(store, "2026-05", financials=costs("P1", "2025-11", 8, "2026-05"))
     with store.connect() as con:
@@ -283,6 +283,8 @@ def as_older_schema(store, version: int, *statements: str) -> None:
     con = duckdb.connect(str(store.path))
     for statement in statements:
         con.execute(statement)
+    if version < 12:  # the name schema 12 gave the list of months whose month rows are made
+        con.execute("ALTER TABLE month_rows_made RENAME TO kept_months")
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
     con.close()
 

@@ -1,4 +1,4 @@
-"""benefit_month_totals (pmo_metrics/summaries.py): forecast history read from per-month summaries
+"""benefit_month_totals (pmo_metrics/month_rows.py): forecast history read from per-month summaries
 equals the history recomputed from every stored month's snapshot, through out-of-order loads,
 corrective re-uploads, voids, a settings change, a migration from schema 1 and a macro change."""
 
@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pmo_metrics import measures, summaries
+from pmo_metrics import measures, month_rows
 from pmo_metrics.measures import Scope, forecast_history
 from pmo_metrics.store import Store
 from tests.compare import same
@@ -137,14 +137,14 @@ def test_hand_worked_history_of_one_benefit(portfolio_store):
 
 def test_a_failed_load_leaves_the_summaries_as_they_were(portfolio_store, monkeypatch):
     store, _ = portfolio_store
-    store.wait_for_kept_rows()  # they are made on a thread after each load commits
+    store.wait_for_month_rows()  # they are made on a thread after each load commits
     with store.connect() as con:
         before = con.execute("SELECT * FROM benefit_month_totals ORDER BY ALL").fetchall()
 
     def broken(con, months):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("pmo_metrics.summaries.after_load", broken)
+    monkeypatch.setattr("pmo_metrics.month_rows.after_load", broken)
     with pytest.raises(RuntimeError):
         upload(store, "2026-05", benefit_values=flow("B1", "2026-01", 6))
     with store.connect() as con:
@@ -155,8 +155,8 @@ def test_a_failed_load_leaves_the_summaries_as_they_were(portfolio_store, monkey
 
 def test_the_history_makes_the_totals_a_failed_thread_left_undone(portfolio_store, monkeypatch):
     store, _ = portfolio_store
-    store.wait_for_kept_rows()
-    real, calls = summaries.fill_kept, []
+    store.wait_for_month_rows()
+    real, calls = month_rows.fill_month_rows, []
 
     def fails_once(con, **kwargs):
         calls.append(1)
@@ -164,11 +164,11 @@ def test_the_history_makes_the_totals_a_failed_thread_left_undone(portfolio_stor
             raise RuntimeError("disk full")
         return real(con, **kwargs)
 
-    monkeypatch.setattr(summaries, "fill_kept", fails_once)
+    monkeypatch.setattr(month_rows, "fill_month_rows", fails_once)
     upload(store, "2026-05", benefit_values=flow("B1", "2026-01", 6, realised_upto="2026-05"))
-    store.wait_for_kept_rows()  # the thread gave up (and logged why)
+    store.wait_for_month_rows()  # the thread gave up (and logged why)
     with store.connect() as con:
-        assert summaries.months_to_keep(con) == [dt.date(2026, 5, 1)]
+        assert month_rows.months_without_rows(con) == [dt.date(2026, 5, 1)]
     assert [r["as_of"] for r in forecast_history(store).to_pylist()] == months("2026-01", 5)
     assert len(calls) == 2
     assert_history_exact(store)
@@ -181,6 +181,7 @@ def test_a_schema_1_database_is_backfilled_from_its_stored_rows(portfolio_store,
     # Turn it back into a schema-1 database: no summaries table, version 1.
     con = duckdb.connect(str(store.path))
     con.execute("DROP TABLE benefit_month_totals")
+    con.execute("ALTER TABLE month_rows_made RENAME TO kept_months")  # its name before schema 12
     con.execute("DELETE FROM meta WHERE key IN ('schema_version', 'benefit_month_totals_of')")
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()
@@ -190,7 +191,7 @@ def test_a_schema_1_database_is_backfilled_from_its_stored_rows(portfolio_store,
     assert_history_exact(reopened)
 
 
-def test_summaries_are_recomputed_when_the_macros_change(portfolio_store):
+def test_month_rows_are_made_again_when_the_macros_change(portfolio_store):
     store, _ = portfolio_store
     store.close()
     con = duckdb.connect(str(store.path))
