@@ -9,7 +9,7 @@ nothing to show and carries no selection parameter (Streamlit refuses `on_select
 
 Charts stay small at any scale: at most CHART_TOP groups plus "Others" (the measures sum them),
 and the delivery quadrant turns into a density of projects with the worst ones labelled.
-Amounts use the product's one money format on axes and labels (formatting.money_label_expr) and
+Amounts use the product's one money format on axes and labels (display.money_label_expr) and
 exact amounts in tooltips. Colour is never the only carrier of meaning: RAG marks also differ by
 shape or carry a text label, and the palette is Okabe-Ito. This module imports no Streamlit.
 """
@@ -22,7 +22,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from .formatting import currency_prefix, money_label_expr, rag_safe_percent
+from .display import currency_prefix, money_label_expr, rag_safe_percent
 
 # Okabe-Ito: bluish green, orange, vermillion; grey for "not rated".
 RAG_COLOURS: dict[str, str] = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999"}

@@ -251,7 +251,7 @@ def cmd_uploads(args, store: Store, user: User) -> int:
         print(json.dumps(rows, default=str, indent=1))
         return EXIT_OK
     if args.format == "csv":
-        from .formatting import to_csv
+        from .serialise import to_csv
 
         # A CSV cell holds text: the decoded sheets and problems go back to JSON, one cell each.
         for name in ("sheets", "messages"):
@@ -303,8 +303,8 @@ def _scope(args):
 
 
 def cmd_measures(args, store: Store, user: User) -> int:
-    from .formatting import to_csv, to_json
     from .measures import changes, measure_table
+    from .serialise import to_csv, to_json
 
     if args.compare_to is not None and args.table != "changes":
         raise UsageError("--compare-to applies to the changes table only")

@@ -13,7 +13,7 @@ import re
 
 import pyarrow as pa
 
-from .formatting import money
+from .display import money
 from .settings import Settings
 
 HEADLINES = 5  # the overview and the board pack open with this many

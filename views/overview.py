@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pmo_metrics import charts, measures, ui
-from pmo_metrics.formatting import money_exact
+from pmo_metrics.display import money_exact
 from pmo_metrics.story import headlines
 from pmo_metrics.ui import widgets as w
 

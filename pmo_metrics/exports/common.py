@@ -6,8 +6,9 @@ import datetime as dt
 import math
 
 from ..charts import RAG_COLOURS
-from ..formatting import FORMULA_STARTS, currency_prefix, money
+from ..display import money
 from ..measures import MEASURES, Measure
+from ..serialise import FORMULA_STARTS
 
 # Ratios that are indices (1.0 = on plan) read better as 0.95 than as 95 %; the other ratios are
 # shares or rates and print as percentages.
@@ -40,18 +41,6 @@ def finite(value):
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def currency_symbol(code: str | None) -> str:
-    """Return the symbol printed before an amount in `code` ('£' for GBP, 'CHF ' for CHF, code + space else)."""
-    return currency_prefix(code)
-
-
-def compact_money(value: float | None, currency: str | None) -> str:
-    """Return an amount in the product's one money format (formatting.money): £4.40m, −£57.6k, £950."""
-    if value is None:
-        return ""
-    return money(value, currency)
-
-
 def display(name: str, value, unit: str, currency: str | None = None) -> str:
     """Return a value as board-pack text: money compact, rates as %, indices to 2 places, months YYYY-MM."""
     value = finite(value)
@@ -65,17 +54,10 @@ def display(name: str, value, unit: str, currency: str | None = None) -> str:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         if unit == "currency":
-            return compact_money(value, currency)
+            return money(value, currency)
         if unit == "ratio":
             return f"{value:.2f}" if name in INDEX_COLUMNS else f"{value:.1%}"
         if unit == "months" or isinstance(value, int):
             return f"{value:,.0f}"
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}".rstrip("0").rstrip(".")
     return str(value)
-
-
-def scope_text(portfolio: str | None, programme: str | None, objective: str | None) -> str:
-    """Return a scope in words, e.g. 'Portfolio Digital, programme Platforms', or 'All portfolios'."""
-    parts = [f"{label} {value}" for label, value in (("portfolio", portfolio), ("programme", programme),
-                                                     ("objective", objective)) if value]
-    return (", ".join(parts)[0].upper() + ", ".join(parts)[1:]) if parts else "All portfolios"

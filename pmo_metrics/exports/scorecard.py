@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from ..display import scope_words
 from ..measures import (
     CHART_TOP,
     MEASURES,
@@ -41,7 +42,6 @@ from ..measures import (
     value_timeline,
 )
 from ..settings import Settings
-from .common import scope_text
 
 # The measures tables an export carries behind the scorecard (SPEC §5), in sheet order.
 DETAIL_TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained")
@@ -122,7 +122,7 @@ class Scorecard:
     @property
     def scope_text(self) -> str:
         """Return the scope in words, e.g. 'Portfolio Digital, programme Platforms' or 'All portfolios'."""
-        return scope_text(self.scope.portfolio, self.scope.programme, self.scope.objective)
+        return scope_words(self.scope.portfolio, self.scope.programme, self.scope.objective)
 
     @property
     def month_text(self) -> str:

@@ -33,8 +33,9 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..charts import SERIES_COLOURS
+from ..display import currency_prefix
 from ..measures import Measure
-from .common import INDEX_COLUMNS, RAG_LEVELS, RAG_WORDS, currency_symbol, finite, is_risky_text, measure, rag_colour
+from .common import INDEX_COLUMNS, RAG_LEVELS, RAG_WORDS, finite, is_risky_text, measure, rag_colour
 from .scorecard import COLUMN_GROUPS, SCORECARD_COLUMNS, Scorecard
 
 MAX_TEXT = 32_767  # Excel's limit for one cell
@@ -87,7 +88,7 @@ def put(cell: Cell, value) -> Cell:
 
 def currency_format(code: str | None, decimals: bool = False) -> str:
     """Return an Excel number format for amounts in `code`, e.g. '"£"#,##0;-"£"#,##0'."""
-    symbol = currency_symbol(code).replace('"', "")
+    symbol = currency_prefix(code).replace('"', "")
     body = "#,##0.00" if decimals else "#,##0"
     return f'"{symbol}"{body};-"{symbol}"{body}'
 
@@ -126,7 +127,7 @@ def _row_currency(table_key: str, row: dict, default: str) -> str | None:
         return default  # objective roll-ups are of financial flow benefits in the reporting currency
     if table_key == "kpi":
         unit = (row.get("unit") or "").strip()
-        if unit.upper() == default or unit == currency_symbol(default).strip() or str(row["kpi_id"]).startswith(
+        if unit.upper() == default or unit == currency_prefix(default).strip() or str(row["kpi_id"]).startswith(
                 "spend:"):
             return default
         return None

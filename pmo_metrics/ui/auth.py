@@ -17,7 +17,7 @@ from streamlit import config as st_config
 
 from .. import access
 from ..access import AccessDenied, RoleMapError, User
-from ..formatting import escape_markdown
+from ..display import escape_markdown
 from ..store import Store, StoreBusy, StoreError
 
 LOCAL_BADGE = "Local mode — no sign-in; everyone using this address has full rights"

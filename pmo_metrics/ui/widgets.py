@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 import streamlit as st
 
-from .. import formatting, measures
+from .. import display, measures
 from ..charts import RAG_LABELS
 from ..measures import Scope
 from ..store import StoreBusy, StoreError
@@ -32,25 +32,25 @@ def is_number(value: object) -> bool:
 
 
 def money(value: object, currency: str | None = "GBP", significant: int | None = None) -> str:
-    """Return an amount in the product's one money format (formatting.money): £950, £12.4k, −£13.2m.
+    """Return an amount in the product's one money format (display.money): £950, £12.4k, −£13.2m.
 
     `significant` is accepted for older callers; every amount has three significant digits.
     """
-    return formatting.money(value, currency)
+    return display.money(value, currency)
 
 
 def text(value: object) -> str:
     """Return user text (a name, an id, an owner) escaped for st.markdown, captions, headers, labels,
     metric labels and help tooltips, so it shows as typed and never as a link, image, colour or formula."""
-    return formatting.escape_markdown(value)
+    return display.escape_markdown(value)
 
 
 def pct(value: object, digits: int = 1, thresholds: tuple[float, ...] = ()) -> str:
     """Return a fraction as a percentage text ('95.7%'); '—' when empty. With RAG `thresholds` the
-    label is cut so that equal labels never carry different colours (formatting.rag_safe_percent)."""
+    label is cut so that equal labels never carry different colours (display.rag_safe_percent)."""
     if thresholds:
-        return formatting.rag_safe_percent(value, thresholds, digits)
-    return f"{value:.{digits}%}".replace("-", formatting.MINUS) if is_number(value) else "—"
+        return display.rag_safe_percent(value, thresholds, digits)
+    return f"{value:.{digits}%}".replace("-", display.MINUS) if is_number(value) else "—"
 
 
 def ratio(value: object) -> str:
@@ -153,10 +153,8 @@ def sidebar_filters() -> data.Context:
 
 
 def scope_label(scope: Scope) -> str:
-    """Return the scope in words ('All portfolios' or 'Digital › Platforms · objective …'), escaped for Markdown."""
-    parts = [text(p) for p in (scope.portfolio, scope.programme) if p]
-    words = " › ".join(parts) if parts else "All portfolios"
-    return words + (f" · {text(scope.objective)}" if scope.objective else "")
+    """Return the scope in the words the exports use (display.scope_words), its names escaped for Markdown."""
+    return display.scope_words(scope.portfolio, scope.programme, scope.objective, mark=text)
 
 
 def page_header(title: str, ctx: data.Context, blurb: str = "") -> None:
@@ -332,7 +330,7 @@ def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV
     """Render a download button for a table as formula-safe CSV."""
     import pyarrow as pa
 
-    from ..formatting import to_csv
+    from ..serialise import to_csv
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     st.download_button(label, data=to_csv(table), file_name=file_name, mime="text/csv", key=key,

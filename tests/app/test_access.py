@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pmo_metrics import access, actions
 from pmo_metrics import upload_report as logic
 from pmo_metrics.access import AccessDenied, User
-from pmo_metrics.formatting import escape_markdown
+from pmo_metrics.display import escape_markdown
 from pmo_metrics.measures import Scope
 from pmo_metrics.ui import auth
 from tests.app.conftest import APP, TIMEOUT, assert_clean, open_app

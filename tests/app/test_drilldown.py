@@ -1,6 +1,6 @@
 """Drill-down page: portfolio → programme → project → benefit, each with its measures and source uploads."""
 
-from pmo_metrics.formatting import escape_markdown
+from pmo_metrics.display import escape_markdown
 from tests.app.conftest import assert_clean, open_app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmo_metrics.formatting import escape_markdown
+from pmo_metrics.display import escape_markdown
 from pmo_metrics.store import Store
 from tests.app.conftest import assert_clean, open_app
 from tests.factories_store import benefit, financial, flow, kpi, months, project, upload

@@ -21,8 +21,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from pmo_metrics import measures
+from pmo_metrics.display import money
 from pmo_metrics.exports import FORMATS, build_scorecard, render_scorecard, write_scorecard, xlsx
-from pmo_metrics.exports.common import compact_money, display
+from pmo_metrics.exports.common import display
 from pmo_metrics.exports.pdf import to_pdf
 from pmo_metrics.exports.scorecard import SCORECARD_COLUMNS, rag
 from pmo_metrics.exports.xlsx import DETAIL_SHEETS, currency_format
@@ -324,7 +325,7 @@ def test_board_pack_text_has_rollup_figures_and_page_numbers(pdf_bytes, card):
     # The pack's table holds the roll-ups (the workbook has one row per project, SPEC §11).
     for row in card.table.to_pylist():
         if row["row"] in ("programme", "portfolio"):
-            assert compact_money(row["bac"], "GBP") in text
+            assert money(row["bac"], "GBP") in text
     total = card.table.to_pylist()[-1]
     assert display("realisation_rate", total["realisation_rate"], "ratio") in text
     # Every page of the roll-up table carries the headings.

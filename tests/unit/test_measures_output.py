@@ -9,18 +9,18 @@ import random
 import pyarrow as pa
 import pytest
 
-from pmo_metrics import formatting
-from pmo_metrics.formatting import to_csv
+from pmo_metrics import serialise
+from pmo_metrics.serialise import to_csv
 
 
 def reference_csv(table: pa.Table) -> str:
     """The original writer: every cell through `_csv_value`, every row through the csv module."""
-    columns = formatting._python_columns(table)
+    columns = serialise._python_columns(table)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([formatting.guard_formula(name) for name, _, _ in columns])
+    writer.writerow([serialise.guard_formula(name) for name, _, _ in columns])
     for i in range(table.num_rows):
-        writer.writerow([formatting._csv_value(values[i], month) for _, values, month in columns])
+        writer.writerow([serialise._csv_value(values[i], month) for _, values, month in columns])
     return buffer.getvalue()
 
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from pmo_metrics.exports.common import compact_money
-from pmo_metrics.formatting import money, money_exact
+from pmo_metrics.display import money, money_exact
 from pmo_metrics.ui.widgets import money as page_money
 
 
@@ -28,7 +27,6 @@ from pmo_metrics.ui.widgets import money as page_money
 def test_one_money_format(value, currency, text):
     assert money(value, currency) == text
     assert page_money(value, currency) == text
-    assert compact_money(value, currency) == text
 
 
 def test_exact_amounts_for_tooltips_and_help():

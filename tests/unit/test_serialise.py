@@ -6,7 +6,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from pmo_metrics.formatting import guard_formula, to_csv, to_json
+from pmo_metrics.serialise import guard_formula, to_csv, to_json
 
 
 def csv_cells(text):
