@@ -4,7 +4,7 @@
 -- $top largest first. The overview's "top value at risk" tables read these rows.
 WITH b AS (
     SELECT benefit_id, benefit_name, project_id, project_name, realisation_rate,
-           rag(realisation_rate, $benefit_green, $benefit_amber) AS rag,
+           benefit_rag(category, realisation_rate, $benefit_green, $benefit_amber) AS rag,
            planned_total, risk_adjusted_forecast,
            planned_total - risk_adjusted_forecast AS value_at_risk
     FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
