@@ -27,7 +27,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes")
+          "completeness", "changes", "raid")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -50,6 +50,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "completeness": ("portfolio", "projects", "reported", "missing", "completeness", "closed", "complete"),
     "changes": ("kind", "entity_id", "entity_name", "project_id", "portfolio", "from_value", "to_value", "delta",
                 "delta_pct", "importance", "sentence"),
+    "raid": ("benefit_id", "project_id", "open_risks", "value_at_risk_from_risks", "open_issues", "overdue_items"),
 }
 
 
@@ -247,6 +248,26 @@ MEASURES: dict[str, Measure] = dict([
        "Rank of the change: severity of the move + 2 × its money's share of the scope's total.", "SPEC §8.3"),
     _m("sentence", "What changed", "text", "The change in one plain sentence, from the columns above.",
        "SPEC §8.3"),
+    # dis-benefits, the RAID log and the benefit map (SPEC §10)
+    _m("dis_benefits", "Dis-benefits", "currency",
+       "Σ realised to date of the dis-benefits in money (no unit), entered as positive harm.", "SPEC §10.1"),
+    _m("net_benefit", "Net benefit", "currency", "Realised benefits to date − dis-benefits to date.", "SPEC §10.1"),
+    _m("dis_benefits_forecast_total", "Dis-benefits forecast", "currency",
+       "Σ forecast total of the dis-benefits in money.", "SPEC §10.1"),
+    _m("net_forecast_total", "Net forecast", "currency",
+       "Forecast total of the benefits − forecast total of the dis-benefits.", "SPEC §10.1"),
+    _m("open_risks", "Open risks", "number", "Open RAID risks naming the benefit.", "SPEC §10.3"),
+    _m("value_at_risk_from_risks", "Value at risk (risks)", "currency",
+       "Σ probability × impact of the open risks, capped at the forecast total remaining.", "SPEC §10.3"),
+    _m("open_issues", "Open issues", "number", "Open RAID issues naming the benefit.", "SPEC §10.3"),
+    _m("overdue_items", "Overdue items", "number",
+       "Open RAID items whose due date is before the reporting month.", "SPEC §10.3"),
+    _m("risk_exposure", "Risk exposure", "currency",
+       "Σ probability × impact of the open risks, before the cap.", "SPEC §10.3"),
+    _m("forecast_remaining", "Forecast remaining", "currency",
+       "Forecast total − realised to date, floored at 0 (the cap of the value at risk).", "SPEC §10.3"),
+    _m("open_assumptions", "Open assumptions", "number", "Open RAID assumptions naming the benefit.", "SPEC §10.3"),
+    _m("items", "RAID items", "number", "RAID items naming the benefit.", "SPEC §10.3"),
 ])
 
 
