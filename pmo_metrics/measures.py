@@ -750,3 +750,20 @@ def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Sett
     settings = settings or store.settings()
     store.ensure_kept_rows()  # every stored month's rows; normally made within a second of a load
     return _query(store, "delivery_trend", _params(as_of, scope, settings))
+
+
+# -- the benefit map and the RAID log (SPEC §10) --------------------------------------------------
+
+MAP_LAYERS = ("Projects", "Enablers", "Outcomes", "Benefits", "Objectives")  # x = 0 .. 4
+
+
+def benefit_map(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> pa.Table:
+    """Return the benefit map laid out left to right (SPEC §10.2): one row per node (kind 'node': x by
+    layer, y by order, value, RAG, open assumptions) and per link (kind 'link': from and to points)."""
+    settings = settings or store.settings()
+    return _query(store, "benefit_map", _params(as_of, scope, settings))
+
+
+def raid_items(store, as_of: dt.date, project_id: str) -> pa.Table:
+    """Return one project's RAID items as of `as_of` with their open and overdue flags (SPEC §10.3)."""
+    return _query(store, "raid_items", {"as_of": _month(as_of), "project_id": project_id})

@@ -34,7 +34,7 @@ CREATE OR REPLACE MACRO raid_benefit_items(m) AS TABLE
     SELECT r.* EXCLUDE (ids, benefit_ids),
            unnest(CASE WHEN len(r.ids) > 0 THEN r.ids ELSE [NULL::VARCHAR] END) AS benefit_id,
            coalesce(r.status, 'open') = 'open' AS is_open,
-           coalesce(r.status, 'open') = 'open' AND r.due_date < m AS is_overdue
+           coalesce(coalesce(r.status, 'open') = 'open' AND r.due_date < m, false) AS is_overdue
     FROM r;
 
 -- SPEC §10.2: the benefit map as of m is read whole: the links of the latest loaded upload with

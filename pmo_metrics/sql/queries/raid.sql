@@ -1,10 +1,10 @@
 -- SPEC §10.3 / `pmo-metrics measures raid`: one row per benefit in scope that any RAID item names.
 -- value_at_risk_from_risks = Σ probability × impact over the benefit's open risks, capped at its
 -- forecast total remaining = forecast total − realised to date, floored at 0. A risk naming several
--- benefits counts in full against each (its impact is what each would lose). A benefit without a
--- forecast total (a level measure) has no remaining amount, so its sum is not capped (least() skips
--- an empty argument). A risk without a probability or an impact is counted in open_risks and adds
--- nothing. overdue_items = open items of any type whose due_date is before the reporting month's
+-- benefits counts in full against each (its impact is what each would lose). Impact is money, so the
+-- value at risk is given for benefits in money (financial and unit-less dis-benefits, flow measure);
+-- for any other benefit it is empty and risk_exposure shows the uncapped sum. A risk without a
+-- probability or an impact is counted in open_risks and adds nothing. overdue_items = open items of any type whose due_date is before the reporting month's
 -- first day. An item without a status is open.
 WITH items AS (
     SELECT * FROM raid_benefit_items($as_of) WHERE benefit_id IS NOT NULL
@@ -23,14 +23,16 @@ per_benefit AS (
 b AS (
     SELECT benefit_id, project_id, benefit_name, category, project_name, portfolio, programme,
            CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN currency END AS currency,
-           greatest(forecast_total - realised_to_date, 0) AS forecast_remaining
+           CASE WHEN (category = 'financial' OR money_dis_benefit(category, unit)) AND measure = 'flow'
+                THEN greatest(forecast_total - realised_to_date, 0) END AS forecast_remaining
     FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
 )
 SELECT b.benefit_id, b.project_id, r.open_risks,
-       least(r.risk_exposure, b.forecast_remaining) AS value_at_risk_from_risks,
+       CASE WHEN b.forecast_remaining IS NOT NULL THEN least(r.risk_exposure, b.forecast_remaining) END
+           AS value_at_risk_from_risks,
        r.open_issues, r.overdue_items,
        r.risk_exposure, b.forecast_remaining, r.open_assumptions, r.items,
        b.benefit_name, b.category, b.project_name, b.portfolio, b.programme, b.currency
 FROM per_benefit AS r
 JOIN b USING (benefit_id)
-ORDER BY value_at_risk_from_risks DESC, b.project_id, b.benefit_id;
+ORDER BY value_at_risk_from_risks DESC NULLS LAST, b.project_id, b.benefit_id;
