@@ -105,23 +105,30 @@ def risks(ctx: ui.Context) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Benefits with the most value at risk**")
-        w.rag_table(benefits[["benefit_name", "rag", "value_at_risk", "realisation_rate", "project_name"]],
+        w.rag_table(benefits[["benefit_name", "rag", "value_at_risk", "value_at_risk_from_risks", "realisation_rate",
+                              "project_name"]],
                     column_config={
                         "benefit_name": st.column_config.TextColumn("Benefit", pinned=True),
                         "project_name": "Project",
                         "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "value_at_risk_from_risks": st.column_config.NumberColumn(
+                            f"From open risks {money}", format="%,.0f"),
                         "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
                         "rag": "RAG"})
     with right:
         st.markdown("**Projects with the most value at risk**")
-        w.rag_table(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]],
+        w.rag_table(projects[["project_name", "rag", "value_at_risk", "value_at_risk_from_risks", "planned_total",
+                              "project_id"]],
                     column_config={
                         "project_id": "Code", "project_name": st.column_config.TextColumn("Project", pinned=True),
                         "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "value_at_risk_from_risks": st.column_config.NumberColumn(
+                            f"From open risks {money}", format="%,.0f"),
                         "planned_total": st.column_config.NumberColumn(f"Planned total {money}", format="%,.0f"),
                         "rag": "Delivery RAG"})
     st.caption("Value at risk = planned total − risk-adjusted forecast (forecast total × confidence), "
-               f"financial flow benefits in {ctx.currency} only.")
+               f"financial flow benefits in {ctx.currency} only. Beside it, the value at risk from open RAID "
+               "risks: Σ probability × impact, capped at the forecast still to come (forecast total − realised).")
 
 
 def membership_changes(ctx: ui.Context) -> None:

@@ -37,6 +37,25 @@ CREATE OR REPLACE MACRO raid_benefit_items(m) AS TABLE
            coalesce(coalesce(r.status, 'open') = 'open' AND r.due_date < m, false) AS is_overdue
     FROM r;
 
+-- SPEC §10.3 per benefit named by a RAID item as of m: open risks and their Σ probability × impact
+-- (risk_exposure, before the cap of sql/queries/raid.sql), open issues and assumptions, overdue items.
+CREATE OR REPLACE MACRO raid_per_benefit(m) AS TABLE
+    SELECT benefit_id,
+           count(*) FILTER (WHERE type = 'risk' AND is_open) AS open_risks,
+           coalesce(sum(probability * impact) FILTER (WHERE type = 'risk' AND is_open), 0) AS risk_exposure,
+           count(*) FILTER (WHERE type = 'issue' AND is_open) AS open_issues,
+           count(*) FILTER (WHERE is_overdue) AS overdue_items,
+           count(*) FILTER (WHERE type = 'assumption' AND is_open) AS open_assumptions,
+           count(*) AS items
+    FROM raid_benefit_items(m)
+    WHERE benefit_id IS NOT NULL
+    GROUP BY benefit_id;
+
+-- SPEC §10.3: value at risk from open risks, capped at the forecast remaining (forecast total −
+-- realised to date, floored at 0); empty where there is no remaining amount in money.
+CREATE OR REPLACE MACRO risk_value_at_risk(exposure, remaining) AS
+    CASE WHEN remaining IS NOT NULL THEN least(coalesce(exposure, 0), remaining) END;
+
 -- SPEC §10.2: the benefit map as of m is read whole: the links of the latest loaded upload with
 -- as_of <= m (then the highest upload id) that carries a BenefitMap sheet.
 CREATE OR REPLACE MACRO effective_benefit_map(m) AS TABLE

@@ -6,20 +6,7 @@
 -- for any other benefit it is empty and risk_exposure shows the uncapped sum. A risk without a
 -- probability or an impact is counted in open_risks and adds nothing. overdue_items = open items of any type whose due_date is before the reporting month's
 -- first day. An item without a status is open.
-WITH items AS (
-    SELECT * FROM raid_benefit_items($as_of) WHERE benefit_id IS NOT NULL
-),
-per_benefit AS (
-    SELECT benefit_id,
-           count(*) FILTER (WHERE type = 'risk' AND is_open) AS open_risks,
-           coalesce(sum(probability * impact) FILTER (WHERE type = 'risk' AND is_open), 0) AS risk_exposure,
-           count(*) FILTER (WHERE type = 'issue' AND is_open) AS open_issues,
-           count(*) FILTER (WHERE is_overdue) AS overdue_items,
-           count(*) FILTER (WHERE type = 'assumption' AND is_open) AS open_assumptions,
-           count(*) AS items
-    FROM items
-    GROUP BY benefit_id
-),
+WITH per_benefit AS (SELECT * FROM raid_per_benefit($as_of)),
 b AS (
     SELECT benefit_id, project_id, benefit_name, category, project_name, portfolio, programme,
            CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN currency END AS currency,
@@ -28,8 +15,7 @@ b AS (
     FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
 )
 SELECT b.benefit_id, b.project_id, r.open_risks,
-       CASE WHEN b.forecast_remaining IS NOT NULL THEN least(r.risk_exposure, b.forecast_remaining) END
-           AS value_at_risk_from_risks,
+       risk_value_at_risk(r.risk_exposure, b.forecast_remaining) AS value_at_risk_from_risks,
        r.open_issues, r.overdue_items,
        r.risk_exposure, b.forecast_remaining, r.open_assumptions, r.items,
        b.benefit_name, b.category, b.project_name, b.portfolio, b.programme, b.currency
