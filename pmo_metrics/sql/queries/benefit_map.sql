@@ -6,7 +6,8 @@
 -- the first project (in project_id order) they descend from, then by id, so a project's chain
 -- stays together; nodes no project reaches come last. y is centred: rank − (nodes in layer + 1) / 2.
 -- With a portfolio, programme or objective filter, links touching a project or benefit out of scope
--- are dropped, then nodes left without a link. Value (size): a project's BAC, a benefit's forecast
+-- are dropped; a node is shown when a kept link joins it (either way, through any nodes) to a project
+-- or benefit of the scope, and a link when both its ends are shown. Value (size): a project's BAC, a benefit's forecast
 -- total (its planned total when it has none), an objective's Σ forecast total of its financial flow
 -- benefits; enablers and outcomes have none. RAG: delivery, benefit (mirrored for dis-benefits) and
 -- objective realisation RAGs as on their own pages; enablers and outcomes have none.
@@ -65,12 +66,23 @@ kept_links AS (
     SELECT l.* FROM map_links AS l
     WHERE l.from_id IN (SELECT node_id FROM in_scope) AND l.to_id IN (SELECT node_id FROM in_scope)
 ),
+connected AS (
+    -- the nodes joined, through kept links in either direction, to a project or benefit of the scope
+    WITH RECURSIVE c(node_id) AS (
+        SELECT node_id FROM in_scope WHERE node_type IN ('project', 'benefit')
+        UNION
+        SELECT CASE WHEN k.from_id = c.node_id THEN k.to_id ELSE k.from_id END
+        FROM c JOIN kept_links AS k ON c.node_id = k.from_id OR c.node_id = k.to_id
+    )
+    SELECT node_id FROM c
+),
 nodes AS (
     SELECT s.node_id, s.node_type,
            CASE s.node_type WHEN 'project' THEN 0 WHEN 'enabler' THEN 1 WHEN 'outcome' THEN 2
                             WHEN 'benefit' THEN 3 ELSE 4 END AS layer
     FROM in_scope AS s
     WHERE s.node_id IN (SELECT from_id FROM kept_links UNION SELECT to_id FROM kept_links)
+      AND s.node_id IN (SELECT node_id FROM connected)
 ),
 project_rank AS (
     SELECT node_id, row_number() OVER (ORDER BY node_id) AS root FROM nodes WHERE node_type = 'project'
