@@ -656,9 +656,11 @@ def benefit_map_chart(map_df: pd.DataFrame, currency: str | None = "GBP") -> alt
     nodes["type_label"] = nodes["node_label"].str.capitalize()
     nodes["short"] = [n if len(str(n)) <= 28 else str(n)[:27] + "…" for n in nodes["name"]]
     nodes["assumptions"] = nodes["open_assumptions"].fillna(0).astype(int)
+    # a node without a value (an enabler, an outcome, a level benefit) still gets the smallest mark
+    nodes["size"] = pd.to_numeric(nodes["value"], errors="coerce").fillna(0).clip(lower=0)
     tallest = int(nodes.groupby("x")["node_id"].count().max())
     span = max(1.0, tallest / 2)
-    x_scale = alt.Scale(domain=[-0.3, 4.6])
+    x_scale = alt.Scale(domain=[-0.2, 5.1])  # room on the right for the objectives' names
     y_scale = alt.Scale(domain=[-span, span], reverse=True)
     axis = alt.Axis(values=list(range(5)), grid=False, orient="top", title=None,
                     labelExpr="['" + "','".join(MAP_LAYER_NAMES) + "'][datum.value]")
@@ -681,7 +683,7 @@ def benefit_map_chart(map_df: pd.DataFrame, currency: str | None = "GBP") -> alt
     base = alt.Chart(nodes).encode(x=alt.X("x:Q", scale=x_scale, axis=axis),
                                    y=alt.Y("y:Q", scale=y_scale, axis=None))
     layers.append(base.mark_point(filled=True, stroke="#333333", strokeWidth=0.5).encode(
-        size=alt.Size("value:Q", title=f"Value ({currency})", scale=alt.Scale(range=[60, 900]),
+        size=alt.Size("size:Q", title=f"Value ({currency})", scale=alt.Scale(range=[60, 900]),
                       legend=alt.Legend(labelExpr=money_label_expr(currency))),
         color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG")),
         shape=alt.Shape("RAG:N", scale=_rag_shape_scale()),

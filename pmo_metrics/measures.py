@@ -268,6 +268,8 @@ MEASURES: dict[str, Measure] = dict([
        "Forecast total − realised to date, floored at 0 (the cap of the value at risk).", "SPEC §10.3"),
     _m("open_assumptions", "Open assumptions", "number", "Open RAID assumptions naming the benefit.", "SPEC §10.3"),
     _m("items", "RAID items", "number", "RAID items naming the benefit.", "SPEC §10.3"),
+    _m("forecast_shortfall", "Forecast shortfall", "currency",
+       "Planned total − risk-adjusted forecast: the overview's value at risk, beside the RAID figure.", "SPEC §10.3"),
 ])
 
 

@@ -11,14 +11,17 @@ b AS (
     SELECT benefit_id, project_id, benefit_name, category, project_name, portfolio, programme,
            CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN currency END AS currency,
            CASE WHEN (category = 'financial' OR money_dis_benefit(category, unit)) AND measure = 'flow'
-                THEN greatest(forecast_total - realised_to_date, 0) END AS forecast_remaining
+                THEN greatest(forecast_total - realised_to_date, 0) END AS forecast_remaining,
+           -- the overview's value at risk (value_at_risk.sql), shown beside: planned total − risk-adjusted forecast
+           CASE WHEN (category = 'financial' OR money_dis_benefit(category, unit)) AND measure = 'flow'
+                THEN planned_total - risk_adjusted_forecast END AS forecast_shortfall
     FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
 )
 SELECT b.benefit_id, b.project_id, r.open_risks,
        risk_value_at_risk(r.risk_exposure, b.forecast_remaining) AS value_at_risk_from_risks,
        r.open_issues, r.overdue_items,
        r.risk_exposure, b.forecast_remaining, r.open_assumptions, r.items,
-       b.benefit_name, b.category, b.project_name, b.portfolio, b.programme, b.currency
+       b.benefit_name, b.category, b.project_name, b.portfolio, b.programme, b.currency, b.forecast_shortfall
 FROM per_benefit AS r
 JOIN b USING (benefit_id)
 ORDER BY value_at_risk_from_risks DESC NULLS LAST, b.project_id, b.benefit_id;
