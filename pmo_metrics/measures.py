@@ -757,12 +757,20 @@ def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Sett
 # -- the benefit map and the RAID log (SPEC §10) --------------------------------------------------
 
 MAP_LAYERS = ("Projects", "Enablers", "Outcomes", "Benefits", "Objectives")  # x = 0 .. 4
+# The columns of sql/queries/benefit_map.sql (an empty map has them too), and which are numbers.
+MAP_COLUMNS = ("kind", "node_id", "node_type", "node_label", "name", "x", "y", "value", "rag", "open_assumptions",
+               "assumption_titles", "from_id", "to_id", "relation", "weight", "x2", "y2", "portfolio", "project_id")
+MAP_NUMBERS = {"x", "y", "value", "open_assumptions", "weight", "x2", "y2"}
 
 
 def benefit_map(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> pa.Table:
     """Return the benefit map laid out left to right (SPEC §10.2): one row per node (kind 'node': x by
     layer, y by order, value, RAG, open assumptions) and per link (kind 'link': from and to points)."""
     settings = settings or store.settings()
+    with store.connect() as con:  # most stores have no map: spare them the node figures
+        if not con.execute("SELECT count(*) FROM effective_benefit_map(?)", [_month(as_of)]).fetchall()[0][0]:
+            return pa.table({name: pa.array([], pa.float64() if name in MAP_NUMBERS else pa.string())
+                             for name in MAP_COLUMNS})
     return _query(store, "benefit_map", _params(as_of, scope, settings))
 
 
