@@ -774,6 +774,7 @@ def benefit_map(store, as_of: dt.date, scope: Scope = Scope(), settings: Setting
     return _query(store, "benefit_map", _params(as_of, scope, settings))
 
 
-def raid_items(store, as_of: dt.date, project_id: str) -> pa.Table:
-    """Return one project's RAID items as of `as_of` with their open and overdue flags (SPEC §10.3)."""
-    return _query(store, "raid_items", {"as_of": _month(as_of), "project_id": project_id})
+def raid_items(store, as_of: dt.date, project_id: str, benefit_id: str | None = None) -> pa.Table:
+    """Return one project's RAID items as of `as_of` (with `benefit_id`, those naming it), with their overdue
+    flags and the counts of overdue items and open issues (SPEC §10.3)."""
+    return _query(store, "raid_items", {"as_of": _month(as_of), "project_id": project_id, "benefit_id": benefit_id})

@@ -15,7 +15,6 @@ from pmo_metrics import charts, ui
 from pmo_metrics.measures import Scope
 from pmo_metrics.ui import state
 from pmo_metrics.ui import widgets as w
-from pmo_metrics.validate import split_ids
 
 UPLOAD_COLUMNS = {"upload_id": "Upload", "file_name": "File", "as_of": "Reporting month", "sheet": "Data",
                   "entities": st.column_config.NumberColumn("Entities supplied", format="%d"),
@@ -148,14 +147,10 @@ def _benefit_metrics(row: pd.Series | None, count: int, currency: str, threshold
 def _raid(ctx: ui.Context, project: str, benefit: str | None = None) -> None:
     """Render the project's RAID items (SPEC §10.3), open issues and overdue items flagged first; at a
     benefit, only the items naming it."""
-    items = ui.data.raid_items(ctx.path, ctx.version, ctx.as_of, project)
-    if benefit is not None and not items.empty:
-        named = items["benefit_ids"].fillna("").map(lambda text: benefit in split_ids(text))
-        items = items[named]
+    items = ui.data.raid_items(ctx.path, ctx.version, ctx.as_of, project, benefit)
     if items.empty:
         return
-    overdue = int(items["overdue"].sum())
-    issues = int(((items["type"] == "issue") & (items["status"] == "open")).sum())
+    overdue, issues = int(items["overdue_items"].iloc[0]), int(items["open_issues"].iloc[0])
     flags = []
     if issues:
         flags.append(f"{issues} open issue{'s' if issues > 1 else ''}")

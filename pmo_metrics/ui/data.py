@@ -367,6 +367,7 @@ def benefit_map(ctx: Context) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def raid_items(path: str, version: tuple, as_of: dt.date, project_id: str) -> pd.DataFrame:
-    """Return one project's RAID items with their overdue flags (measures.raid_items)."""
-    return measures.raid_items(_store_at(path), as_of, project_id).to_pandas()
+def raid_items(path: str, version: tuple, as_of: dt.date, project_id: str,
+               benefit_id: str | None = None) -> pd.DataFrame:
+    """Return one project's (or one benefit's) RAID items with their overdue flags (measures.raid_items)."""
+    return measures.raid_items(_store_at(path), as_of, project_id, benefit_id).to_pandas()

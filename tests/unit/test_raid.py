@@ -119,6 +119,9 @@ def test_the_drill_down_items_flag_overdue_first(store):
     assert [i["raid_id"] for i in items[:2]] == ["I1", "D1"]
     assert [i["raid_id"] for i in items if i["overdue"]] == ["I1", "D1"]
     assert len(items) == len(ITEMS)
+    assert (items[0]["overdue_items"], items[0]["open_issues"]) == (2, 3)  # I1, D1; I1, I2, X1
+    named = raid_items(store, M, "P1", "B2").to_pylist()  # R2, R4, D1 name B2 ("B1; B2", "B2", "B2,")
+    assert sorted(i["raid_id"] for i in named) == ["D1", "R2", "R4"] and named[0]["overdue_items"] == 1
 
 
 def test_split_ids():
