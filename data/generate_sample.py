@@ -738,6 +738,90 @@ def portfolio_workbook(portfolio: str, as_of: str, corrected: bool = False) -> b
     return _stable_xlsx(wb)
 
 
+# SPEC §10.2: a small benefit map over the Digital Transformation and Customer Growth portfolios, as the
+# PMO keeps it in its own workbook: (from, to, relation, weight, node_type of a new enabler/outcome).
+MAP_ROWS = (
+    ("DT-001", "EN-CLOUD", "enables", None, "enabler"),
+    ("DT-002", "EN-CLOUD", "enables", None, None),
+    ("EN-CLOUD", "OUT-DC-EXIT", "contributes_to", None, "outcome"),
+    ("OUT-DC-EXIT", "BEN-001", "contributes_to", 1.0, None),
+    ("OUT-DC-EXIT", "BEN-004", "contributes_to", 1.0, None),
+    ("EN-CLOUD", "BEN-005", "contributes_to", 0.6, None),
+    ("DT-003", "EN-ERP", "enables", None, "enabler"),
+    ("EN-ERP", "BEN-006", "contributes_to", 1.0, None),
+    ("EN-ERP", "BEN-007", "contributes_to", 0.8, None),
+    ("DT-004", "EN-APP", "enables", None, "enabler"),
+    ("EN-APP", "BEN-009", "contributes_to", 0.7, None),
+    ("EN-APP", "BEN-010", "contributes_to", None, None),
+    ("CG-001", "EN-CRM", "enables", None, "enabler"),
+    ("EN-CRM", "OUT-SCV", "contributes_to", None, "outcome"),
+    ("OUT-SCV", "BEN-044", "contributes_to", 0.5, None),
+    ("EN-APP", "OUT-SCV", "contributes_to", 0.3, None),
+    ("OUT-SCV", "BEN-046", "contributes_to", None, None),
+    ("BEN-001", CTS, "contributes_to", None, None),
+    ("BEN-004", CTS, "contributes_to", None, None),
+    ("BEN-006", CTS, "contributes_to", None, None),
+    ("BEN-007", CTS, "contributes_to", None, None),
+    ("BEN-005", DIG, "contributes_to", None, None),
+    ("BEN-009", REV, "contributes_to", None, None),
+    ("BEN-044", REV, "contributes_to", None, None),
+    ("BEN-010", CX, "contributes_to", None, None),
+    ("BEN-046", CX, "contributes_to", None, None),
+)
+# SPEC §10.3: the RAID log per reporting month (raid_id, type, title, project, benefits, owner, status,
+# probability, impact, due date, commentary). Later months close some items and open others.
+RAID_ROWS = {
+    "2026-07": (
+        ("R-001", "risk", "Data centre lease exit penalty", "DT-001", "BEN-001", "Priya Shah", "open", 0.3,
+         120_000, "2026-12-31", "Landlord disputes the break clause."),
+        ("R-002", "risk", "App store approval delays relaunch features", "DT-004", "BEN-009; BEN-010",
+         "Sophie Turner", "open", 0.4, 90_000, "2026-09-30", None),
+        ("I-001", "issue", "ERP data migration defects", "DT-003", "BEN-006, BEN-007", "Helen Marsh", "open",
+         None, None, "2026-08-31", "Defect backlog above the go-live threshold."),
+        ("A-001", "assumption", "Wave 2 workloads move without re-platforming", "DT-002", "BEN-004",
+         "Ravi Patel", "open", None, None, None, None),
+    ),
+    "2026-10": (
+        ("R-001", "risk", "Data centre lease exit penalty", "DT-001", "BEN-001", "Priya Shah", "open", 0.3,
+         120_000, "2026-12-31", "Negotiation with the landlord continues."),
+        ("R-002", "risk", "App store approval delays relaunch features", "DT-004", "BEN-009; BEN-010",
+         "Sophie Turner", "closed", 0.4, 90_000, "2026-09-30", "Features approved in September."),
+        ("R-003", "risk", "Cross-sell model under-performs", "CG-001", "BEN-044", "Tomás García", "open", 0.5,
+         400_000, "2027-03-31", None),
+        ("R-004", "risk", "Hosting price rise erodes savings", "DT-002", "BEN-004", "Priya Shah", "open", 0.25,
+         200_000, "2027-06-30", None),
+        ("I-001", "issue", "ERP data migration defects", "DT-003", "BEN-006, BEN-007", "Helen Marsh", "open",
+         None, None, "2026-08-31", "Still open: the fix release slipped."),
+        ("I-002", "issue", "CRM adoption below plan in two regions", "CG-001", "BEN-044; BEN-045",
+         "Tomás García", "open", None, None, "2026-11-30", None),
+        ("A-001", "assumption", "Wave 2 workloads move without re-platforming", "DT-002", "BEN-004",
+         "Ravi Patel", "open", None, None, None, None),
+        ("A-002", "assumption", "App users keep the relaunch's engagement", "DT-004", "BEN-009",
+         "Sophie Turner", "open", None, None, None, None),
+        ("D-001", "decision", "Choose the CRM data-quality vendor", "CG-001", "BEN-044", "Rebecca Lawson", "open",
+         None, None, "2026-09-15", None),
+    ),
+}
+RAID_COLUMNS = ("raid_id", "type", "title", "project_id", "benefit_ids", "owner", "status", "probability", "impact",
+                "due_date", "commentary")
+
+
+def map_and_raid_workbook(as_of: str) -> bytes:
+    """Return the PMO's benefit map and RAID log for `as_of` (canonical headers, ISO dates)."""
+    wb = Workbook()
+    _about(wb, as_of)
+    ws = wb.create_sheet(schema.BENEFIT_MAP.name)
+    ws.append(["from_id", "to_id", "relation", "weight", "node_type"])
+    for row in MAP_ROWS:
+        ws.append(list(row))
+    ws = wb.create_sheet(schema.RAID.name)
+    ws.append(list(RAID_COLUMNS))
+    for row in RAID_ROWS[as_of]:
+        ws.append([dt.datetime.fromisoformat(v) if i == 9 and v else v for i, v in enumerate(row)])
+    _format(ws, list(RAID_COLUMNS), 1)
+    return _stable_xlsx(wb)
+
+
 def benchmarks_workbook(as_of: str) -> bytes:
     """Return the quarterly benchmark workbook; its reporting month comes from the file name."""
     wb = Workbook()
@@ -800,6 +884,8 @@ def generate(out_dir: Path = OUT_DIR) -> list[dict]:
         write(f"{as_of} KPIs.csv", kpi_csv(as_of), as_of)
         if as_of in BENCHMARK_MONTHS:
             write(f"{as_of} Benchmarks.xlsx", benchmarks_workbook(as_of), as_of)
+        if as_of in RAID_ROWS:
+            write(f"{as_of} Benefit map and RAID.xlsx", map_and_raid_workbook(as_of), as_of)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 

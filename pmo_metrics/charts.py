@@ -633,3 +633,68 @@ def delivery_trend_chart(trend_df: pd.DataFrame) -> alt.Chart:
     letters = base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
     # a band of its own height per row (at most TREND_ROWS + 1 of them), so every label shows
     return (cells + letters).properties(width=CHART_WIDTH, height=alt.Step(20), title="Delivery rating by month")
+
+
+MAP_LAYER_NAMES = ("Projects", "Enablers", "Outcomes", "Benefits", "Objectives")  # measures.MAP_LAYERS
+MAP_ROW_STEP = 34  # px per node in the fullest layer
+MAP_MAX_HEIGHT = 900
+
+
+def benefit_map_chart(map_df: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
+    """Return the benefit map left to right (SPEC §10.2): links as lines, nodes as points coloured (and
+    shaped) by RAG and sized by value, open RAID assumptions marked "A" beside their benefit.
+
+    Input: measures.benefit_map (x by layer, y by order: the layout is decided there). Clicking a node
+    selects it (selection parameter `node`, fields node_id, node_type, project_id, portfolio).
+    """
+    if map_df is None or map_df.empty or not (map_df["kind"] == "node").any():
+        return empty_chart("No benefit map for this month and scope: upload a BenefitMap sheet")
+    nodes = _with_rag(map_df[map_df["kind"] == "node"])
+    links = _clean(map_df[map_df["kind"] == "link"]).copy()
+    links["relation_label"] = links["relation"].map({"enables": "enables", "contributes_to": "contributes to"})
+    links["weight_label"] = [f"{v:.0%}" if pd.notna(v) else "" for v in links["weight"]]
+    nodes["type_label"] = nodes["node_label"].str.capitalize()
+    nodes["short"] = [n if len(str(n)) <= 28 else str(n)[:27] + "…" for n in nodes["name"]]
+    nodes["assumptions"] = nodes["open_assumptions"].fillna(0).astype(int)
+    # a node without a value (an enabler, an outcome, a level benefit) still gets the smallest mark
+    nodes["size"] = pd.to_numeric(nodes["value"], errors="coerce").fillna(0).clip(lower=0)
+    tallest = int(nodes.groupby("x")["node_id"].count().max())
+    span = max(1.0, tallest / 2)
+    x_scale = alt.Scale(domain=[-0.2, 5.1])  # room on the right for the objectives' names
+    y_scale = alt.Scale(domain=[-span, span], reverse=True)
+    axis = alt.Axis(values=list(range(5)), grid=False, orient="top", title=None,
+                    labelExpr="['" + "','".join(MAP_LAYER_NAMES) + "'][datum.value]")
+    pick = alt.selection_point(fields=["node_id", "node_type", "project_id", "portfolio"], name="node",
+                               on="click", clear="dblclick")
+    layers = []
+    if not links.empty:
+        layers.append(alt.Chart(links).mark_rule(color="#888888", opacity=0.7).encode(
+            x=alt.X("x:Q", scale=x_scale, axis=axis), y=alt.Y("y:Q", scale=y_scale, axis=None),
+            x2="x2:Q", y2="y2:Q",
+            strokeDash=alt.StrokeDash("relation_label:N", title="Link",
+                                      scale=alt.Scale(domain=["enables", "contributes to"],
+                                                      range=[[4, 3], [1, 0]])),
+            tooltip=[alt.Tooltip("from_id:N", title="From"), alt.Tooltip("to_id:N", title="To"),
+                     alt.Tooltip("relation_label:N", title="Link"), alt.Tooltip("weight_label:N", title="Weight")]))
+    tooltip = [alt.Tooltip("type_label:N", title="Node"), alt.Tooltip("node_id:N", title="Id"),
+               alt.Tooltip("name:N", title="Name"), _money_tip("value", "Value", currency),
+               alt.Tooltip("RAG:N"), alt.Tooltip("assumptions:Q", title="Open assumptions"),
+               alt.Tooltip("assumption_titles:N", title="Assumptions")]
+    base = alt.Chart(nodes).encode(x=alt.X("x:Q", scale=x_scale, axis=axis),
+                                   y=alt.Y("y:Q", scale=y_scale, axis=None))
+    layers.append(base.mark_point(filled=True, stroke="#333333", strokeWidth=0.5).encode(
+        size=alt.Size("size:Q", title=f"Value ({currency})", scale=alt.Scale(range=[60, 900]),
+                      legend=alt.Legend(labelExpr=money_label_expr(currency))),
+        color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG")),
+        shape=alt.Shape("RAG:N", scale=_rag_shape_scale()),
+        opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
+        tooltip=tooltip).add_params(pick))
+    layers.append(base.mark_text(align="left", dx=12, fontSize=11, color="#222222").encode(
+        text="short:N", tooltip=tooltip))
+    marked = nodes[nodes["assumptions"] > 0]
+    if not marked.empty:
+        layers.append(alt.Chart(marked).mark_text(text="A", dx=-13, dy=-10, fontWeight="bold", color="#0072B2")
+                      .encode(x=alt.X("x:Q", scale=x_scale, axis=axis), y=alt.Y("y:Q", scale=y_scale, axis=None),
+                              tooltip=tooltip))
+    height = min(MAP_MAX_HEIGHT, max(220, MAP_ROW_STEP * (tallest + 1)))
+    return alt.layer(*layers).properties(width=CHART_WIDTH + 260, height=height)

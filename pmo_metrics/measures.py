@@ -28,7 +28,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes")
+          "completeness", "changes", "raid")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "completeness": ("portfolio", "projects", "reported", "missing", "completeness", "closed", "complete"),
     "changes": ("kind", "entity_id", "entity_name", "project_id", "portfolio", "from_value", "to_value", "delta",
                 "delta_pct", "importance", "sentence"),
+    "raid": ("benefit_id", "project_id", "open_risks", "value_at_risk_from_risks", "open_issues", "overdue_items"),
 }
 
 
@@ -248,6 +249,28 @@ MEASURES: dict[str, Measure] = dict([
        "Rank of the change: severity of the move + 2 × its money's share of the scope's total.", "SPEC §8.3"),
     _m("sentence", "What changed", "text", "The change in one plain sentence, from the columns above.",
        "SPEC §8.3"),
+    # dis-benefits, the RAID log and the benefit map (SPEC §10)
+    _m("dis_benefits", "Dis-benefits", "currency",
+       "Σ realised to date of the dis-benefits in money (no unit), entered as positive harm.", "SPEC §10.1"),
+    _m("net_benefit", "Net benefit", "currency", "Realised benefits to date − dis-benefits to date.", "SPEC §10.1"),
+    _m("dis_benefits_forecast_total", "Dis-benefits forecast", "currency",
+       "Σ forecast total of the dis-benefits in money.", "SPEC §10.1"),
+    _m("net_forecast_total", "Net forecast", "currency",
+       "Forecast total of the benefits − forecast total of the dis-benefits.", "SPEC §10.1"),
+    _m("open_risks", "Open risks", "number", "Open RAID risks naming the benefit.", "SPEC §10.3"),
+    _m("value_at_risk_from_risks", "Value at risk (risks)", "currency",
+       "Σ probability × impact of the open risks, capped at the forecast total remaining.", "SPEC §10.3"),
+    _m("open_issues", "Open issues", "number", "Open RAID issues naming the benefit.", "SPEC §10.3"),
+    _m("overdue_items", "Overdue items", "number",
+       "Open RAID items whose due date is before the reporting month.", "SPEC §10.3"),
+    _m("risk_exposure", "Risk exposure", "currency",
+       "Σ probability × impact of the open risks, before the cap.", "SPEC §10.3"),
+    _m("forecast_remaining", "Forecast remaining", "currency",
+       "Forecast total − realised to date, floored at 0 (the cap of the value at risk).", "SPEC §10.3"),
+    _m("open_assumptions", "Open assumptions", "number", "Open RAID assumptions naming the benefit.", "SPEC §10.3"),
+    _m("items", "RAID items", "number", "RAID items naming the benefit.", "SPEC §10.3"),
+    _m("forecast_shortfall", "Forecast shortfall", "currency",
+       "Planned total − risk-adjusted forecast: the overview's value at risk, beside the RAID figure.", "SPEC §10.3"),
 ])
 
 
@@ -774,3 +797,29 @@ def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Sett
     settings = settings or store.settings()
     store.ensure_month_rows()  # every stored month's rows; normally made within a second of a load
     return _query(store, "delivery_trend", _params(as_of, scope, settings))
+
+
+# -- the benefit map and the RAID log (SPEC §10) --------------------------------------------------
+
+MAP_LAYERS = ("Projects", "Enablers", "Outcomes", "Benefits", "Objectives")  # x = 0 .. 4
+# The columns of sql/queries/benefit_map.sql (an empty map has them too), and which are numbers.
+MAP_COLUMNS = ("kind", "node_id", "node_type", "node_label", "name", "x", "y", "value", "rag", "open_assumptions",
+               "assumption_titles", "from_id", "to_id", "relation", "weight", "x2", "y2", "portfolio", "project_id")
+MAP_NUMBERS = {"x", "y", "value", "open_assumptions", "weight", "x2", "y2"}
+
+
+def benefit_map(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None) -> pa.Table:
+    """Return the benefit map laid out left to right (SPEC §10.2): one row per node (kind 'node': x by
+    layer, y by order, value, RAG, open assumptions) and per link (kind 'link': from and to points)."""
+    settings = settings or store.settings()
+    with store.connect() as con:  # most stores have no map: spare them the node figures
+        if not con.execute("SELECT count(*) FROM effective_benefit_map(?)", [_month(as_of)]).fetchall()[0][0]:
+            return pa.table({name: pa.array([], pa.float64() if name in MAP_NUMBERS else pa.string())
+                             for name in MAP_COLUMNS})
+    return _query(store, "benefit_map", _params(as_of, scope, settings))
+
+
+def raid_items(store, as_of: dt.date, project_id: str, benefit_id: str | None = None) -> pa.Table:
+    """Return one project's RAID items as of `as_of` (with `benefit_id`, those naming it), with their overdue
+    flags and the counts of overdue items and open issues (SPEC §10.3)."""
+    return _query(store, "raid_items", {"as_of": _month(as_of), "project_id": project_id, "benefit_id": benefit_id})

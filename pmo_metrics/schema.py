@@ -179,10 +179,13 @@ BENEFITS = Sheet(
         Column("project_id", TEXT, "Project that delivers the benefit.", True, ("project", "project_code"),
                identifier=True),
         Column("benefit_name", TEXT, "Short description of the benefit.", True, ("name", "title", "description")),
-        Column("category", ENUM, "financial (cash-releasing, in currency) or non_financial (another unit).",
+        Column("category", ENUM, "financial (cash-releasing, in currency), non_financial (another unit) or "
+               "dis_benefit (harm, entered positive: in currency when it has no unit).",
                True, ("benefit_category", "class"),
                choices={"financial": ("cash", "cashable", "cash releasing", "monetary"),
-                        "non_financial": ("nonfinancial", "non cash", "noncashable", "non cashable", "other")}),
+                        "non_financial": ("nonfinancial", "non cash", "noncashable", "non cashable", "other"),
+                        # SPEC §10.1: a measurable adverse outcome, entered as positive amounts of harm
+                        "dis_benefit": ("disbenefit", "dis benefit", "negative benefit", "adverse")}),
         Column("benefit_type", TEXT, "Revenue, cost saving, cost avoidance, productivity, customer, risk, ...",
                False, ("type",)),
         Column("owner", TEXT, "Benefit owner (accountable for realisation).", False, ("benefit_owner",)),
@@ -267,7 +270,79 @@ BENCHMARKS = Sheet(
     aliases=("benchmark", "peers", "peer benchmarks"),
 )
 
-SHEETS: tuple[Sheet, ...] = (PROJECTS, FINANCIALS, BENEFITS, BENEFIT_VALUES, KPIS, BENCHMARKS)
+# SPEC §10.2: the benefit map. Node types an id may be declared as on its first mention; ids that are
+# projects, benefits or strategic objectives need none.
+NODE_TYPES = {
+    "enabler": ("enablers", "output", "capability"),
+    "outcome": ("outcomes", "business change", "change"),
+}
+MAP_RELATIONS = {
+    "enables": ("enable", "enabled_by_this"),
+    "contributes_to": ("contributes", "contributes to", "contributesto", "leads_to", "leads to"),
+}
+
+BENEFIT_MAP = Sheet(
+    "BenefitMap", "benefit_map", ("from_id", "to_id"), "from_id",
+    "One row per link of the benefit map, left to right: projects -> enablers -> outcomes -> benefits "
+    "-> objectives. Ids are projects, benefits, strategic objectives, or enablers/outcomes named here "
+    "(node_type on their first mention). The map must have no cycle.",
+    (
+        Column("from_id", TEXT, "Project, enabler, outcome, benefit or objective the link starts at.", True,
+               ("from", "source", "from_node"), identifier=True),
+        Column("to_id", TEXT, "Enabler, outcome, benefit or objective the link leads to.", True,
+               ("to", "target", "to_node"), identifier=True),
+        Column("relation", ENUM, "enables or contributes_to.", True, ("link", "relationship", "link_type"),
+               choices=MAP_RELATIONS),
+        Column("weight", PERCENT, "Share 0-1 (or %) of the target this link carries (optional).", False,
+               ("share", "contribution"), minimum=0, maximum=1),
+        Column("node_type", ENUM, "enabler or outcome: types the ids of this row that are not projects, "
+               "benefits or objectives, on their first mention.", False, ("node", "kind", "node_kind"),
+               choices=NODE_TYPES),
+    ),
+    aliases=("benefit map", "benefits map", "map", "benefit dependency network", "bdn"),
+)
+
+RAID_TYPES = {
+    "risk": ("risks", "r"),
+    "assumption": ("assumptions", "a"),
+    "issue": ("issues", "i"),
+    "dependency": ("dependencies", "d"),
+    "decision": ("decisions",),
+}
+RAID_STATUSES = {
+    "open": ("active", "live", "in progress", "new"),
+    "closed": ("close", "resolved", "done", "complete", "completed", "retired"),
+}
+
+RAID = Sheet(
+    "RAID", "raid", ("raid_id",), "project_id",
+    "One row per risk, assumption, issue, dependency or decision, naming the benefits it touches.",
+    (
+        Column("raid_id", TEXT, "Unique RAID item code, e.g. R-001.", True, ("id", "raid_ref", "ref", "item_id"),
+               identifier=True),
+        Column("type", ENUM, "risk, assumption, issue, dependency or decision.", True,
+               ("raid_type", "item_type", "category"), choices=RAID_TYPES),
+        Column("title", TEXT, "Short description of the item.", True, ("name", "description", "summary")),
+        Column("project_id", TEXT, "Project the item belongs to.", True, ("project", "project_code"),
+               identifier=True),
+        Column("benefit_ids", TEXT, "One or more benefit codes it touches, separated by ; or ,.", False,
+               ("benefits", "benefit_id", "benefit", "affected_benefits")),
+        Column("owner", TEXT, "Who owns the item.", False, ("raid_owner", "action_owner")),
+        Column("status", ENUM, "open (default) or closed.", False, ("state",), choices=RAID_STATUSES,
+               default="open"),
+        Column("probability", PERCENT, "Risks: probability 0-1 (or %) that it happens.", False,
+               ("likelihood", "prob"), minimum=0, maximum=1),
+        Column("impact", NUMBER, "Risks: money lost to the benefits if it happens, >= 0.", False,
+               ("impact_value", "cost_impact", "financial_impact"), minimum=0, money=True),
+        Column("due_date", DATE, "When the item is due to be resolved or decided.", False,
+               ("due", "target_date", "action_date", "review_date")),
+        Column("commentary", TEXT, "Commentary (plain text).", False, ("comment", "comments", "notes", "narrative"),
+               max_length=COMMENTARY_LENGTH),
+    ),
+    aliases=("raid log", "raid register", "risks", "risk register", "risks and issues"),
+)
+
+SHEETS: tuple[Sheet, ...] = (PROJECTS, FINANCIALS, BENEFITS, BENEFIT_VALUES, KPIS, BENCHMARKS, BENEFIT_MAP, RAID)
 SHEETS_BY_TABLE = {s.table: s for s in SHEETS}
 
 # The `About` sheet carries metadata, read as label/value pairs.

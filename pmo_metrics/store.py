@@ -254,7 +254,22 @@ class Store:
         keys: dict[str, set[str]] = {"projects": set(), "benefits": set()}
         for kind, key in rows:
             keys[kind].add(key)
+        keys["objectives"] = self.known_objectives()
         return keys
+
+    def known_objectives(self) -> set[str]:
+        """Return the strategic objectives any loaded upload names (benefit map ids, SPEC §10.2)."""
+        with self.connect() as con:
+            rows = con.execute(
+                """WITH loaded AS (SELECT upload_id FROM uploads WHERE status = 'loaded')
+                   SELECT strategic_objective FROM projects SEMI JOIN loaded USING (upload_id)
+                   WHERE strategic_objective IS NOT NULL
+                   UNION SELECT strategic_objective FROM benefits SEMI JOIN loaded USING (upload_id)
+                   WHERE strategic_objective IS NOT NULL
+                   UNION SELECT strategic_objective FROM kpis SEMI JOIN loaded USING (upload_id)
+                   WHERE strategic_objective IS NOT NULL"""
+            ).fetchall()
+        return {row[0] for row in rows}
 
     def uploads(self) -> pa.Table:
         """Return the audit log, newest first, its JSON decoded: `sheets` as (sheet, rows) pairs, `messages`

@@ -42,6 +42,7 @@ from .parsing import (
 from .problems import Problem, error, shorten, warning
 from .readers import ROW, RawFile, RawSheet
 from .schema import (
+    BENEFIT_MAP,
     BENEFIT_VALUES,
     BENEFITS,
     DATE,
@@ -51,6 +52,7 @@ from .schema import (
     PERCENT,
     PERIOD,
     PROJECTS,
+    RAID,
     TEXT,
     VALUE_MEASURES,
     Column,
@@ -784,7 +786,8 @@ def _check_references(con, checked: list[CheckedFile], known: dict[str, set[str]
                 available["benefits"].update(sheet.table.column("benefit_id").to_pylist())
     rules = {FINANCIALS.table: ("project_id", "projects", "project"),
              BENEFITS.table: ("project_id", "projects", "project"),
-             BENEFIT_VALUES.table: ("benefit_id", "benefits", "benefit")}
+             BENEFIT_VALUES.table: ("benefit_id", "benefits", "benefit"),
+             RAID.table: ("project_id", "projects", "project")}
     for kind in available:
         con.register(f"known_{kind}", pa.table({"key": pa.array(sorted(k for k in available[kind] if k),
                                                                  pa.string())}))
@@ -816,6 +819,146 @@ def _check_references(con, checked: list[CheckedFile], known: dict[str, set[str]
                 item.problems.append(error(item.raw.name, f"… and {len(rows) - MAX_PROBLEMS_PER_CHECK:,} more "
                                            f"rows naming an unknown {noun}", sheet=sheet.sheet_name, column=column,
                                            code="unknown_id"))
+    _check_raid_and_map(checked, available, set(known.get("objectives", ())))
+
+
+# -- the RAID log and the benefit map (SPEC §10.2, §10.3) ------------------------------------
+
+RAID_ID_SEPARATORS = re.compile(r"[;,]")
+
+
+def split_ids(text: str | None) -> list[str]:
+    """Return the ids of a RAID item's benefit_ids cell: split on ; and , with blanks dropped."""
+    return [part.strip() for part in RAID_ID_SEPARATORS.split(text or "") if part.strip()]
+
+
+def _check_raid_and_map(checked: list[CheckedFile], available: dict[str, set[str]], objectives: set[str]) -> None:
+    """Every benefit a RAID item names exists; the benefit map names known nodes and has no cycle."""
+    objectives = set(objectives)
+    for item in checked:
+        for sheet in item.sheets:
+            names = sheet.table.column_names
+            if sheet.spec.table in ("projects", "benefits", "kpis") and "strategic_objective" in names:
+                objectives.update(v for v in sheet.table.column("strategic_objective").to_pylist() if v)
+    for item in checked:
+        for sheet in item.sheets:
+            if sheet.spec is RAID and "benefit_ids" in sheet.table.column_names:
+                _check_raid_benefits(item, sheet, available["benefits"])
+            elif sheet.spec is BENEFIT_MAP:
+                _check_map(item, sheet, available, objectives)
+
+
+def _check_raid_benefits(item: CheckedFile, sheet: TypedSheet, benefits: set[str]) -> None:
+    letter = _letter_for(item.raw, sheet, "benefit_ids")
+    for row, text in zip(sheet.table.column("source_row").to_pylist(), sheet.table.column("benefit_ids").to_pylist(),
+                         strict=True):
+        for key in split_ids(text):
+            if key not in benefits:
+                item.problems.append(error(
+                    item.raw.name, "unknown benefit: not in this upload's Benefits sheet nor already stored "
+                                   "(benefit_ids are separated by ; or ,)",
+                    sheet=sheet.sheet_name, cell=f"{letter}{row}", column="benefit_ids", value=shorten(key),
+                    code="unknown_id"))
+
+
+def map_node_types(rows: list[tuple[int, str, str, str | None]], projects: set[str], benefits: set[str],
+                   objectives: set[str]) -> dict[str, str]:
+    """Return node id -> type (project, benefit, objective, enabler, outcome) for a map's rows
+    (source_row, from_id, to_id, node_type), in sheet order. An id that is a project, a benefit or an
+    objective is that (in this order); node_type types the other ids of its row on their first mention."""
+    types: dict[str, str] = {}
+    for _row, *ids, node_type in sorted(rows, key=lambda r: r[0]):
+        for key in ids:
+            if key in types:
+                continue
+            if key in projects:
+                types[key] = "project"
+            elif key in benefits:
+                types[key] = "benefit"
+            elif key in objectives:
+                types[key] = "objective"
+            elif node_type:
+                types[key] = node_type
+    return types
+
+
+def map_cycles(edges: list[tuple[int, str, str]]) -> list[list[int]]:
+    """Return the rows of each cycle of a map's links (row, from, to): one list per strongly connected
+    group of nodes that loops (a link to itself included), rows ascending, groups by their first row."""
+    graph: dict[str, list[str]] = {}
+    for _row, a, b in edges:
+        graph.setdefault(a, []).append(b)
+        graph.setdefault(b, [])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    group: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    counter = [0, 0]
+    for start in graph:  # Tarjan's algorithm, iterative so a long chain cannot overflow the stack
+        if start in index:
+            continue
+        work = [(start, iter(graph[start]))]
+        index[start] = low[start] = counter[0]
+        counter[0] += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group[member] = counter[1]
+                    if member == node:
+                        break
+                counter[1] += 1
+    looping: dict[int, list[int]] = {}
+    for row, a, b in edges:
+        if group[a] == group[b]:
+            looping.setdefault(group[a], []).append(row)
+    return sorted((sorted(rows) for rows in looping.values()), key=lambda rows: rows[0])
+
+
+def _check_map(item: CheckedFile, sheet: TypedSheet, available: dict[str, set[str]], objectives: set[str]) -> None:
+    table = sheet.table
+    has_type = "node_type" in table.column_names
+    rows = list(zip(table.column("source_row").to_pylist(), table.column("from_id").to_pylist(),
+                    table.column("to_id").to_pylist(),
+                    table.column("node_type").to_pylist() if has_type else [None] * table.num_rows, strict=True))
+    rows = [r for r in rows if r[1] is not None and r[2] is not None]
+    types = map_node_types(rows, available["projects"], available["benefits"], objectives)
+    for column, position in (("from_id", 1), ("to_id", 2)):
+        letter = _letter_for(item.raw, sheet, column)
+        for row in rows:
+            if row[position] not in types:
+                item.problems.append(error(
+                    item.raw.name, "unknown id in the benefit map: not a project, benefit or strategic objective, "
+                                   "nor an enabler or outcome typed by node_type on its first mention",
+                    sheet=sheet.sheet_name, cell=f"{letter}{row[0]}", column=column, value=shorten(row[position]),
+                    code="unknown_id"))
+    letter = _letter_for(item.raw, sheet, "from_id")
+    for cycle in map_cycles([(r[0], r[1], r[2]) for r in rows]):
+        nodes = [next(r[1] for r in rows if r[0] == number) for number in cycle]
+        item.problems.append(error(
+            item.raw.name, f"the benefit map has a cycle through {', '.join(dict.fromkeys(nodes))}: rows "
+                           f"{', '.join(map(str, cycle))} (a map must lead one way, projects to objectives)",
+            sheet=sheet.sheet_name, cell=f"{letter}{cycle[0]}", column="from_id", value=shorten(nodes[0]),
+            code="map_cycle"))
 
 
 def _near_keys(keys: set[str]) -> dict[str, str]:

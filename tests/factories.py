@@ -185,7 +185,8 @@ def make_workbook(
     if isinstance(sheets, dict):
         content = {name: list(rows) for name, rows in sheets.items()}
     else:
-        names = list(sheets) if sheets is not None else [s.name for s in schema.SHEETS]
+        # the Part I sheets by default; a BenefitMap or RAID sheet (SPEC §10) only when given
+        names = list(sheets) if sheets is not None else [s.name for s in schema.SHEETS if s.name in DEFAULT_ROWS]
         content = {name: default_rows(name) for name in names}
     for name, rows in overrides.items():
         if rows is None:

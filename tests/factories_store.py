@@ -74,13 +74,16 @@ def typed_table(table: str, rows: list[dict]) -> pa.Table:
     """Return `rows` as an Arrow table typed like the store table `table`."""
     sheet = SHEETS_BY_TABLE[table]
     present = [c for c in sheet.columns if any(c.name in r for r in rows)]
-    unknown = {k for r in rows for k in r} - {c.name for c in sheet.columns}
+    unknown = {k for r in rows for k in r} - {c.name for c in sheet.columns} - {"source_row"}
     if unknown:
         raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
-    return pa.table({
+    typed = pa.table({
         c.name: pa.array([_cell(c.type, r.get(c.name)) for r in rows], _ARROW.get(c.type, pa.string()))
         for c in present
     })
+    if any("source_row" in r for r in rows):  # the sheet row a reader would give (the map's first mention)
+        typed = typed.append_column("source_row", pa.array([r.get("source_row") for r in rows], pa.int64()))
+    return typed
 
 
 def file_load(as_of: str | dt.date, name: str | None = None, mode: str = "full", complete: bool = False,

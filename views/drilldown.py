@@ -144,6 +144,35 @@ def _benefit_metrics(row: pd.Series | None, count: int, currency: str, threshold
                    help=f"Financial flow benefits in {currency}: realised ÷ planned to date")
 
 
+def _raid(ctx: ui.Context, project: str, benefit: str | None = None) -> None:
+    """Render the project's RAID items (SPEC §10.3), open issues and overdue items flagged first; at a
+    benefit, only the items naming it."""
+    items = ui.data.raid_items(ctx.path, ctx.version, ctx.as_of, project, benefit)
+    if items.empty:
+        return
+    overdue, issues = int(items["overdue_items"].iloc[0]), int(items["open_issues"].iloc[0])
+    flags = []
+    if issues:
+        flags.append(f"{issues} open issue{'s' if issues > 1 else ''}")
+    if overdue:
+        flags.append(f"{overdue} overdue item{'s' if overdue > 1 else ''} (open, due before {ctx.as_of:%b %Y})")
+    if flags:
+        st.warning(" · ".join(flags), icon=":material/flag:")
+    shown = items.assign(flag=["Overdue" if o else ("Open issue" if t == "issue" and s == "open" else "")
+                               for o, t, s in zip(items["overdue"], items["type"], items["status"], strict=True)],
+                         type=items["type"].str.capitalize(), status=items["status"].str.capitalize())
+    st.markdown(f"**RAID log** ({len(items)} item{'s' if len(items) > 1 else ''})")
+    st.dataframe(shown[["flag", "raid_id", "type", "title", "status", "owner", "due_date", "benefit_ids",
+                        "probability", "impact", "commentary"]], hide_index=True,
+                 column_config={"flag": st.column_config.TextColumn("Flag", pinned=True),
+                                "raid_id": st.column_config.TextColumn("Item", pinned=True), "type": "Type",
+                                "title": "Title", "status": "Status", "owner": "Owner",
+                                "due_date": st.column_config.DateColumn("Due"), "benefit_ids": "Benefits",
+                                "probability": st.column_config.NumberColumn("Probability", format="percent"),
+                                "impact": st.column_config.NumberColumn(f"Impact ({ctx.currency})", format="%,.0f"),
+                                "commentary": "Commentary"})
+
+
 def _group_row(frame: pd.DataFrame, value) -> pd.Series | None:
     rows = frame[frame["group"] == value]
     return None if rows.empty else rows.iloc[0]
@@ -252,6 +281,7 @@ def body() -> None:
     w.measures_table(mine, ["benefit_id", "benefit_name", "category", "measure", "owner", "planned_to_date",
                             "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag"], ctx,
                      key="drill_benefits")
+    _raid(ctx, project, benefit)
     if benefit is None:
         _uploads(ctx, ui.data.SOURCE_KINDS, [project, *mine["benefit_id"].tolist()])
         return

@@ -105,23 +105,59 @@ def risks(ctx: ui.Context) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Benefits with the most value at risk**")
-        w.rag_table(benefits[["benefit_name", "rag", "value_at_risk", "realisation_rate", "project_name"]],
+        w.rag_table(benefits[["benefit_name", "rag", "value_at_risk", "value_at_risk_from_risks", "realisation_rate",
+                              "project_name"]],
                     column_config={
                         "benefit_name": st.column_config.TextColumn("Benefit", pinned=True),
                         "project_name": "Project",
                         "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "value_at_risk_from_risks": st.column_config.NumberColumn(
+                            f"Open risks {money}", format="%,.0f", width="small",
+                            help="Value at risk from open RAID risks: Σ probability × impact, capped at the "
+                                 "forecast still to come"),
                         "realisation_rate": st.column_config.NumberColumn("Realisation rate", format="percent"),
                         "rag": "RAG"})
     with right:
         st.markdown("**Projects with the most value at risk**")
-        w.rag_table(projects[["project_name", "rag", "value_at_risk", "planned_total", "project_id"]],
+        w.rag_table(projects[["project_name", "rag", "value_at_risk", "value_at_risk_from_risks", "planned_total",
+                              "project_id"]],
                     column_config={
                         "project_id": "Code", "project_name": st.column_config.TextColumn("Project", pinned=True),
                         "value_at_risk": st.column_config.NumberColumn(f"Value at risk {money}", format="%,.0f"),
+                        "value_at_risk_from_risks": st.column_config.NumberColumn(
+                            f"Open risks {money}", format="%,.0f", width="small",
+                            help="Value at risk from open RAID risks: Σ probability × impact, capped at the "
+                                 "forecast still to come"),
                         "planned_total": st.column_config.NumberColumn(f"Planned total {money}", format="%,.0f"),
                         "rag": "Delivery RAG"})
     st.caption("Value at risk = planned total − risk-adjusted forecast (forecast total × confidence), "
-               f"financial flow benefits in {ctx.currency} only.")
+               f"financial flow benefits in {ctx.currency} only. Beside it, the value at risk from open RAID "
+               "risks: Σ probability × impact, capped at the forecast still to come (forecast total − realised).")
+    raid_risks(ctx)
+
+
+def raid_risks(ctx: ui.Context) -> None:
+    """Render the benefits whose open RAID risks put the most value at risk, beside their forecast shortfall
+    (SPEC §10.3); nothing when no RAID log is stored."""
+    raid = ui.data.table(ctx, "raid")
+    raid = raid[raid["value_at_risk_from_risks"].fillna(0) > 0].head(5)
+    if raid.empty:
+        return
+    money = f"({ctx.currency})"
+    st.markdown("**Benefits with the most value at risk from open RAID risks**")
+    st.dataframe(raid[["benefit_name", "value_at_risk_from_risks", "forecast_shortfall", "open_risks",
+                       "forecast_remaining", "open_issues", "overdue_items", "project_name"]], hide_index=True,
+                 column_config={
+                     "benefit_name": st.column_config.TextColumn("Benefit", pinned=True),
+                     "value_at_risk_from_risks": st.column_config.NumberColumn(f"At risk from open risks {money}",
+                                                                               format="%,.0f"),
+                     "forecast_shortfall": st.column_config.NumberColumn(f"Forecast shortfall {money}",
+                                                                         format="%,.0f"),
+                     "open_risks": st.column_config.NumberColumn("Open risks", format="%d"),
+                     "forecast_remaining": st.column_config.NumberColumn(f"Forecast to come {money}", format="%,.0f"),
+                     "open_issues": st.column_config.NumberColumn("Open issues", format="%d"),
+                     "overdue_items": st.column_config.NumberColumn("Overdue items", format="%d"),
+                     "project_name": "Project"})
 
 
 def membership_changes(ctx: ui.Context) -> None:

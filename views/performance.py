@@ -73,6 +73,28 @@ def body() -> None:
                    key="perf_csv")
     st.subheader("Financial return per project")
     w.measures_table(shown_tables["returns"], RETURN_COLUMNS, ctx, key="perf_returns")
+    _benefit_map(ctx)
+
+
+def _benefit_map(ctx) -> None:
+    """Render the benefit map (SPEC §10.2); clicking a project or benefit opens it in the drill-down."""
+    st.subheader("Benefit map")
+    event = w.chart(charts.benefit_map_chart(ui.data.benefit_map(ctx), ctx.currency), "perf_map", on_select="rerun",
+                    caption="Left to right: projects → enablers → outcomes → benefits (dis-benefits too) → "
+                            "strategic objectives. Colour and shape give the RAG, size the value (a project's BAC, a "
+                            "benefit's forecast total, an objective's financial forecast); dashed links enable, solid "
+                            "ones contribute; a blue A marks a benefit with open RAID assumptions. Click a project or "
+                            "benefit to open it in the drill-down.")
+    picked = [p for p in (event.selection.get("node") or [] if event is not None else [])
+              if isinstance(p, dict) and p.get("node_type") in ("project", "benefit") and p.get("portfolio")]
+    if picked:
+        node = picked[0]
+        params = {k: v for k, v in st.query_params.to_dict().items()
+                  if k in ("month", "portfolio", "programme", "objective")}
+        params.update({"drill_portfolio": node["portfolio"], "drill_project": node["project_id"]})
+        if node["node_type"] == "benefit":
+            params["drill_benefit"] = node["node_id"]
+        st.switch_page("views/drilldown.py", query_params=params)
 
 
 ui.guarded(body)

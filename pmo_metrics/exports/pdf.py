@@ -488,6 +488,12 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
                  ("project_id", "Code"), ("value_at_risk", "Value at risk"), ("planned_total", "Planned total"),
                  ("rag", "Delivery RAG"))]),
     )
+    bmap = c.get("benefit_map")
+    if bmap is not None and not bmap.empty and (bmap["kind"] == "node").any():  # SPEC §10.2: only with a map
+        pages += (("Benefit map",
+                   "What the projects deliver and why: projects → enablers → outcomes → benefits → objectives. "
+                   "Colour and shape give the RAG, size the value; an A marks open RAID assumptions.",
+                   [charts_(lambda: charts.benefit_map_chart(bmap, currency), height=125)]),)
     for k, (title, sub, blocks) in enumerate(pages):
         progress(0.05 + 0.5 * k / len(pages), f"drawing charts: {title}")
         pdf.add_page()

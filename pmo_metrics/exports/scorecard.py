@@ -27,6 +27,7 @@ from ..measures import (
     MEASURES,
     Measure,
     Scope,
+    benefit_map,
     changes,
     commentary_history,
     delivery_density,
@@ -230,6 +231,7 @@ def chart_tables(store, tables: dict[str, pa.Table], rollups: dict[str, pa.Table
         "risk_benefits": value_at_risk(store, as_of, "benefit", scope, settings, 10, tables),
         "risk_projects": value_at_risk(store, as_of, "project", scope, settings, 10, tables),
         "density": delivery_density(store, tables["delivery"]),
+        "benefit_map": benefit_map(store, as_of, scope, settings),  # SPEC §10.2, its own page when there is one
     }
 
 

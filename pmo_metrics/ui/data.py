@@ -351,3 +351,23 @@ def _delivery_trend(path: str, version: tuple, as_of: dt.date, scope: tuple) -> 
 def delivery_trend(ctx: Context) -> pd.DataFrame:
     """Return the delivery rating of the largest projects per stored month (the rating trend)."""
     return _delivery_trend(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+
+
+# -- the benefit map and the RAID log (SPEC §10) --------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _benefit_map(path: str, version: tuple, as_of: dt.date, scope: tuple) -> pd.DataFrame:
+    return measures.benefit_map(_store_at(path), as_of, Scope(*scope)).to_pandas()
+
+
+def benefit_map(ctx: Context) -> pd.DataFrame:
+    """Return the benefit map's nodes and links, laid out (measures.benefit_map)."""
+    return _benefit_map(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def raid_items(path: str, version: tuple, as_of: dt.date, project_id: str,
+               benefit_id: str | None = None) -> pd.DataFrame:
+    """Return one project's (or one benefit's) RAID items with their overdue flags (measures.raid_items)."""
+    return measures.raid_items(_store_at(path), as_of, project_id, benefit_id).to_pandas()

@@ -166,6 +166,7 @@ def rich(tmp_path_factory):
         + [value(benefit_id="B2", period="2026-03", planned_value=5, realised_value=1)],
         kpis=[kpi(period="2026-03", actual=1, target=1, strategic_objective="Grow")],
         benchmarks=[benchmark(our_value=1, peer_median=2)],
+        raid=[{"raid_id": "I1", "type": "issue", "title": "An issue", "project_id": "P1", "benefit_ids": "B1"}],
     )
 
 

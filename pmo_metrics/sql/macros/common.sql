@@ -58,7 +58,10 @@ CREATE OR REPLACE MACRO scoped_projects(m, pf, pg, obj, ccy) AS TABLE
 -- reading is what a non-cash measure such as a satisfaction score is), confidence 1.
 CREATE OR REPLACE MACRO scoped_benefits(m, pf, pg, obj, ccy) AS TABLE
     SELECT b.benefit_id, b.project_id, b.benefit_name, b.category, b.benefit_type, b.owner, b.unit,
-           coalesce(b.measure, CASE WHEN b.category = 'financial' THEN 'flow' ELSE 'level' END) AS measure,
+           -- SPEC §10.1: a dis-benefit in money (no unit) is a flow, as a financial benefit is
+           coalesce(b.measure, CASE WHEN b.category = 'financial' THEN 'flow'
+                                    WHEN b.category = 'dis_benefit' AND nullif(trim(b.unit), '') IS NULL THEN 'flow'
+                                    ELSE 'level' END) AS measure,
            b.baseline_value, b.target_value,
            coalesce(b.strategic_objective, p.strategic_objective) AS strategic_objective,
            coalesce(b.confidence, 1.0) AS confidence,
@@ -285,21 +288,26 @@ CREATE OR REPLACE MACRO project_cashflows(m, pf, pg, obj, ccy) AS TABLE
         GROUP BY ALL
     ),
     gains AS (
+        -- SPEC §10.1: a dis-benefit in money (no unit) counts as a cost of its project
         SELECT b.project_id, v.period AS month,
                sum(CASE WHEN v.period <= m THEN coalesce(v.realised_value, 0)
-                        ELSE coalesce(v.forecast_value, 0) END) AS benefit,
+                        ELSE coalesce(v.forecast_value, 0) END) FILTER (WHERE b.category = 'financial') AS benefit,
+               sum(CASE WHEN v.period <= m THEN coalesce(v.realised_value, 0)
+                        ELSE coalesce(v.forecast_value, 0) END) FILTER (WHERE b.category = 'dis_benefit') AS harm,
                -- for time to value: did any benefit realise something positive this month?
-               max(v.realised_value) FILTER (WHERE v.period <= m) AS realised_max
+               max(v.realised_value) FILTER (WHERE v.period <= m AND b.category = 'financial') AS realised_max
         FROM effective_benefit_values(m) AS v
         JOIN effective_benefits(m) AS b USING (benefit_id)
         SEMI JOIN p ON p.project_id = b.project_id
-        WHERE b.category = 'financial' AND coalesce(b.measure, 'flow') = 'flow'
+        WHERE (b.category = 'financial'
+               OR (b.category = 'dis_benefit' AND nullif(trim(b.unit), '') IS NULL))
+          AND coalesce(b.measure, 'flow') = 'flow'
         GROUP BY ALL
     )
     SELECT project_id, month,
-           coalesce(cost, 0) AS cost,
+           coalesce(cost, 0) + coalesce(harm, 0) AS cost,
            coalesce(benefit, 0) AS benefit,
-           coalesce(benefit, 0) - coalesce(cost, 0) AS cash_flow,
+           coalesce(benefit, 0) - coalesce(cost, 0) - coalesce(harm, 0) AS cash_flow,
            realised_max
     FROM costs FULL OUTER JOIN gains USING (project_id, month);
 

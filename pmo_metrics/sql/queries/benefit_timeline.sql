@@ -3,7 +3,7 @@
 -- forecast line from the realised total at the last month to date, adding the forecast after it);
 -- a level benefit as its readings (realised to date, forecast after).
 WITH b AS (
-    SELECT coalesce(measure, CASE WHEN category = 'financial' THEN 'flow' ELSE 'level' END) AS measure
+    SELECT coalesce(measure, CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN 'flow' ELSE 'level' END) AS measure
     FROM effective_benefits($as_of) WHERE benefit_id = $benefit_id
 ),
 v AS (

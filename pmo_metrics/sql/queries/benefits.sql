@@ -1,11 +1,11 @@
 -- SPEC §4 level 3 / §5 `benefits`: one row per benefit in scope.
 SELECT benefit_id, project_id, measure, planned_to_date, realised_to_date, planned_total, forecast_total,
        realisation_rate, benefit_variance, erosion, risk_adjusted_forecast, progress_to_target,
-       rag(realisation_rate, $benefit_green, $benefit_amber) AS rag,
+       benefit_rag(category, realisation_rate, $benefit_green, $benefit_amber) AS rag,
        benefit_name, category, benefit_type, owner, unit, baseline_value, target_value, confidence,
        strategic_objective, project_name, portfolio, programme,
        -- a financial benefit is in its project's currency; other benefits are in their unit
-       CASE WHEN category = 'financial' THEN currency END AS currency,
+       CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN currency END AS currency,
        withheld  -- SPEC §7.3: inputs of this row that were withheld
 FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ORDER BY portfolio, programme NULLS LAST, project_id, benefit_id;

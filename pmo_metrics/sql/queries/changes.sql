@@ -30,12 +30,12 @@ d_then AS (
 b_now AS (
     SELECT benefit_id, benefit_name, project_id, project_name, portfolio, currency, category, measure,
            forecast_total, planned_total, realisation_rate,
-           rag(realisation_rate, $benefit_green, $benefit_amber) AS rag,
+           benefit_rag(category, realisation_rate, $benefit_green, $benefit_amber) AS rag,
            category = 'financial' AND measure = 'flow' AS financial_flow
     FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 b_then AS (
-    SELECT benefit_id, forecast_total, rag(realisation_rate, $benefit_green, $benefit_amber) AS rag
+    SELECT benefit_id, forecast_total, benefit_rag(category, realisation_rate, $benefit_green, $benefit_amber) AS rag
     FROM {benefit_rows}($compare_to, $portfolio, $programme, $objective, $currency)
 ),
 k_now AS (

@@ -17,8 +17,8 @@ d AS (
 ),
 benefit_rags AS MATERIALIZED (
     -- one row per benefit: the rows and RAG expression of sql/queries/benefits.sql
-    SELECT category, measure, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
-           risk_adjusted_forecast, rag(realisation_rate, $benefit_green, $benefit_amber) AS rag
+    SELECT category, unit, measure, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
+           risk_adjusted_forecast, benefit_rag(category, realisation_rate, $benefit_green, $benefit_amber) AS rag
     FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ),
 b AS (
@@ -28,6 +28,14 @@ b AS (
            sum(risk_adjusted_forecast) AS risk_adjusted_forecast
     FROM benefit_rags
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
+),
+dis AS (
+    -- SPEC §10.1: the money dis-benefits of the reporting currency, netted from the benefits below
+    -- and counted as costs in the portfolio ROI (as project_cashflows counts them in NPV)
+    SELECT coalesce(sum(realised_to_date), 0) AS dis_benefits,
+           coalesce(sum(forecast_total), 0) AS dis_benefits_forecast_total
+    FROM benefit_rags
+    WHERE money_dis_benefit(category, unit) AND measure = 'flow' AND currency = upper($currency)
 ),
 monthly AS (
     -- Portfolio ROI to date (SPEC §4 financial return): the monthly cash flows of the projects in
@@ -54,7 +62,9 @@ project_npv AS (
                WHERE currency = upper($currency)) AS p USING (project_id)
 ),
 r AS (
-    SELECT project_npv.npv, ratio(realised - spent, spent) AS roi FROM flows, project_npv
+    SELECT project_npv.npv,
+           ratio(realised - spent - dis.dis_benefits, spent + dis.dis_benefits) AS roi
+    FROM flows, project_npv, dis
 )
 SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planned_to_date) AS realisation_rate,
        b.planned_total, b.forecast_total, ratio(b.forecast_total - b.planned_total, b.planned_total) AS erosion,
@@ -67,5 +77,8 @@ SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planne
        (SELECT list(struct_pack(rag := rag, n := n)) FROM (SELECT rag, count(*) AS n FROM project_rags GROUP BY rag))
            AS delivery_rag,
        (SELECT list(struct_pack(rag := rag, n := n)) FROM (SELECT rag, count(*) AS n FROM benefit_rags GROUP BY rag))
-           AS benefits_rag
-FROM b, r, d;
+           AS benefits_rag,
+       dis.dis_benefits, coalesce(b.realised_to_date, 0) - dis.dis_benefits AS net_benefit,
+       dis.dis_benefits_forecast_total,
+       coalesce(b.forecast_total, 0) - dis.dis_benefits_forecast_total AS net_forecast_total
+FROM b, r, d, dis;

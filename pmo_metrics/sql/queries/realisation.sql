@@ -8,15 +8,21 @@ WITH b AS (
     SELECT CASE $by WHEN 'portfolio' THEN portfolio WHEN 'programme' THEN programme
                     WHEN 'project' THEN project_id ELSE strategic_objective END AS grp,
            CASE $by WHEN 'project' THEN project_name END AS grp_name,
-           planned_to_date, realised_to_date, planned_total, forecast_total, risk_adjusted_forecast
+           planned_to_date, realised_to_date, planned_total, forecast_total, risk_adjusted_forecast,
+           category = 'dis_benefit' AS dis  -- SPEC §10.1: summed apart, and netted at the end
     FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
-    WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
+    WHERE (category = 'financial' OR money_dis_benefit(category, unit)) AND measure = 'flow'
+      AND currency = upper($currency)
 ),
 g AS (
-    SELECT grp, any_value(grp_name) AS grp_name, count(*) AS benefits,
-           sum(planned_to_date) AS planned_to_date, sum(realised_to_date) AS realised_to_date,
-           sum(planned_total) AS planned_total, sum(forecast_total) AS forecast_total,
-           sum(risk_adjusted_forecast) AS risk_adjusted_forecast
+    SELECT grp, any_value(grp_name) AS grp_name, count(*) FILTER (WHERE NOT dis) AS benefits,
+           sum(planned_to_date) FILTER (WHERE NOT dis) AS planned_to_date,
+           sum(realised_to_date) FILTER (WHERE NOT dis) AS realised_to_date,
+           sum(planned_total) FILTER (WHERE NOT dis) AS planned_total,
+           sum(forecast_total) FILTER (WHERE NOT dis) AS forecast_total,
+           sum(risk_adjusted_forecast) FILTER (WHERE NOT dis) AS risk_adjusted_forecast,
+           sum(realised_to_date) FILTER (WHERE dis) AS dis_benefits,
+           sum(forecast_total) FILTER (WHERE dis) AS dis_benefits_forecast_total
     FROM b
     GROUP BY grp
 ),
@@ -25,11 +31,12 @@ ranked AS (
 ),
 shown AS (
     SELECT grp, grp_name, benefits, planned_to_date, realised_to_date, planned_total, forecast_total,
-           risk_adjusted_forecast, rank, false AS others
+           risk_adjusted_forecast, rank, false AS others, dis_benefits, dis_benefits_forecast_total
     FROM ranked WHERE $top IS NULL OR rank <= $top
     UNION ALL
     SELECT NULL, 'Others (' || count(*) || ')', CAST(sum(benefits) AS BIGINT), sum(planned_to_date), sum(realised_to_date),
-           sum(planned_total), sum(forecast_total), sum(risk_adjusted_forecast), $top + 1, true
+           sum(planned_total), sum(forecast_total), sum(risk_adjusted_forecast), $top + 1, true,
+           sum(dis_benefits), sum(dis_benefits_forecast_total)
     FROM ranked WHERE $top IS NOT NULL AND rank > $top
     HAVING count(*) > 0
 )
@@ -42,6 +49,11 @@ SELECT grp AS "group",
        ratio(realised_to_date, planned_to_date) AS realisation_rate,
        rag(ratio(realised_to_date, planned_to_date), $benefit_green, $benefit_amber) AS rag,
        realised_to_date - planned_to_date AS benefit_variance,
-       planned_total, forecast_total, risk_adjusted_forecast, others, rank
+       planned_total, forecast_total, risk_adjusted_forecast, others, rank,
+       -- SPEC §10.1: net benefit = benefits − dis-benefits, both shown (empty parts count as 0)
+       coalesce(dis_benefits, 0) AS dis_benefits,
+       coalesce(realised_to_date, 0) - coalesce(dis_benefits, 0) AS net_benefit,
+       coalesce(dis_benefits_forecast_total, 0) AS dis_benefits_forecast_total,
+       coalesce(forecast_total, 0) - coalesce(dis_benefits_forecast_total, 0) AS net_forecast_total
 FROM shown
 ORDER BY rank;
