@@ -27,7 +27,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes")
+          "completeness", "changes", "forecast_accuracy")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -50,6 +50,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "completeness": ("portfolio", "projects", "reported", "missing", "completeness", "closed", "complete"),
     "changes": ("kind", "entity_id", "entity_name", "project_id", "portfolio", "from_value", "to_value", "delta",
                 "delta_pct", "importance", "sentence"),
+    "forecast_accuracy": ("level", "group_key", "horizon_months", "bias", "wape", "pairs"),
 }
 
 
@@ -247,6 +248,28 @@ MEASURES: dict[str, Measure] = dict([
        "Rank of the change: severity of the move + 2 × its money's share of the scope's total.", "SPEC §8.3"),
     _m("sentence", "What changed", "text", "The change in one plain sentence, from the columns above.",
        "SPEC §8.3"),
+    # claimed and validated realisation, forecast accuracy (SPEC §9.3, §9.4)
+    _m("validated_to_date", "Validated to date", "number",
+       "Realised to date in validated periods: a flow benefit's sum, a level benefit's latest validated "
+       "reading; a period counts while its realised value is the one validated.", "SPEC §9.3"),
+    _m("claimed_to_date", "Claimed to date", "number",
+       "Realised to date as submitted (claimed), whatever realised_counts says.", "SPEC §9.3"),
+    _m("validated_share", "Validated share", "ratio",
+       "validated_to_date ÷ claimed_to_date (flow benefits; empty when nothing is claimed).", "SPEC §9.3"),
+    _m("level", "Grouped by", "text", "all, portfolio, project, benefit_type or submitter.", "SPEC §9.4"),
+    _m("group_key", "Group", "text", "The portfolio, project, benefit type or submitter ('All' for the scope).",
+       "SPEC §9.4"),
+    _m("horizon_months", "Horizon (months)", "months",
+       "h: the forecast compared was made in the stored reporting month h months before the month it forecast.",
+       "SPEC §9.4"),
+    _m("bias", "Bias", "ratio", "Σ forecast ÷ Σ realised − 1 over the pairs (> 0 over-forecast); empty when "
+       "Σ realised is 0.", "SPEC §9.4"),
+    _m("wape", "WAPE", "ratio", "Weighted absolute % error: Σ |forecast − realised| ÷ Σ realised; empty when "
+       "Σ realised is 0.", "SPEC §9.4"),
+    _m("pairs", "Pairs", "number", "(benefit, month) pairs with both a forecast made h months earlier and a "
+       "realised value.", "SPEC §9.4"),
+    _m("forecast_sum", "Σ forecast", "currency", "Σ of the forecasts made h months earlier.", "SPEC §9.4"),
+    _m("realised_sum", "Σ realised", "currency", "Σ of the realised values of the same pairs.", "SPEC §9.4"),
 ])
 
 
@@ -406,6 +429,17 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
         with store.connect() as con:
             return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]})
     return _query(store, name, params)
+
+
+def forecast_accuracy(store, as_of: dt.date, scope: Scope = Scope(), level: str | None = None,
+                      settings: Settings | None = None) -> pa.Table:
+    """Return the forecast_accuracy table (SPEC §9.4), optionally only the rows of one grouping level."""
+    table = measure_table(store, "forecast_accuracy", as_of, scope, settings)
+    if level is None:
+        return table
+    import pyarrow.compute as pc  # as in headline: loaded only when asked
+
+    return table.filter(pc.equal(table["level"], level))
 
 
 @dataclass(frozen=True)
