@@ -763,3 +763,13 @@ def delivery_trend(store, as_of: dt.date, scope: Scope = Scope(), settings: Sett
     settings = settings or store.settings()
     store.ensure_kept_rows()  # every stored month's rows; normally made within a second of a load
     return _query(store, "delivery_trend", _params(as_of, scope, settings))
+
+
+def validated_share(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None,
+                    benefits: pa.Table | None = None) -> dict:
+    """Return the scope's validated share of claimed realised value (SPEC §9.3): financial flow benefits in the
+    reporting currency, with whether realised_counts is `validated`. `benefits` may be the month's benefits table."""
+    settings = settings or store.settings()
+    with store.connect() as con:
+        given = {"benefit_rows": benefits} if benefits is not None else None
+        return _run(con, "validated_share", _params(as_of, scope, settings), given).to_pylist()[0]

@@ -351,3 +351,21 @@ def _delivery_trend(path: str, version: tuple, as_of: dt.date, scope: tuple) -> 
 def delivery_trend(ctx: Context) -> pd.DataFrame:
     """Return the delivery rating of the largest projects per stored month (the rating trend)."""
     return _delivery_trend(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _validated_share(path: str, version: tuple, as_of: dt.date, scope: tuple) -> dict:
+    return measures.validated_share(_store_at(path), as_of, Scope(*scope))
+
+
+def validated_share(ctx: Context, scope: Scope | None = None) -> dict:
+    """Return the validated share of claimed realised value for the context's month and scope (SPEC §9.3)."""
+    args = (scope.portfolio, scope.programme, scope.objective) if scope else ctx.scope_args
+    return _validated_share(ctx.path, ctx.version, ctx.as_of, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def validations(path: str, version: tuple, benefit_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Return the validation log (SPEC §9.3), newest first, of the given benefits (all when None)."""
+    frame = _store_at(path).validations().to_pandas()
+    return frame if benefit_ids is None else frame[frame["benefit_id"].isin(benefit_ids)]
