@@ -637,6 +637,9 @@ def delivery_trend_chart(trend_df: pd.DataFrame) -> alt.Chart:
 
 # -- forecast accuracy (SPEC §9.4) ----------------------------------------------------------------
 
+# Group lines: Okabe-Ito without the RAG colours first (a line is a group, not a rating), then more hues.
+GROUP_COLOURS = ["#0072B2", "#56B4E9", "#CC79A7", "#F0E442", "#555555", "#8C6BB1", "#1B9E9E", "#A6761D",
+                 "#7F7F7F", "#B8860B", "#4682B4", "#9E4F8C", "#6B8E23", "#BC8F8F", "#2F4F4F"]
 ACCURACY_LEVELS = {"portfolio": "Portfolio", "project": "Project", "benefit_type": "Benefit type",
                    "submitter": "Submitter"}
 
@@ -668,8 +671,9 @@ def forecast_accuracy_chart(accuracy_df: pd.DataFrame, level: str = "portfolio")
                alt.Tooltip("pairs:Q", title="Pairs (benefit × month)", format=",d")]
     zero = alt.Chart(pd.DataFrame({"bias": [0.0]})).mark_rule(color="#333333").encode(y="bias:Q")
     lines = (alt.Chart(df[~df["scope"]]).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=2)
-             .encode(x=x, y=alt.Y("bias:Q", title="Bias (+ = over-forecast)", axis=alt.Axis(format="+.0%")),
+             .encode(x=x, y=alt.Y("bias:Q", title="Bias (+ = over-forecast)", axis=alt.Axis(format="+.1~%")),
                      color=alt.Color("Group:N", title=ACCURACY_LEVELS.get(level, level),
+                                     scale=alt.Scale(range=GROUP_COLOURS),
                                      legend=alt.Legend(orient="right", labelLimit=220)),
                      tooltip=tooltip))
     scope = (alt.Chart(df[df["scope"]]).mark_line(point=alt.OverlayMarkDef(size=60, shape="diamond"),

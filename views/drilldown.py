@@ -205,6 +205,7 @@ def body() -> None:
     if project is None:
         sums = ui.data.realisation(ctx, level, top=None, scope=scope)
         _benefit_metrics(_group_row(sums, programme or portfolio), len(benefits), ctx.currency, thresholds)
+        w.validated_note(ctx, scope)
         by_project = ui.data.realisation(ctx, "project", scope=scope)
         crowded = int(delivery[["cpi", "spi"]].notna().all(axis=1).sum()) > charts.QUADRANT_POINTS
         density = ui.data.delivery_density(ctx, scope) if crowded else None
@@ -253,7 +254,6 @@ def body() -> None:
                             "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag",
                             "validated_to_date", "validated_share"], ctx,
                      key="drill_benefits")
-    w.validated_note(ctx, Scope(portfolio, programme, ctx.scope.objective))
     validation_section(ctx, mine, benefit)
     if benefit is None:
         _uploads(ctx, ui.data.SOURCE_KINDS, [project, *mine["benefit_id"].tolist()])
