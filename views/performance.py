@@ -74,16 +74,26 @@ def body() -> None:
                    key="perf_csv")
     st.subheader("Financial return per project")
     w.measures_table(shown_tables["returns"], RETURN_COLUMNS, ctx, key="perf_returns")
-    forecast_accuracy_section(ctx)
+    forecast_accuracy_section(ctx, len(benefits))
 
 
 ACCURACY_COLUMNS = ["group_key", "horizon_months", "bias", "wape", "pairs", "benefits", "forecast_sum",
                     "realised_sum"]
 
 
-def forecast_accuracy_section(ctx) -> None:
+# Above this many benefits in scope the forecast accuracy section waits for a click: it compares every
+# stored month's forecasts, which on the 5,000-project store takes seconds, not the page's fraction of one.
+ACCURACY_ON_DEMAND = 2_000
+
+
+def forecast_accuracy_section(ctx, benefit_count: int) -> None:
     """Render forecast accuracy (SPEC §9.4): bias by horizon per group, and the groups' figures."""
     st.subheader("Forecast accuracy")
+    if benefit_count > ACCURACY_ON_DEMAND and not st.toggle(
+            "Show forecast accuracy", key="perf_accuracy_on",
+            help=f"{benefit_count:,} benefits in scope: comparing every stored month's forecasts takes a few "
+                 "seconds, so it is drawn when asked for (or narrow the scope)."):
+        return
     level = st.radio("Group by", list(charts.ACCURACY_LEVELS), format_func=charts.ACCURACY_LEVELS.get,
                      horizontal=True, key="perf_accuracy_level")
     accuracy = ui.data.table(ctx, "forecast_accuracy")

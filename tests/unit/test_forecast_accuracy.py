@@ -131,3 +131,18 @@ def test_the_chart_draws_bias_by_horizon(table):
     assert not charts.selection_names(charts.forecast_accuracy_chart(table, "submitter"))
     empty = charts.forecast_accuracy_chart(table.iloc[0:0], "portfolio")
     assert "No forecasts to compare" in str(empty.to_dict())
+
+
+def test_the_kept_forecasts_and_the_live_snapshots_agree(tmp_path):
+    from pmo_metrics import summaries
+
+    store = Store(tmp_path / "t.duckdb")
+    for as_of, user, values in UPLOADS:
+        store.load([file_load(as_of, projects=PROJECTS, benefits=BENEFITS, benefit_values=values)], user=user)
+    store.wait_for_kept_rows()
+    kept = measures.measure_table(store, "forecast_accuracy", APR).to_pylist()
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM benefit_month_forecasts").fetchall()[0][0] > 0
+        summaries.refresh(con)  # forget every kept month: the query derives each snapshot instead
+    live = measures.measure_table(store, "forecast_accuracy", APR).to_pylist()
+    assert live == kept and len(kept) > 0

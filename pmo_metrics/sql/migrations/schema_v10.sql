@@ -34,3 +34,14 @@ CREATE TABLE IF NOT EXISTS validated_values (
 -- The kept per-benefit rows carry benefit_rows' new columns (summaries.py).
 ALTER TABLE benefit_month_rows ADD COLUMN IF NOT EXISTS validated_to_date DOUBLE;
 ALTER TABLE benefit_month_rows ADD COLUMN IF NOT EXISTS claimed_to_date DOUBLE;
+
+-- SPEC §9.4: each stored month's forecasts for the months 1, 3, 6 and 12 ahead of it, as effective then
+-- (summaries.py keeps them with the other per-month rows), so forecast accuracy reads a few rows per
+-- benefit and month instead of re-deriving every past snapshot.
+CREATE TABLE IF NOT EXISTS benefit_month_forecasts (
+    as_of DATE NOT NULL,
+    benefit_id VARCHAR NOT NULL,
+    period DATE NOT NULL,
+    forecast_value DOUBLE NOT NULL,
+    upload_id INTEGER NOT NULL
+);
