@@ -13,16 +13,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # Ordered from least to most: each role may do everything the roles before it may.
-ROLES = ("viewer", "submitter", "pmo_manager", "admin")
+# benefit_owner (SPEC §9.3): sees what a viewer sees and validates the realised values of the
+# benefits whose `owner` is their e-mail; a PMO manager validates any benefit.
+ROLES = ("viewer", "benefit_owner", "submitter", "pmo_manager", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}
-ROLE_LABELS = {"viewer": "Viewer", "submitter": "Submitter", "pmo_manager": "PMO manager", "admin": "Admin"}
+ROLE_LABELS = {"viewer": "Viewer", "submitter": "Submitter", "pmo_manager": "PMO manager", "admin": "Admin",
+               "benefit_owner": "Benefit owner"}
 
 # Each action names the least role that may do it.
 ACTIONS = {"view": "viewer", "upload": "submitter", "void": "pmo_manager", "close_month": "pmo_manager",
-           "export": "pmo_manager", "settings": "admin"}
+           "export": "pmo_manager", "settings": "admin",
+           "validate_own": "benefit_owner", "validate": "pmo_manager", "withdraw_validation": "pmo_manager"}
 ACTION_TEXT = {"view": "see the dashboard", "upload": "check and load uploads", "void": "void uploads",
                "close_month": "close reporting months", "export": "export scorecards",
-               "settings": "change settings"}
+               "settings": "change settings", "validate_own": "validate the benefits they own",
+               "validate": "validate any benefit's realised values",
+               "withdraw_validation": "withdraw validations"}
 
 NO_ROLE = "none"  # `default = "none"` in the mapping: a signed-in user no rule names is refused
 MAPPING_KEYS = {"default", "groups_claim", *ROLES}
@@ -116,6 +122,29 @@ def require(user: User | str | None, action: str) -> None:
         name = f"{user.name} ({user.role_label})" if isinstance(user, User) else ROLE_LABELS.get(role, "no role")
         message = f"Only a {who} can {ACTION_TEXT[action]}; you are signed in as {name}. Nothing was changed."
     raise AccessDenied(message)
+
+
+def owns(user: User | None, owner: str | None) -> bool:
+    """Return True when `user` is the benefit's owner: their e-mail (name) is its `owner`, ignoring case."""
+    return (user is not None and bool(owner) and bool(user.name)
+            and user.name.strip().casefold() == str(owner).strip().casefold())
+
+
+def require_validation(user: User | None, benefit_id: str, owner: str | None) -> None:
+    """Return when `user` may validate benefit `benefit_id` whose owner is `owner` (SPEC §9.3); raise AccessDenied.
+
+    A PMO manager (or above) validates any benefit; a benefit owner (or a submitter) only the benefits
+    whose owner is their e-mail. A viewer never does, even when named as an owner: viewing is all
+    that role is given.
+    """
+    require(user, "validate_own")
+    if can(user.role if isinstance(user, User) else user, "validate") or (isinstance(user, User) and owns(user, owner)):
+        return
+    named = f"its owner ({owner})" if owner else "its owner (it has none)"
+    raise AccessDenied(f"Only {named} or a PMO manager can validate benefit {benefit_id}; you are signed in as "
+                       f"{user.name if isinstance(user, User) else user} "
+                       f"({user.role_label if isinstance(user, User) else ROLE_LABELS.get(user, 'no role')}). "
+                       "Nothing was changed.")
 
 
 # -- the mapping ------------------------------------------------------------------------------

@@ -89,3 +89,27 @@ def save_mapping(store: Store, user: User | None, name: str, sheet: str, headers
 
     return store_mapping(store, name, sheet, headers, columns, value_maps, source_sheet=source_sheet,
                          user=user.audit_name(typed_name))
+
+
+def validate_benefit(store: Store, user: User | None, benefit_id: str, from_month: dt.date, to_month: dt.date,
+                     evidence: str, typed_name: str = "") -> dict:
+    """Validate a benefit's realised values of a period range with evidence (SPEC §9.3): its owner or a PMO
+    manager; return the validation. ValueError for a bad range or evidence, StoreError when nothing to validate."""
+    access.require(user, "validate_own")
+    from .validation import check_request
+
+    benefit_id, from_month, to_month, evidence = check_request(benefit_id, from_month, to_month, evidence)
+    found, owner = store.benefit_owner(benefit_id)
+    if not found:
+        raise ValueError(f"there is no benefit {benefit_id} in the latest stored month")
+    access.require_validation(user, benefit_id, owner)
+    return store.add_validation(benefit_id, from_month, to_month, evidence, user.audit_name(typed_name))
+
+
+def withdraw_validation(store: Store, user: User | None, validation_id: int, reason: str,
+                        typed_name: str = "") -> None:
+    """Withdraw a validation (role `withdraw_validation`): its periods count as claimed again; the log keeps it."""
+    access.require(user, "withdraw_validation")
+    from .validation import check_text
+
+    store.withdraw_validation(validation_id, check_text(reason, "reason"), user.audit_name(typed_name))

@@ -698,3 +698,48 @@ def benefit_map_chart(map_df: pd.DataFrame, currency: str | None = "GBP") -> alt
                               tooltip=tooltip))
     height = min(MAP_MAX_HEIGHT, max(220, MAP_ROW_STEP * (tallest + 1)))
     return alt.layer(*layers).properties(width=CHART_WIDTH + 260, height=height)
+# -- forecast accuracy (SPEC §9.4) ----------------------------------------------------------------
+
+# Group lines: Okabe-Ito without the RAG colours first (a line is a group, not a rating), then more hues.
+GROUP_COLOURS = ["#0072B2", "#56B4E9", "#CC79A7", "#F0E442", "#555555", "#8C6BB1", "#1B9E9E", "#A6761D",
+                 "#7F7F7F", "#B8860B", "#4682B4", "#9E4F8C", "#6B8E23", "#BC8F8F", "#2F4F4F"]
+ACCURACY_LEVELS = {"portfolio": "Portfolio", "project": "Project", "benefit_type": "Benefit type",
+                   "submitter": "Submitter"}
+
+
+def forecast_accuracy_chart(accuracy_df: pd.DataFrame, level: str = "portfolio") -> alt.Chart:
+    """Return forecast bias by horizon (1, 3, 6, 12 months) per group of `level`, with the scope's own
+    line dashed and 0 % (no bias) marked; above 0 the forecasts ran high. Input: measures.forecast_accuracy;
+    beyond CHART_TOP groups only those with the most pairs are drawn."""
+    if accuracy_df is None or accuracy_df.empty:
+        return empty_chart("No forecasts to compare yet: a month needs a realised value and a forecast "
+                           "made 1, 3, 6 or 12 stored months before it")
+    df = _finite(accuracy_df[accuracy_df["level"].isin([level, "all"])], "bias").copy()
+    if df.empty:
+        return empty_chart("Nothing realised to compare the forecasts with (Σ realised is 0)")
+    groups = df[df["level"] == level]
+    top = (groups.groupby("group_key")["pairs"].sum().sort_values(ascending=False).head(CHART_TOP).index)
+    df = df[(df["level"] == "all") | df["group_key"].isin(top)].copy()
+    df["Group"] = [("All (scope)" if lv == "all" else str(g)) for lv, g in zip(df["level"], df["group_key"],
+                                                                                 strict=True)]
+    df["Horizon"] = [f"{int(h)} month{'s' if int(h) != 1 else ''} ahead" for h in df["horizon_months"]]
+    df["scope"] = df["level"] == "all"
+    horizons = [f"{h} month{'s' if h != 1 else ''} ahead" for h in (1, 3, 6, 12)]
+    x = alt.X("Horizon:N", title="Forecast made … before the month it forecast", sort=horizons,
+              scale=alt.Scale(domain=horizons), axis=alt.Axis(labelAngle=0))
+    tooltip = [alt.Tooltip("Group:N", title=ACCURACY_LEVELS.get(level, level)),
+               alt.Tooltip("Horizon:N"),
+               alt.Tooltip("bias:Q", title="Bias (Σ forecast ÷ Σ realised − 1)", format="+.1%"),
+               alt.Tooltip("wape:Q", title="WAPE", format=".1%"),
+               alt.Tooltip("pairs:Q", title="Pairs (benefit × month)", format=",d")]
+    zero = alt.Chart(pd.DataFrame({"bias": [0.0]})).mark_rule(color="#333333").encode(y="bias:Q")
+    lines = (alt.Chart(df[~df["scope"]]).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=2)
+             .encode(x=x, y=alt.Y("bias:Q", title="Bias (+ = over-forecast)", axis=alt.Axis(format="+.1~%")),
+                     color=alt.Color("Group:N", title=ACCURACY_LEVELS.get(level, level),
+                                     scale=alt.Scale(range=GROUP_COLOURS),
+                                     legend=alt.Legend(orient="right", labelLimit=220)),
+                     tooltip=tooltip))
+    scope = (alt.Chart(df[df["scope"]]).mark_line(point=alt.OverlayMarkDef(size=60, shape="diamond"),
+                                                  strokeWidth=3, strokeDash=[6, 3], color="#000000")
+             .encode(x=x, y="bias:Q", tooltip=tooltip))
+    return (zero + lines + scope).properties(width=CHART_WIDTH, height=300)

@@ -125,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("settings", parents=[common], help="show settings, or set one: settings KEY VALUE")
     p.add_argument("key", nargs="?")
     p.add_argument("value", nargs="?")
+
+    p = commands.add_parser(
+        "validate", parents=[common],
+        help="validate a benefit's realised values: validate BENEFIT_ID --from YYYY-MM --to YYYY-MM --evidence "
+             "TEXT; `validate list [BENEFIT_ID]` shows the log; `validate withdraw ID --reason TEXT`")
+    p.add_argument("target", metavar="BENEFIT_ID|list|withdraw")
+    p.add_argument("item", nargs="?", metavar="ID", help="list: only this benefit; withdraw: the validation id")
+    p.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month validated")
+    p.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month validated")
+    p.add_argument("--evidence", help="what shows the values are real: a note or a link")
+    p.add_argument("--reason", help="withdraw: why")
+    p.add_argument("--user", help="who (recorded in the log; the command line's own user otherwise)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="list: output format")
     return parser
 
 
@@ -355,12 +368,55 @@ def cmd_restore(args, store: Store, user: User) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args, store: Store, user: User) -> int:
+    """`validate BENEFIT_ID --from --to --evidence`, `validate list [BENEFIT_ID]`, `validate withdraw ID --reason`."""
+    if args.target == "list":
+        table = store.validations(args.item)
+        if args.format != "table":
+            from .formatting import to_csv, to_json
+
+            sys.stdout.write(to_json(table) + "\n" if args.format == "json" else to_csv(table))
+            return EXIT_OK
+        rows = table.to_pylist()
+        if not rows:
+            print("no validations yet: every realised value is as claimed")
+            return EXIT_OK
+        print(format_table(
+            ["id", "benefit", "from", "to", "months", "amount", "status", "by", "when", "evidence"],
+            [[r["validation_id"], r["benefit_id"], r["from_month"], r["to_month"], r["periods"],
+              f"{r['amount']:,.2f}", r["status"] if r["status"] == "standing" else
+              f"withdrawn by {r['withdrawn_by'] or 'unknown'}: {r['withdrawn_reason']}", r["validated_by"] or "",
+              str(r["validated_at"])[:19], r["evidence"]] for r in rows]))
+        return EXIT_OK
+    if args.target == "withdraw":
+        if not (args.item or "").isdigit():
+            raise UsageError("name the validation to withdraw: validate withdraw ID --reason TEXT")
+        try:
+            actions.withdraw_validation(store, user, int(args.item), args.reason or "", args.user or "")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"validation {args.item} withdrawn; its months count as claimed again")
+        return EXIT_OK
+    if args.from_month is None or args.to_month is None:
+        raise UsageError("give the months validated: --from YYYY-MM --to YYYY-MM")
+    try:
+        done = actions.validate_benefit(store, user, args.target, args.from_month, args.to_month,
+                                        args.evidence or "", args.user or "")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"validation {done['validation_id']}: {done['benefit_id']} {args.from_month:%Y-%m} to "
+          f"{args.to_month:%Y-%m}, {done['periods']} month(s) with realised values totalling {done['amount']:,.2f}, "
+          f"as they stood in {done['basis_month']:%Y-%m}; validated by {done['validated_by'] or 'unknown'}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "template": cmd_template, "demo": cmd_demo, "ingest": cmd_ingest, "uploads": cmd_uploads,
     "void": cmd_void, "close-month": cmd_close_month, "measures": cmd_measures, "mappings": cmd_mappings,
     "scorecard": cmd_scorecard,
     "settings": cmd_settings,
     "backup": cmd_backup, "restore": cmd_restore,
+    "validate": cmd_validate,
 }
 
 

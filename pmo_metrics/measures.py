@@ -28,7 +28,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes", "raid")
+          "completeness", "changes", "raid", "forecast_accuracy")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -52,6 +52,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "changes": ("kind", "entity_id", "entity_name", "project_id", "portfolio", "from_value", "to_value", "delta",
                 "delta_pct", "importance", "sentence"),
     "raid": ("benefit_id", "project_id", "open_risks", "value_at_risk_from_risks", "open_issues", "overdue_items"),
+    "forecast_accuracy": ("level", "group_key", "horizon_months", "bias", "wape", "pairs"),
 }
 
 
@@ -271,6 +272,28 @@ MEASURES: dict[str, Measure] = dict([
     _m("items", "RAID items", "number", "RAID items naming the benefit.", "SPEC §10.3"),
     _m("forecast_shortfall", "Forecast shortfall", "currency",
        "Planned total − risk-adjusted forecast: the overview's value at risk, beside the RAID figure.", "SPEC §10.3"),
+    # claimed and validated realisation, forecast accuracy (SPEC §9.3, §9.4)
+    _m("validated_to_date", "Validated to date", "number",
+       "Realised to date in validated periods: a flow benefit's sum, a level benefit's latest validated "
+       "reading; a period counts while its realised value is the one validated.", "SPEC §9.3"),
+    _m("claimed_to_date", "Claimed to date", "number",
+       "Realised to date as submitted (claimed), whatever realised_counts says.", "SPEC §9.3"),
+    _m("validated_share", "Validated share", "ratio",
+       "validated_to_date ÷ claimed_to_date (flow benefits; empty when nothing is claimed).", "SPEC §9.3"),
+    _m("level", "Grouped by", "text", "all, portfolio, project, benefit_type or submitter.", "SPEC §9.4"),
+    _m("group_key", "Group", "text", "The portfolio, project, benefit type or submitter ('All' for the scope).",
+       "SPEC §9.4"),
+    _m("horizon_months", "Horizon (months)", "months",
+       "h: the forecast compared was made in the stored reporting month h months before the month it forecast.",
+       "SPEC §9.4"),
+    _m("bias", "Bias", "ratio", "Σ forecast ÷ Σ realised − 1 over the pairs (> 0 over-forecast); empty when "
+       "Σ realised is 0.", "SPEC §9.4"),
+    _m("wape", "WAPE", "ratio", "Weighted absolute % error: Σ |forecast − realised| ÷ Σ realised; empty when "
+       "Σ realised is 0.", "SPEC §9.4"),
+    _m("pairs", "Pairs", "number", "(benefit, month) pairs with both a forecast made h months earlier and a "
+       "realised value.", "SPEC §9.4"),
+    _m("forecast_sum", "Σ forecast", "currency", "Σ of the forecasts made h months earlier.", "SPEC §9.4"),
+    _m("realised_sum", "Σ realised", "currency", "Σ of the realised values of the same pairs.", "SPEC §9.4"),
 ])
 
 
@@ -474,6 +497,17 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
             return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]},
                         month_rows=store.read_month_rows)
     return _query(store, name, params)
+
+
+def forecast_accuracy(store, as_of: dt.date, scope: Scope = Scope(), level: str | None = None,
+                      settings: Settings | None = None) -> pa.Table:
+    """Return the forecast_accuracy table (SPEC §9.4), optionally only the rows of one grouping level."""
+    table = measure_table(store, "forecast_accuracy", as_of, scope, settings)
+    if level is None:
+        return table
+    import pyarrow.compute as pc  # as in headline: loaded only when asked
+
+    return table.filter(pc.equal(table["level"], level))
 
 
 @dataclass(frozen=True)
@@ -823,3 +857,11 @@ def raid_items(store, as_of: dt.date, project_id: str, benefit_id: str | None = 
     """Return one project's RAID items as of `as_of` (with `benefit_id`, those naming it), with their overdue
     flags and the counts of overdue items and open issues (SPEC §10.3)."""
     return _query(store, "raid_items", {"as_of": _month(as_of), "project_id": project_id, "benefit_id": benefit_id})
+def validated_share(store, as_of: dt.date, scope: Scope = Scope(), settings: Settings | None = None,
+                    benefits: pa.Table | None = None) -> dict:
+    """Return the scope's validated share of claimed realised value (SPEC §9.3): financial flow benefits in the
+    reporting currency, with whether realised_counts is `validated`. `benefits` may be the month's benefits table."""
+    settings = settings or store.settings()
+    with store.connect() as con:
+        given = {"benefit_rows": benefits} if benefits is not None else None
+        return _run(con, "validated_share", _params(as_of, scope, settings), given).to_pylist()[0]

@@ -21,8 +21,8 @@ MIGRATIONS = {int(path.stem.removeprefix("schema_v")): f"migrations/{path.name}"
               for path in (SQL_DIR / "migrations").glob("schema_v*.sql")}
 SCHEMA_VERSION = max(MIGRATIONS)
 # Re-created whenever their text changes, in this order (a macro may call those before it).
-MACRO_FILES = ("macros/effective.sql", "macros/withheld.sql", "macros/common.sql", "macros/membership.sql",
-               "macros/raidmap.sql")
+MACRO_FILES = ("macros/effective.sql", "macros/validation.sql", "macros/withheld.sql", "macros/common.sql",
+               "macros/membership.sql", "macros/raidmap.sql")
 
 
 def read_sql(name: str) -> str:

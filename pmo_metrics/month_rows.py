@@ -65,13 +65,21 @@ FROM benefit_month_rows
 WHERE as_of = CAST($m AS DATE) AND category = 'financial' AND measure = 'flow'
 """
 
+# The month's forecasts for the months 1, 3, 6 and 12 ahead (SPEC §9.4 forecast accuracy's horizons).
+_INSERT_FORECASTS = """
+INSERT INTO benefit_month_forecasts
+SELECT CAST($m AS DATE) AS as_of, benefit_id, period, forecast_value, upload_id
+FROM effective_benefit_values(CAST($m AS DATE))
+WHERE forecast_value IS NOT NULL AND datediff('month', CAST($m AS DATE), period) IN (1, 3, 6, 12)
+"""
+
 # Each kept table and the query that fills one stored month of it, in this order. They are made
 # after the load has committed (fill_month_rows), one transaction per month: a month is read from them
 # only once month_rows_made lists it, and until then the pages derive it live (measures.py), so the
 # ~0.6 s they take on a 5,000-project month is not spent while the user waits for the load.
 _MONTH_ROWS = (("project_month_rows", _INSERT_PROJECT_ROWS), ("benefit_month_rows", _INSERT_BENEFIT_ROWS),
          ("project_month_flows", _INSERT_PROJECT_FLOWS), ("benefit_month_totals", _INSERT_BENEFIT_TOTALS),
-         ("flow_month_totals", _INSERT_FLOWS))
+         ("flow_month_totals", _INSERT_FLOWS), ("benefit_month_forecasts", _INSERT_FORECASTS))
 _META_KEY = "benefit_month_totals_of"  # the stamp of every summary (named after the first one)
 
 

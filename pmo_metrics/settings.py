@@ -27,6 +27,8 @@ class Settings:
     # SPEC §7.8: the plausible window of periods: from this month to this many years after today.
     period_earliest: str = "2000-01"
     period_years_ahead: int = 10
+    # SPEC §9.3: which realised values count: `claimed` (all, as submitted; Part I) or `validated`.
+    realised_counts: str = "claimed"
 
     def as_dict(self) -> dict:
         """Return the settings as a plain dict."""
@@ -34,6 +36,7 @@ class Settings:
 
 
 SETTING_TYPES = {f.name: f.type for f in fields(Settings)}
+REALISED_COUNTS = ("claimed", "validated")  # SPEC §9.3
 
 
 def coerce_setting(key: str, text: str) -> object:
@@ -60,6 +63,10 @@ def coerce_setting(key: str, text: str) -> object:
         raise ValueError("period_years_ahead must be 0-100")
     if key == "withheld_markers" and not any(m.strip().rstrip("*").strip() for m in value.split(",")):
         raise ValueError("withheld_markers needs at least one marker, e.g. exempt*, n/a")
+    if key == "realised_counts":
+        value = value.lower()
+    if key == "realised_counts" and value not in REALISED_COUNTS:
+        raise ValueError(f"realised_counts must be one of {', '.join(REALISED_COUNTS)}")
     if key == "sustained_window_months" and value < 1:
         raise ValueError("sustained_window_months must be at least 1")
     return value.upper() if key == "currency" else value

@@ -45,6 +45,8 @@ __all__ = ["BUSY_WAIT_SECONDS", "IDLE_CLOSE_SECONDS", "MIGRATIONS", "MODES", "SC
 
 DEFAULT_DB = Path("data") / "pmo.duckdb"
 MODES = ("full", "incremental")  # SPEC §7.1 upload modes
+# Settings the kept per-month rows depend on (summaries.py): changing one makes them again.
+KEPT_ROW_SETTINGS = frozenset({"realised_counts"})
 
 _log = logging.getLogger(__name__)
 
@@ -519,10 +521,108 @@ class Store:
         """Store one setting from its text form; return the stored value."""
         value = coerce_setting(key, text)
         with WRITE_LOCK, self.connect() as con:
-            con.execute("DELETE FROM settings WHERE key = ?", [key])
-            con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM settings WHERE key = ?", [key])
+                con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+                if key in KEPT_ROW_SETTINGS:
+                    summaries.refresh(con)  # every kept month was made under the old value
+                con.execute("COMMIT")
+            except BaseException:
+                rollback(con)
+                raise
             checkpoint(con)
+        if key in KEPT_ROW_SETTINGS:
+            self._fill_kept_rows_later()
         return value
+
+    # -- validated realisation (SPEC §9.3) ----------------------------------------------------
+
+    def latest_month(self) -> dt.date | None:
+        """Return the latest stored reporting month (None when nothing is loaded)."""
+        with self.connect() as con:
+            row = first_row(con, "SELECT max(as_of) FROM uploads WHERE status = 'loaded'")
+        return row[0] if row else None
+
+    def benefit_owner(self, benefit_id: str) -> tuple[bool, str | None]:
+        """Return (whether the benefit is in the latest stored month's snapshot, its owner there)."""
+        with self.connect() as con:
+            row = first_row(con, """SELECT owner FROM effective_benefits(
+                                         (SELECT max(as_of) FROM uploads WHERE status = 'loaded'))
+                                     WHERE benefit_id = ?""", [benefit_id])
+        return (row is not None, row[0] if row else None)
+
+    def add_validation(self, benefit_id: str, from_month: dt.date, to_month: dt.date, evidence: str,
+                       user: str | None = None) -> dict:
+        """Validate a benefit's realised values of from_month..to_month as they stand in the latest stored
+        month, with evidence; return the validation (id, periods, amount). StoreError when nothing to validate."""
+        with WRITE_LOCK, self.connect() as con:
+            basis = first_row(con, "SELECT max(as_of) FROM uploads WHERE status = 'loaded'")[0]
+            if basis is None:
+                raise StoreError("nothing is loaded yet, so there are no realised values to validate")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                values = con.execute(
+                    """SELECT period, realised_value FROM claimed_benefit_values(?)
+                       WHERE benefit_id = ? AND period BETWEEN ? AND ? AND period <= ?
+                         AND realised_value IS NOT NULL ORDER BY period""",
+                    [basis, benefit_id, from_month, to_month, basis]).fetchall()
+                if not values:
+                    raise StoreError(f"benefit {benefit_id} has no realised value in {from_month:%Y-%m} to "
+                                     f"{to_month:%Y-%m} as of {basis:%Y-%m}; nothing was validated")
+                row = con.execute(
+                    """INSERT INTO validations (benefit_id, from_month, to_month, evidence, validated_by,
+                                                basis_month, periods, amount)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING validation_id, validated_at""",
+                    [benefit_id, from_month, to_month, evidence, user, basis, len(values),
+                     sum(v for _, v in values)]).fetchall()[0]
+                con.execute("""INSERT INTO validated_values
+                               SELECT ?, ?, unnest(?::DATE[]), unnest(?::DOUBLE[])""",
+                            [row[0], benefit_id, [p for p, _ in values], [v for _, v in values]])
+                summaries.refresh(con, from_month)  # the kept months from the range on change
+                con.execute("COMMIT")
+            except BaseException:
+                rollback(con)
+                raise
+            checkpoint(con)
+        self._fill_kept_rows_later()
+        return {"validation_id": row[0], "benefit_id": benefit_id, "periods": len(values),
+                "amount": sum(v for _, v in values), "basis_month": basis, "validated_by": user,
+                "validated_at": row[1]}
+
+    def withdraw_validation(self, validation_id: int, reason: str, user: str | None = None) -> None:
+        """Withdraw a standing validation (kept in the log with who, when and why)."""
+        with WRITE_LOCK, self.connect() as con:
+            row = first_row(con, "SELECT from_month, withdrawn_at FROM validations WHERE validation_id = ?",
+                            [validation_id])
+            if row is None:
+                raise StoreError(f"there is no validation {validation_id}")
+            if row[1] is not None:
+                raise StoreError(f"validation {validation_id} was already withdrawn on {row[1]:%Y-%m-%d}")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("""UPDATE validations SET withdrawn_by = ?, withdrawn_at = current_timestamp,
+                                                     withdrawn_reason = ? WHERE validation_id = ?""",
+                            [user, reason, validation_id])
+                summaries.refresh(con, row[0])
+                con.execute("COMMIT")
+            except BaseException:
+                rollback(con)
+                raise
+            checkpoint(con)
+        self._fill_kept_rows_later()
+
+    def validations(self, benefit_id: str | None = None) -> pa.Table:
+        """Return the validation log (standing and withdrawn), newest first, optionally of one benefit."""
+        return self.query(
+            """SELECT validation_id, benefit_id, strftime(from_month, '%Y-%m') AS from_month,
+                      strftime(to_month, '%Y-%m') AS to_month, periods, amount, evidence, validated_by,
+                      validated_at, strftime(basis_month, '%Y-%m') AS basis_month,
+                      CASE WHEN withdrawn_at IS NULL THEN 'standing' ELSE 'withdrawn' END AS status,
+                      withdrawn_by, withdrawn_at, withdrawn_reason
+               FROM validations
+               WHERE $b IS NULL OR benefit_id = $b
+               ORDER BY validation_id DESC""", {"b": benefit_id})
 
 
 def _insert_withheld(con, upload_id: int, table_name: str, cells: pa.Table) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pmo_metrics import charts, ui
+from pmo_metrics import access, actions, charts, ui
 from pmo_metrics.measures import Scope
-from pmo_metrics.ui import state
+from pmo_metrics.ui import auth, state
 from pmo_metrics.ui import widgets as w
 
 UPLOAD_COLUMNS = {"upload_id": "Upload", "file_name": "File", "as_of": "Reporting month", "sheet": "Data",
@@ -234,6 +234,7 @@ def body() -> None:
     if project is None:
         sums = ui.data.realisation(ctx, level, top=None, scope=scope)
         _benefit_metrics(_group_row(sums, programme or portfolio), len(benefits), ctx.currency, thresholds)
+        w.validated_note(ctx, scope)
         by_project = ui.data.realisation(ctx, "project", scope=scope)
         crowded = int(delivery[["cpi", "spi"]].notna().all(axis=1).sum()) > charts.QUADRANT_POINTS
         density = ui.data.delivery_density(ctx, scope) if crowded else None
@@ -279,9 +280,11 @@ def body() -> None:
                        help="First month from which the cumulative cash flow stays at or above zero."
                             + (f" Time to value: {int(ttv)} months after the end date." if pd.notna(ttv) else ""))
     w.measures_table(mine, ["benefit_id", "benefit_name", "category", "measure", "owner", "planned_to_date",
-                            "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag"], ctx,
+                            "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag",
+                            "validated_to_date", "validated_share"], ctx,
                      key="drill_benefits")
     _raid(ctx, project, benefit)
+    validation_section(ctx, mine, benefit)
     if benefit is None:
         _uploads(ctx, ui.data.SOURCE_KINDS, [project, *mine["benefit_id"].tolist()])
         return
@@ -306,6 +309,12 @@ def body() -> None:
                             f"target {show(brow.get('target_value'))}.")
     owner = w.text(brow["owner"]) if isinstance(brow["owner"], str) else "— (no owner)"
     st.markdown(f"Benefit RAG: {w.rag_badge(brow['rag'])} · owner: {owner}")
+    claimed, validated = brow.get("claimed_to_date"), brow.get("validated_to_date")
+    if brow["measure"] == "flow":
+        st.caption(f"Validated {show(validated)} of {show(claimed)} claimed to date "
+                   f"({w.pct(brow.get('validated_share'))}).")
+    else:
+        st.caption(f"Latest validated reading to date: {show(validated)}; latest claimed: {show(claimed)}.")
     _commentary(ctx, benefit_ids=(benefit,))
     values = ui.data.benefit_timeline(ctx.path, ctx.version, ctx.as_of, benefit)
     title = (f"Cumulative value ({w.text(unit)})" if brow["measure"] == "flow"
@@ -319,6 +328,91 @@ def body() -> None:
         with right:
             w.chart(charts.erosion_chart(ui.data.history(ctx, benefit_id=benefit), ctx.currency), "drill_erosion")
     _uploads(ctx, ("benefits", "benefit_values"), [benefit])
+
+
+VALIDATION_MESSAGE = "validation_message"  # what the last validation or withdrawal did, shown after the rerun
+VALIDATION_COLUMNS = {"validation_id": st.column_config.NumberColumn("Validation", format="%d"),
+                      "benefit_id": "Benefit", "from_month": "From", "to_month": "To",
+                      "periods": st.column_config.NumberColumn("Months", format="%d"),
+                      "amount": st.column_config.NumberColumn("Validated amount", format="%,.2f"),
+                      "evidence": st.column_config.TextColumn("Evidence", width="large"),
+                      "validated_by": "Validated by", "validated_at": st.column_config.DatetimeColumn("When"),
+                      "basis_month": "As of", "status": "Status", "withdrawn_by": "Withdrawn by",
+                      "withdrawn_at": st.column_config.DatetimeColumn("Withdrawn"),
+                      "withdrawn_reason": "Why withdrawn"}
+
+
+def validation_section(ctx: ui.Context, mine: pd.DataFrame, benefit: str | None) -> None:
+    """Render the validation log of the project's benefits and, for their owners and PMO managers, the form that
+    validates realised values with evidence and (PMO managers) withdraws a validation (SPEC §9.3)."""
+    st.subheader("Validated realisation")
+    message = st.session_state.pop(VALIDATION_MESSAGE, None)
+    if message:
+        st.success(message, icon=":material/verified:")
+    ids = tuple(sorted(mine["benefit_id"]))
+    log = ui.data.validations(ctx.path, ctx.version, ids)
+    if log.empty:
+        st.caption("No realised value of these benefits has been validated yet: every figure is as claimed.")
+    else:
+        with st.expander(f"Validation log ({len(log)})"):
+            st.dataframe(log[list(VALIDATION_COLUMNS)], hide_index=True, column_config=VALIDATION_COLUMNS)
+    user = auth.current_user()
+    if user is None or not user.can("validate_own"):
+        st.caption("Realised values are validated by the benefit's owner or a PMO manager.")
+        return
+    owners = dict(zip(mine["benefit_id"], mine["owner"], strict=False))
+    allowed = [b for b in ids if user.can("validate") or access.owns(user, owners.get(b))]
+    if not allowed:
+        st.caption("You can validate only benefits whose owner is your e-mail; none of this project's is.")
+        return
+    with st.container(border=True):
+        st.markdown("**Validate realised values**")
+        cols = st.columns([2, 1, 1])
+        names = dict(zip(mine["benefit_id"], mine["benefit_name"], strict=False))
+        chosen = cols[0].selectbox("Benefit", allowed, index=allowed.index(benefit) if benefit in allowed else 0,
+                                   format_func=lambda b: f"{b} · {names.get(b, '')}", key="validate_benefit")
+        values = ui.data.benefit_values(ctx.path, ctx.version, ctx.as_of, chosen)
+        months = sorted({p for p, r in zip(values["period"], values["realised_value"], strict=False)
+                         if pd.notna(r) and p <= ctx.as_of})
+        if not months:
+            st.caption("This benefit has no realised value to date to validate.")
+            return
+        label = w.month_label
+        start = cols[1].selectbox("From month", months, format_func=label, key=f"validate_from_{chosen}")
+        end = cols[2].selectbox("To month", months, index=len(months) - 1, format_func=label,
+                                key=f"validate_to_{chosen}")
+        evidence = st.text_area("Evidence", key="validate_evidence", max_chars=2000,
+                                placeholder="What shows these values are real: a finance ledger reference, an "
+                                            "audit note, a link to the report")
+        typed = (st.text_input("Your name", key="validate_user", placeholder=user.name) if user.local else "")
+        if st.button("Validate", key="validate_go", type="primary"):
+            done, result = auth.attempt(lambda: actions.validate_benefit(ui.get_store(), user, chosen, start, end,
+                                                                         evidence, typed), invalid="Not validated")
+            if done:
+                ui.clear_caches()
+                st.session_state[VALIDATION_MESSAGE] = (f"Validated {result['periods']} month(s) of "
+                                                        f"{w.text(chosen)}, as they stood in "
+                                                        f"{label(result['basis_month'])}.")
+                st.rerun()
+    standing = log[log["status"] == "standing"] if not log.empty else log
+    if user.can("withdraw_validation") and not standing.empty:
+        with st.expander("Withdraw a validation"):
+            pick = st.selectbox("Validation", standing["validation_id"].tolist(), key="withdraw_choice",
+                                format_func=lambda i: _validation_label(standing, i))
+            reason = st.text_input("Why", key="withdraw_reason")
+            if st.button("Withdraw", key="withdraw_go"):
+                done, _ = auth.attempt(lambda: actions.withdraw_validation(ui.get_store(), user, int(pick), reason),
+                                       invalid="Not withdrawn")
+                if done:
+                    ui.clear_caches()
+                    st.session_state[VALIDATION_MESSAGE] = (f"Validation {int(pick)} withdrawn: its months "
+                                                            "count as claimed again.")
+                    st.rerun()
+
+
+def _validation_label(log: pd.DataFrame, validation_id) -> str:
+    row = log[log["validation_id"] == validation_id].iloc[0]
+    return f"{validation_id} · {row['benefit_id']} · {row['from_month']} to {row['to_month']}"
 
 
 ui.guarded(body)

@@ -212,6 +212,7 @@ def body() -> None:
     story(ctx, previous)
     figures = ui.data.overview(ctx, previous)
     tiles(ctx, figures, previous)
+    w.validated_note(ctx)
     if previous is not None:  # in the first stored month every project "joined"; that says nothing
         membership_changes(ctx)
     st.subheader("Planned, forecast and realised value")

@@ -8,7 +8,7 @@ from pmo_metrics.ui import widgets as w
 BENEFIT_COLUMNS = ["benefit_id", "benefit_name", "project_name", "portfolio", "strategic_objective", "category",
                    "measure", "owner", "planned_to_date", "realised_to_date", "realisation_rate", "benefit_variance",
                    "planned_total", "forecast_total", "erosion", "risk_adjusted_forecast", "progress_to_target", "rag",
-                   "withheld"]
+                   "withheld", "validated_to_date", "validated_share"]
 RETURN_COLUMNS = ["project_id", "project_name", "portfolio", "npv", "roi", "bcr", "payback_month",
                   "time_to_value_months", "discounted_benefits", "discounted_costs"]
 OBJECTIVE_COLUMNS = ["strategic_objective", "planned_to_date", "realised_to_date", "realisation_rate", "rag",
@@ -59,6 +59,7 @@ def body() -> None:
     st.subheader("Objectives")
     w.measures_table(shown_tables["objectives"], OBJECTIVE_COLUMNS, ctx, key="perf_objective_table")
     st.subheader("Benefits")
+    w.validated_note(ctx)
     shown = benefits
     if picked_objectives:
         shown = shown[shown["strategic_objective"].isin(picked_objectives)]
@@ -74,6 +75,7 @@ def body() -> None:
     st.subheader("Financial return per project")
     w.measures_table(shown_tables["returns"], RETURN_COLUMNS, ctx, key="perf_returns")
     _benefit_map(ctx)
+    forecast_accuracy_section(ctx, len(benefits))
 
 
 def _benefit_map(ctx) -> None:
@@ -95,6 +97,37 @@ def _benefit_map(ctx) -> None:
         if node["node_type"] == "benefit":
             params["drill_benefit"] = node["node_id"]
         st.switch_page("views/drilldown.py", query_params=params)
+
+
+ACCURACY_COLUMNS = ["group_key", "horizon_months", "bias", "wape", "pairs", "benefits", "forecast_sum",
+                    "realised_sum"]
+
+
+# Above this many benefits in scope the forecast accuracy section waits for a click: it compares every
+# stored month's forecasts, which on the 5,000-project store takes seconds, not the page's fraction of one.
+ACCURACY_ON_DEMAND = 2_000
+
+
+def forecast_accuracy_section(ctx, benefit_count: int) -> None:
+    """Render forecast accuracy (SPEC §9.4): bias by horizon per group, and the groups' figures."""
+    st.subheader("Forecast accuracy")
+    if benefit_count > ACCURACY_ON_DEMAND and not st.toggle(
+            "Show forecast accuracy", key="perf_accuracy_on",
+            help=f"{benefit_count:,} benefits in scope: comparing every stored month's forecasts takes a few "
+                 "seconds, so it is drawn when asked for (or narrow the scope)."):
+        return
+    level = st.radio("Group by", list(charts.ACCURACY_LEVELS), format_func=charts.ACCURACY_LEVELS.get,
+                     horizontal=True, key="perf_accuracy_level")
+    accuracy = ui.data.table(ctx, "forecast_accuracy")
+    w.chart(charts.forecast_accuracy_chart(accuracy, level), "perf_accuracy",
+            caption="How the forecasts for a month, made 1, 3, 6 and 12 stored reporting months before it, compare "
+                    "with what was realised: bias = Σ forecast ÷ Σ realised − 1 (above 0: forecasts ran high), "
+                    "over the financial flow benefits in scope; the dashed line is the whole scope. Beyond "
+                    f"{charts.CHART_TOP} groups those with the most pairs are drawn.")
+    rows = accuracy[accuracy["level"] == level].sort_values(["horizon_months", "bias"], ascending=[True, False])
+    with st.expander(f"Bias and WAPE per {charts.ACCURACY_LEVELS[level].lower()} and horizon, most over-forecast "
+                     "first"):
+        w.measures_table(rows, ACCURACY_COLUMNS, ctx, key="perf_accuracy_table")
 
 
 ui.guarded(body)

@@ -371,3 +371,19 @@ def raid_items(path: str, version: tuple, as_of: dt.date, project_id: str,
                benefit_id: str | None = None) -> pd.DataFrame:
     """Return one project's (or one benefit's) RAID items with their overdue flags (measures.raid_items)."""
     return measures.raid_items(_store_at(path), as_of, project_id, benefit_id).to_pandas()
+@st.cache_data(show_spinner=False, max_entries=64)
+def _validated_share(path: str, version: tuple, as_of: dt.date, scope: tuple) -> dict:
+    return measures.validated_share(_store_at(path), as_of, Scope(*scope))
+
+
+def validated_share(ctx: Context, scope: Scope | None = None) -> dict:
+    """Return the validated share of claimed realised value for the context's month and scope (SPEC §9.3)."""
+    args = (scope.portfolio, scope.programme, scope.objective) if scope else ctx.scope_args
+    return _validated_share(ctx.path, ctx.version, ctx.as_of, args)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def validations(path: str, version: tuple, benefit_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Return the validation log (SPEC §9.3), newest first, of the given benefits (all when None)."""
+    frame = _store_at(path).validations().to_pandas()
+    return frame if benefit_ids is None else frame[frame["benefit_id"].isin(benefit_ids)]

@@ -204,13 +204,13 @@ def empty_scope(frame: pd.DataFrame, what: str) -> bool:
 
 
 COUNTS = {"benefits", "benefits_owned", "projects", "projects_without_ev", "kpis", "months_with_actual",
-          "planned_months_after_end"}
+          "planned_months_after_end", "pairs"}
 
 
 # Level 3 amounts: money when every row is a financial benefit (or an objective, which sums only
 # those), so shown to the whole unit (no pence above £1k, SPEC §11); a reading in another unit keeps decimals.
 MONEY_AMOUNTS = {"planned_to_date", "realised_to_date", "planned_total", "forecast_total", "benefit_variance",
-                 "risk_adjusted_forecast"}
+                 "risk_adjusted_forecast", "validated_to_date", "claimed_to_date"}
 
 
 def _column_config(columns: Iterable[str], currency: str, money_amounts: bool = False) -> dict:
@@ -401,3 +401,19 @@ def app_icon():
     for i, height in enumerate((18, 30, 42)):  # three rising bars: value growing
         draw.rectangle((12 + i * 15, 52 - height, 22 + i * 15, 52), fill=(255, 255, 255, 255))
     return image
+
+
+def validated_note(ctx: data.Context, scope: Scope | None = None) -> None:
+    """Say how much of the realised value claimed to date is validated, and which values the measures count
+    (SPEC §9.3); computed by measures.validated_share."""
+    share = data.validated_share(ctx, scope)
+    if not share.get("claimed_to_date"):
+        st.caption(f"Validated realisation: nothing realised is claimed to date in {ctx.currency}.")
+        return
+    counts = ("validated values only (setting realised_counts = validated): claims not yet validated count "
+              "nowhere" if share.get("counts_validated") else "every claimed value (setting realised_counts = "
+              "claimed)")
+    st.caption(f"Validated realisation: {money(share['validated_to_date'], ctx.currency)} of "
+               f"{money(share['claimed_to_date'], ctx.currency)} claimed to date ({pct(share['validated_share'])}); "
+               f"{share['benefits_validated']} of {share['benefits_claimed']} financial benefits with a claim have "
+               f"validated periods. The measures count {counts}.")

@@ -49,3 +49,31 @@ def test_drilldown_on_an_empty_database(empty_store):
     at = open_app("views/drilldown.py")
     assert_clean(at)
     assert at.info
+
+
+def test_the_owner_or_a_pmo_manager_validates_from_the_project_view(sample_store):
+    # local mode: the user has every right, so the form offers every benefit of the project
+    at = open_app("views/drilldown.py")
+    at.query_params["drill_portfolio"] = "Customer Growth"
+    at.query_params["drill_project"] = "CG-001"
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="validate_benefit").value == "BEN-044"
+    at.text_area(key="validate_evidence").input("Finance ledger GL-4411").run()
+    at.button(key="validate_go").click().run()
+    assert_clean(at)
+    assert any("Validated 3 month(s) of BEN" in s.value for s in at.success)
+    [log] = sample_store.validations().to_pylist()
+    assert (log["benefit_id"], log["evidence"], log["status"]) == ("BEN-044", "Finance ledger GL-4411", "standing")
+    benefits = next(d.value for d in at.dataframe if "validated_share" in d.value.columns)
+    assert benefits.set_index("benefit_id").loc["BEN-044", "validated_share"] == 1.0
+
+
+def test_empty_evidence_is_refused_on_the_page(sample_store):
+    at = open_app("views/drilldown.py")
+    at.query_params["drill_portfolio"] = "Customer Growth"
+    at.query_params["drill_project"] = "CG-001"
+    at.run()
+    at.button(key="validate_go").click().run()
+    assert any("Not validated: the evidence is empty" in e.value for e in at.error)
+    assert sample_store.validations().num_rows == 0

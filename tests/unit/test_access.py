@@ -17,10 +17,14 @@ MAPPING = {
 # role → the actions it may do (everything else is refused)
 ALLOWED = {
     "viewer": {"view"},
-    "submitter": {"view", "upload"},
-    "pmo_manager": {"view", "upload", "void", "close_month", "export"},
-    "admin": {"view", "upload", "void", "close_month", "export", "settings"},
+    "submitter": {"view", "upload", "validate_own"},
+    "pmo_manager": {"view", "upload", "void", "close_month", "export", "validate_own", "validate",
+                    "withdraw_validation"},
+    "admin": {"view", "upload", "void", "close_month", "export", "settings", "validate_own", "validate",
+              "withdraw_validation"},
     None: set(),
+    # SPEC §9.3: a benefit owner sees what a viewer sees and validates the benefits they own
+    "benefit_owner": {"view", "validate_own"},
 }
 
 

@@ -33,13 +33,19 @@ CALLS = {
     "export_scorecard": ("export", lambda store, user: actions.export_scorecard(store, user, OCT, Scope(), "csv")),
     "change_setting": ("settings", lambda store, user: actions.change_setting(store, user, "currency", "EUR")),
     "save_mapping": ("upload", lambda store, user: actions.save_mapping(store, user, *_mapping_args())),
+    # SPEC §9.3: these users own no benefit, so only a PMO manager or above may validate
+    "validate_benefit": ("validate", lambda store, user: actions.validate_benefit(
+        store, user, "BEN-001", dt.date(2026, 9, 1), dt.date(2026, 10, 1), "ledger GL-1")),
+    "withdraw_validation": ("withdraw_validation",
+                            lambda store, user: actions.withdraw_validation(store, user, 1, "wrong ledger")),
 }
 
 
 def _state(store) -> tuple:
     """Everything a write can change: the audit log, closures, settings, mappings."""
     return (store.query("SELECT upload_id, status, voided_by FROM uploads ORDER BY 1").to_pylist(),
-            store.closures().num_rows, store.settings(), store.mappings().num_rows)
+            store.closures().num_rows, store.settings(), store.mappings().num_rows,
+            store.validations().select(["validation_id", "status"]).to_pylist())
 
 
 @pytest.fixture
@@ -47,6 +53,7 @@ def loaded(store):
     """A store holding one loaded upload (id 1), as of 2026-10."""
     result = actions.load(store, ADMIN, [("2026-10 return.xlsx", make_workbook())])
     assert result.ok and result.files[0].upload_id == 1
+    actions.validate_benefit(store, ADMIN, "BEN-001", dt.date(2026, 9, 1), dt.date(2026, 9, 1), "ledger")  # id 1
     return store
 
 
@@ -128,7 +135,7 @@ def test_an_unknown_command_line_role_is_refused():
 
 # The core's writers: the ingest pipeline, the store's writes, the mapping save and the exporters.
 WRITERS = {"ingest", "load_sample", "void", "close_month", "set_setting", "save_mapping", "record", "load",
-           "write_scorecard", "render_scorecard"}
+           "write_scorecard", "render_scorecard", "add_validation", "withdraw_validation"}
 CALLERS = ["app.py", *sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py")),
            *sorted(f"pmo_metrics/ui/{p.name}" for p in (ROOT / "pmo_metrics" / "ui").glob("*.py")),
            "pmo_metrics/cli.py", "pmo_metrics/upload_report.py"]
@@ -171,6 +178,7 @@ def test_the_pages_and_the_cli_do_call_actions():
                         "views/settings.py": ("change_setting",), "views/scorecards.py": ("export_scorecard",),
                         "pmo_metrics/ui/data.py": ("load_sample",), "pmo_metrics/upload_report.py": ("load",),
                         "pmo_metrics/cli.py": ("load", "load_sample", "void", "close_month", "export_scorecard",
-                                               "change_setting")}.items():
+                                               "change_setting", "validate_benefit", "withdraw_validation"),
+                        "views/drilldown.py": ("validate_benefit", "withdraw_validation")}.items():
         for name in names:
             assert f"actions.{name}(" in calls[path], (path, name)

@@ -82,7 +82,15 @@ CREATE OR REPLACE MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
                arg_max(realised_value, period) FILTER (WHERE period <= m AND realised_value IS NOT NULL)
                    AS realised_latest,
                arg_max(planned_value, period) FILTER (WHERE period <= m AND planned_value IS NOT NULL)
-                   AS planned_latest
+                   AS planned_latest,
+               -- SPEC §9.3: the realised values to date in validated periods (a sum, or the latest reading)
+               coalesce(sum(realised_value) FILTER (WHERE period <= m AND realised_validated), 0)
+                   AS validated_sum_to_date,
+               coalesce(sum(claimed_value) FILTER (WHERE period <= m), 0) AS claimed_sum_to_date,
+               arg_max(claimed_value, period) FILTER (WHERE period <= m AND claimed_value IS NOT NULL)
+                   AS claimed_latest,
+               arg_max(realised_value, period) FILTER (WHERE period <= m AND realised_validated
+                                                       AND realised_value IS NOT NULL) AS validated_latest
         FROM effective_benefit_values(m)
         GROUP BY benefit_id
     ),
@@ -110,9 +118,16 @@ CREATE OR REPLACE MACRO benefit_rows(m, pf, pg, obj, ccy) AS TABLE
            CASE WHEN measure = 'level'
                 THEN ratio(realised_to_date - baseline_value, target_value - baseline_value) END
                AS progress_to_target,
-           coalesce(w.withheld, 0) AS withheld
+           coalesce(w.withheld, 0) AS withheld,
+           CASE WHEN v.benefit_id IS NOT NULL THEN
+               CASE amounts.measure WHEN 'flow' THEN v.validated_sum_to_date ELSE v.validated_latest END
+           END AS validated_to_date,
+           CASE WHEN v.benefit_id IS NOT NULL THEN
+               CASE amounts.measure WHEN 'flow' THEN v.claimed_sum_to_date ELSE v.claimed_latest END
+           END AS claimed_to_date
     FROM amounts
-    LEFT JOIN w USING (benefit_id);
+    LEFT JOIN w USING (benefit_id)
+    LEFT JOIN v USING (benefit_id);
 
 -- Level 1 inputs per project (SPEC §4). A project with no financials keeps its row with empty
 -- amounts; one with financials gets 0 for sums over months it has no figure in.

@@ -68,7 +68,9 @@ CREATE OR REPLACE MACRO effective_benefits(m) AS TABLE
       ON t.upload_id = e.upload_id AND t.benefit_id = e.entity_key
     ANTI JOIN absent_projects(m) AS a ON a.project_id = t.project_id;
 
-CREATE OR REPLACE MACRO effective_benefit_values(m) AS TABLE
+-- The values as submitted (claimed); effective_benefit_values (validation.sql) applies the
+-- realised_counts setting of SPEC §9.3 over them.
+CREATE OR REPLACE MACRO claimed_benefit_values(m) AS TABLE
     WITH e AS MATERIALIZED (SELECT * FROM effective_uploads('benefit_values', m)),
     one AS MATERIALIZED (SELECT entity_key, upload_id FROM e WHERE versions = 1),
     many AS MATERIALIZED (SELECT entity_key, upload_id, valid_from FROM e WHERE versions > 1)

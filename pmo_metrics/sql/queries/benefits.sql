@@ -6,6 +6,10 @@ SELECT benefit_id, project_id, measure, planned_to_date, realised_to_date, plann
        strategic_objective, project_name, portfolio, programme,
        -- a financial benefit is in its project's currency; other benefits are in their unit
        CASE WHEN category = 'financial' OR money_dis_benefit(category, unit) THEN currency END AS currency,
-       withheld  -- SPEC §7.3: inputs of this row that were withheld
+       withheld,  -- SPEC §7.3: inputs of this row that were withheld
+       -- SPEC §9.3: realised to date in validated periods, the claimed figure, and the validated
+       -- share of the claim (a flow benefit's; a level benefit's reading is validated or not)
+       validated_to_date, claimed_to_date,
+       CASE WHEN measure = 'flow' THEN ratio(validated_to_date, claimed_to_date) END AS validated_share
 FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
 ORDER BY portfolio, programme NULLS LAST, project_id, benefit_id;
