@@ -45,7 +45,7 @@ __all__ = ["BUSY_WAIT_SECONDS", "IDLE_CLOSE_SECONDS", "MIGRATIONS", "MODES", "SC
 
 DEFAULT_DB = Path("data") / "pmo.duckdb"
 MODES = ("full", "incremental")  # SPEC §7.1 upload modes
-# Settings the kept per-month rows depend on (summaries.py): changing one makes them again.
+# Settings the kept per-month rows depend on (month_rows.py): changing one makes them again.
 KEPT_ROW_SETTINGS = frozenset({"realised_counts"})
 
 _log = logging.getLogger(__name__)
@@ -526,14 +526,14 @@ class Store:
                 con.execute("DELETE FROM settings WHERE key = ?", [key])
                 con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
                 if key in KEPT_ROW_SETTINGS:
-                    summaries.refresh(con)  # every kept month was made under the old value
+                    month_rows.refresh(con)  # every kept month was made under the old value
                 con.execute("COMMIT")
             except BaseException:
                 rollback(con)
                 raise
             checkpoint(con)
         if key in KEPT_ROW_SETTINGS:
-            self._fill_kept_rows_later()
+            self._fill_month_rows_later()
         return value
 
     # -- validated realisation (SPEC §9.3) ----------------------------------------------------
@@ -579,13 +579,13 @@ class Store:
                 con.execute("""INSERT INTO validated_values
                                SELECT ?, ?, unnest(?::DATE[]), unnest(?::DOUBLE[])""",
                             [row[0], benefit_id, [p for p, _ in values], [v for _, v in values]])
-                summaries.refresh(con, from_month)  # the kept months from the range on change
+                month_rows.refresh(con, from_month)  # the kept months from the range on change
                 con.execute("COMMIT")
             except BaseException:
                 rollback(con)
                 raise
             checkpoint(con)
-        self._fill_kept_rows_later()
+        self._fill_month_rows_later()
         return {"validation_id": row[0], "benefit_id": benefit_id, "periods": len(values),
                 "amount": sum(v for _, v in values), "basis_month": basis, "validated_by": user,
                 "validated_at": row[1]}
@@ -604,13 +604,13 @@ class Store:
                 con.execute("""UPDATE validations SET withdrawn_by = ?, withdrawn_at = current_timestamp,
                                                      withdrawn_reason = ? WHERE validation_id = ?""",
                             [user, reason, validation_id])
-                summaries.refresh(con, row[0])
+                month_rows.refresh(con, row[0])
                 con.execute("COMMIT")
             except BaseException:
                 rollback(con)
                 raise
             checkpoint(con)
-        self._fill_kept_rows_later()
+        self._fill_month_rows_later()
 
     def validations(self, benefit_id: str | None = None) -> pa.Table:
         """Return the validation log (standing and withdrawn), newest first, optionally of one benefit."""

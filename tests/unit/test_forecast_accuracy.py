@@ -46,7 +46,7 @@ def accuracy_store(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("accuracy") / "t.duckdb")
     for as_of, user, values in UPLOADS:
         store.load([file_load(as_of, projects=PROJECTS, benefits=BENEFITS, benefit_values=values)], user=user)
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     return store
 
 
@@ -134,15 +134,15 @@ def test_the_chart_draws_bias_by_horizon(table):
 
 
 def test_the_kept_forecasts_and_the_live_snapshots_agree(tmp_path):
-    from pmo_metrics import summaries
+    from pmo_metrics import month_rows
 
     store = Store(tmp_path / "t.duckdb")
     for as_of, user, values in UPLOADS:
         store.load([file_load(as_of, projects=PROJECTS, benefits=BENEFITS, benefit_values=values)], user=user)
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     kept = measures.measure_table(store, "forecast_accuracy", APR).to_pylist()
     with store.connect() as con:
         assert con.execute("SELECT count(*) FROM benefit_month_forecasts").fetchall()[0][0] > 0
-        summaries.refresh(con)  # forget every kept month: the query derives each snapshot instead
+        month_rows.refresh(con)  # forget every kept month: the query derives each snapshot instead
     live = measures.measure_table(store, "forecast_accuracy", APR).to_pylist()
     assert live == kept and len(kept) > 0

@@ -40,7 +40,7 @@ def loaded(store):
 
 
 def _row(store, benefit_id: str, kept: bool = True) -> dict:
-    store.wait_for_kept_rows()
+    store.wait_for_month_rows()
     measures.READ_KEPT_ROWS = kept
     try:
         rows = measures.measure_table(store, "benefits", MAR).to_pylist()

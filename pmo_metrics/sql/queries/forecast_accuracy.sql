@@ -28,14 +28,14 @@ made_in AS (
       AND u.as_of IN (SELECT DISTINCT CAST(a.period - to_months(h.h) AS DATE) FROM actual AS a, horizons AS h)
 ),
 made AS MATERIALIZED (
-    -- a kept month's forecasts 1, 3, 6, 12 months ahead (summaries.py) ...
+    -- a kept month's forecasts 1, 3, 6, 12 months ahead (month_rows.py) ...
     SELECT f.as_of AS made_in, f.benefit_id, f.period, f.forecast_value, f.upload_id
     FROM benefit_month_forecasts AS f
-    WHERE f.as_of IN (SELECT r FROM made_in) AND f.as_of IN (SELECT as_of FROM kept_months)
+    WHERE f.as_of IN (SELECT r FROM made_in) AND f.as_of IN (SELECT as_of FROM month_rows_made)
     UNION ALL
     -- ... and any other month's derived from its snapshot (the same rows, slower)
     SELECT r.r AS made_in, f.benefit_id, f.period, f.forecast_value, f.upload_id
-    FROM (SELECT r FROM made_in WHERE r NOT IN (SELECT as_of FROM kept_months)) AS r,
+    FROM (SELECT r FROM made_in WHERE r NOT IN (SELECT as_of FROM month_rows_made)) AS r,
          LATERAL effective_benefit_values(r.r) AS f
     WHERE f.forecast_value IS NOT NULL AND datediff('month', r.r, f.period) IN (1, 3, 6, 12)
 ),
