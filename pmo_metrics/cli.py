@@ -373,7 +373,7 @@ def cmd_validate(args, store: Store, user: User) -> int:
     if args.target == "list":
         table = store.validations(args.item)
         if args.format != "table":
-            from .formatting import to_csv, to_json
+            from .serialise import to_csv, to_json
 
             sys.stdout.write(to_json(table) + "\n" if args.format == "json" else to_csv(table))
             return EXIT_OK
