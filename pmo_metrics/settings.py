@@ -27,6 +27,8 @@ class Settings:
     # SPEC §7.8: the plausible window of periods: from this month to this many years after today.
     period_earliest: str = "2000-01"
     period_years_ahead: int = 10
+    # SPEC §9.1: 'on' = plans are read from the approved baseline; 'off' = the latest plan counts (Part I)
+    baseline_control: str = "on"
 
     def as_dict(self) -> dict:
         """Return the settings as a plain dict."""
@@ -60,6 +62,10 @@ def coerce_setting(key: str, text: str) -> object:
         raise ValueError("period_years_ahead must be 0-100")
     if key == "withheld_markers" and not any(m.strip().rstrip("*").strip() for m in value.split(",")):
         raise ValueError("withheld_markers needs at least one marker, e.g. exempt*, n/a")
+    if key == "baseline_control":
+        value = value.lower()
+        if value not in ("on", "off"):
+            raise ValueError("baseline_control must be on or off")
     if key == "sustained_window_months" and value < 1:
         raise ValueError("sustained_window_months must be at least 1")
     return value.upper() if key == "currency" else value

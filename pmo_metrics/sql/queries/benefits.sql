@@ -6,6 +6,11 @@ SELECT benefit_id, project_id, measure, planned_to_date, realised_to_date, plann
        strategic_objective, project_name, portfolio, programme,
        -- a financial benefit is in its project's currency; other benefits are in their unit
        CASE WHEN category = 'financial' THEN currency END AS currency,
-       withheld  -- SPEC §7.3: inputs of this row that were withheld
+       withheld,  -- SPEC §7.3: inputs of this row that were withheld
+       -- SPEC §9.2: erosion against the original baseline (the plan before any approved re-baseline)
+       CASE WHEN measure = 'flow'
+            THEN ratio(forecast_total - (planned_total - coalesce(o.rebaselined, 0)),
+                       planned_total - coalesce(o.rebaselined, 0)) END AS erosion_original
 FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+LEFT JOIN rebaselined_values(DATE '0001-01-01', $as_of) AS o USING (benefit_id)
 ORDER BY portfolio, programme NULLS LAST, project_id, benefit_id;
