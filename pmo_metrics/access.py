@@ -19,10 +19,10 @@ ROLE_LABELS = {"viewer": "Viewer", "submitter": "Submitter", "pmo_manager": "PMO
 
 # Each action names the least role that may do it.
 ACTIONS = {"view": "viewer", "upload": "submitter", "void": "pmo_manager", "close_month": "pmo_manager",
-           "export": "pmo_manager", "settings": "admin"}
+           "export": "pmo_manager", "settings": "admin", "rebaseline": "pmo_manager"}
 ACTION_TEXT = {"view": "see the dashboard", "upload": "check and load uploads", "void": "void uploads",
                "close_month": "close reporting months", "export": "export scorecards",
-               "settings": "change settings"}
+               "settings": "change settings", "rebaseline": "re-baseline plans (declare, approve or reject)"}
 
 NO_ROLE = "none"  # `default = "none"` in the mapping: a signed-in user no rule names is refused
 MAPPING_KEYS = {"default", "groups_claim", *ROLES}

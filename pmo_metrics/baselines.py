@@ -30,8 +30,7 @@ KIND_LABELS = {"financials": "planned_cost", "benefit_values": "planned_value", 
                "benefits": "target_value"}
 STATUSES = ("pending", "approved", "rejected")
 
-# The (kind, entity) groups recomputed: given as two parallel lists, $kinds and $keys.
-_TOUCHED = "touched AS (SELECT DISTINCT unnest($kinds) AS kind, unnest($keys) AS entity_key)"
+# The (kind, entity) groups recomputed are given as two parallel lists, $kinds and $keys (`touched`).
 
 _DELETE = """
 DELETE FROM {table} AS t
@@ -43,9 +42,9 @@ WHERE EXISTS (SELECT 1 FROM (SELECT unnest($kinds) AS kind, unnest($keys) AS ent
 # loaded upload gave it a plan, every month of an approved re-baseline of the entity, and every
 # month of an upload stored before baseline control existed (their plans were taken as they came).
 # In each such month the latest upload giving the period a plan sets it (later ones correct it).
-_RANGES = f"""
+_RANGES = """
 INSERT INTO plan_baselines
-WITH {_TOUCHED},
+WITH touched AS (SELECT DISTINCT unnest($kinds) AS kind, unnest($keys) AS entity_key),
 loaded AS (SELECT upload_id, as_of FROM uploads WHERE status = 'loaded'),
 g AS (
     SELECT p.kind, p.entity_key, p.period, p.planned, p.upload_id, l.as_of
@@ -81,9 +80,9 @@ FROM months
 # The snapshot of month m shows a row of upload U only while no later upload gives the entity (or,
 # incremental, that period), and any upload that moves the baseline after U's month gives the
 # period a plan, so the baseline at U's month is the baseline at m.
-_OVERRIDES = f"""
+_OVERRIDES = """
 INSERT INTO plan_overrides
-WITH {_TOUCHED},
+WITH touched AS (SELECT DISTINCT unnest($kinds) AS kind, unnest($keys) AS entity_key),
 rows AS (
     SELECT p.kind, p.upload_id, p.entity_key, p.period, p.planned, u.as_of
     FROM plan_rows() AS p

@@ -18,8 +18,8 @@ MAPPING = {
 ALLOWED = {
     "viewer": {"view"},
     "submitter": {"view", "upload"},
-    "pmo_manager": {"view", "upload", "void", "close_month", "export"},
-    "admin": {"view", "upload", "void", "close_month", "export", "settings"},
+    "pmo_manager": {"view", "upload", "void", "close_month", "export", "rebaseline"},
+    "admin": {"view", "upload", "void", "close_month", "export", "settings", "rebaseline"},
     None: set(),
 }
 

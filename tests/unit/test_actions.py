@@ -11,7 +11,7 @@ import pytest
 from pmo_metrics import access, actions, schema
 from pmo_metrics.access import AccessDenied, User
 from pmo_metrics.measures import Scope
-from tests.factories import make_workbook
+from tests.factories import default_rows, make_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 OCT = dt.date(2026, 10, 1)
@@ -33,13 +33,16 @@ CALLS = {
     "export_scorecard": ("export", lambda store, user: actions.export_scorecard(store, user, OCT, Scope(), "csv")),
     "change_setting": ("settings", lambda store, user: actions.change_setting(store, user, "currency", "EUR")),
     "save_mapping": ("upload", lambda store, user: actions.save_mapping(store, user, *_mapping_args())),
+    "decide_rebaseline": ("rebaseline",
+                          lambda store, user: actions.decide_rebaseline(store, user, 1, False, "not agreed")),
 }
 
 
 def _state(store) -> tuple:
-    """Everything a write can change: the audit log, closures, settings, mappings."""
+    """Everything a write can change: the audit log, closures, settings, mappings, re-baselines."""
     return (store.query("SELECT upload_id, status, voided_by FROM uploads ORDER BY 1").to_pylist(),
-            store.closures().num_rows, store.settings(), store.mappings().num_rows)
+            store.closures().num_rows, store.settings(), store.mappings().num_rows,
+            store.rebaselines(include_decided=True).column("status").to_pylist())
 
 
 @pytest.fixture
@@ -47,6 +50,10 @@ def loaded(store):
     """A store holding one loaded upload (id 1), as of 2026-10."""
     result = actions.load(store, ADMIN, [("2026-10 return.xlsx", make_workbook())])
     assert result.ok and result.files[0].upload_id == 1
+    # a later month's lower plan for BEN-001's 2026-11: re-baseline 1, pending (SPEC §9.1)
+    values = [dict(r, planned_value=1_500) if r["period"] == "2026-11" else r for r in default_rows("BenefitValues")]
+    assert actions.load(store, ADMIN, [("2026-11 return.xlsx", make_workbook(about="2026-11", BenefitValues=values))]).ok
+    assert store.rebaselines().column("rebaseline_id").to_pylist() == [1]
     return store
 
 
@@ -128,7 +135,7 @@ def test_an_unknown_command_line_role_is_refused():
 
 # The core's writers: the ingest pipeline, the store's writes, the mapping save and the exporters.
 WRITERS = {"ingest", "load_sample", "void", "close_month", "set_setting", "save_mapping", "record", "load",
-           "write_scorecard", "render_scorecard"}
+           "write_scorecard", "render_scorecard", "decide_rebaseline"}
 CALLERS = ["app.py", *sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py")),
            *sorted(f"pmo_metrics/ui/{p.name}" for p in (ROOT / "pmo_metrics" / "ui").glob("*.py")),
            "pmo_metrics/cli.py", "pmo_metrics/upload_report.py"]
