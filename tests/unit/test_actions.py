@@ -52,7 +52,8 @@ def loaded(store):
     assert result.ok and result.files[0].upload_id == 1
     # a later month's lower plan for BEN-001's 2026-11: re-baseline 1, pending (SPEC §9.1)
     values = [dict(r, planned_value=1_500) if r["period"] == "2026-11" else r for r in default_rows("BenefitValues")]
-    assert actions.load(store, ADMIN, [("2026-11 return.xlsx", make_workbook(about="2026-11", BenefitValues=values))]).ok
+    later = make_workbook(about="2026-11", BenefitValues=values)
+    assert actions.load(store, ADMIN, [("2026-11 return.xlsx", later)]).ok
     assert store.rebaselines().column("rebaseline_id").to_pylist() == [1]
     return store
 
