@@ -23,7 +23,8 @@ def values(plans: list[float], realised_upto: dt.date | None = None, first: str 
     rows = []
     for period, plan in zip(months(first, len(plans)), plans, strict=True):
         row = {"benefit_id": "B1", "period": period, "planned_value": plan}
-        row.update({"realised_value": 900.0} if realised_upto and period <= realised_upto else {"forecast_value": 800.0})
+        realised = realised_upto and period <= realised_upto
+        row.update({"realised_value": 900.0} if realised else {"forecast_value": 800.0})
         rows.append(row)
     return rows
 
