@@ -38,10 +38,13 @@ WHERE EXISTS (SELECT 1 FROM (SELECT unnest($kinds) AS kind, unnest($keys) AS ent
               WHERE x.kind = t.kind AND x.entity_key = t.entity_key)
 """
 
-# The ranges of the touched groups. Baseline months of an (entity, period): the first month any
-# loaded upload gave it a plan, every month of an approved re-baseline of the entity, and every
-# month of an upload stored before baseline control existed (their plans were taken as they came).
-# In each such month the latest upload giving the period a plan sets it (later ones correct it).
+# The ranges of the touched groups. An (entity, period)'s baseline is set in the first month any
+# loaded upload gave it a plan, by the latest upload of that month (later ones of the month correct
+# it), and moved in a later month only by an upload whose re-baseline of the entity was approved
+# (or one stored before baseline control existed, whose plans were taken as they came), and then by
+# the latest upload of that month from the approved one on: an unapproved upload of the month before
+# it stays pending, a later one corrects it. Replaying the uploads in (month, id) order by this rule
+# gives the same baseline (tests/unit/test_bridge.py).
 _RANGES = """
 INSERT INTO plan_baselines
 WITH touched AS (SELECT DISTINCT unnest($kinds) AS kind, unnest($keys) AS entity_key),
@@ -54,22 +57,29 @@ g AS (
     WHERE p.planned IS NOT NULL
 ),
 approved AS (
-    SELECT DISTINCT r.kind, r.entity_key, r.as_of
+    SELECT DISTINCT r.upload_id, r.kind, r.entity_key
     FROM rebaselines AS r JOIN loaded USING (upload_id)
     WHERE r.status = 'approved'
-    UNION
-    SELECT DISTINCT kind, entity_key, as_of FROM g WHERE upload_id <= $accepted_upto
-),
-month_last AS (
-    SELECT kind, entity_key, period, as_of, arg_max(planned, upload_id) AS planned, max(upload_id) AS upload_id
-    FROM g GROUP BY kind, entity_key, period, as_of
 ),
 firsts AS (SELECT kind, entity_key, period, min(as_of) AS first_month FROM g GROUP BY kind, entity_key, period),
-months AS (
-    SELECT ml.* FROM month_last AS ml
+starts AS (
+    -- per (entity, period, month): the first upload from which the month's plans count, if any
+    SELECT g.kind, g.entity_key, g.period, g.as_of,
+           CASE WHEN g.as_of = any_value(f.first_month) THEN min(g.upload_id)
+                ELSE min(g.upload_id) FILTER (WHERE a.upload_id IS NOT NULL OR g.upload_id <= $accepted_upto)
+           END AS from_upload
+    FROM g
     JOIN firsts AS f USING (kind, entity_key, period)
-    LEFT JOIN approved AS a ON a.kind = ml.kind AND a.entity_key = ml.entity_key AND a.as_of = ml.as_of
-    WHERE ml.as_of = f.first_month OR a.as_of IS NOT NULL
+    LEFT JOIN approved AS a ON a.upload_id = g.upload_id AND a.kind = g.kind AND a.entity_key = g.entity_key
+    GROUP BY g.kind, g.entity_key, g.period, g.as_of
+),
+months AS (
+    SELECT g.kind, g.entity_key, g.period, g.as_of,
+           arg_max(g.planned, g.upload_id) AS planned, max(g.upload_id) AS upload_id
+    FROM g
+    JOIN starts AS s USING (kind, entity_key, period, as_of)
+    WHERE g.upload_id >= s.from_upload
+    GROUP BY g.kind, g.entity_key, g.period, g.as_of
 )
 SELECT kind, entity_key, period, planned, upload_id, as_of AS valid_from,
        lead(as_of) OVER (PARTITION BY kind, entity_key, period ORDER BY as_of) AS valid_to
