@@ -6,7 +6,7 @@ from tests.app.conftest import assert_clean, frame_with, open_app
 def test_performance_on_the_sample(sample_store):
     at = open_app("views/performance.py")
     assert_clean(at)
-    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 5  # with the erosion bridge (SPEC §9.2)
     frame_with(at, "benefit_id", "erosion")
     frame_with(at, "npv", "payback_month")
     frame_with(at, "strategic_objective", "kpi_attainment")

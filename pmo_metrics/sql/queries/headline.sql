@@ -29,6 +29,14 @@ b AS (
     FROM benefit_rags
     WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)
 ),
+o AS (
+    -- SPEC §9.2: how far those benefits' plans moved from the original baseline (approved re-baselines)
+    SELECT coalesce(sum(v.rebaselined), 0) AS rebaselined
+    FROM rebaselined_values(DATE '0001-01-01', $as_of) AS v
+    SEMI JOIN (SELECT benefit_id FROM benefit_rows($as_of, $portfolio, $programme, $objective, $currency)
+               WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)) AS f
+      USING (benefit_id)
+),
 monthly AS (
     -- Portfolio ROI to date (SPEC §4 financial return): the monthly cash flows of the projects in
     -- scope, in the reporting currency: benefits realised to date less the costs actual to date.
@@ -67,5 +75,8 @@ SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planne
        (SELECT list({'rag': rag, 'n': n}) FROM (SELECT rag, count(*) AS n FROM project_rags GROUP BY rag))
            AS delivery_rag,
        (SELECT list({'rag': rag, 'n': n}) FROM (SELECT rag, count(*) AS n FROM benefit_rags GROUP BY rag))
-           AS benefits_rag
-FROM b, r, d;
+           AS benefits_rag,
+       -- SPEC §9.2: erosion against the original baseline, beside erosion against the current one
+       ratio(b.forecast_total - (b.planned_total - o.rebaselined), b.planned_total - o.rebaselined)
+           AS erosion_original
+FROM b, r, d, o;
