@@ -253,6 +253,8 @@ MEASURES: dict[str, Measure] = dict([
     _m("erosion_original", "Erosion vs original", "ratio",
        "Flow: (forecast total − original baseline total) / original baseline total, before any re-baseline.",
        "SPEC §9.2"),
+    _m("original_planned_total", "Original planned total", "number",
+       "Flow: Σ planned value of the original baseline (the first plan of each period).", "SPEC §9.2"),
     _m("original_baseline_total", "Original baseline", "currency",
        "Σ planned value at the from month's baseline (periods planned later: their first plan).", "SPEC §9.2"),
     _m("rebaselined", "Re-baselined", "currency",
