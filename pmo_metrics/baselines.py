@@ -86,7 +86,8 @@ SELECT kind, entity_key, period, planned, upload_id, as_of AS valid_from,
 FROM months
 """
 
-# Every loaded row of the touched groups whose own plan is not the baseline of its upload's month.
+# Every loaded row of the touched groups whose own plan is not the baseline of its upload's month. A row
+# with no plan is read as Part I reads it (no plan: a blank is neither a change nor filled in).
 # The snapshot of month m shows a row of upload U only while no later upload gives the entity (or,
 # incremental, that period), and any upload that moves the baseline after U's month gives the
 # period a plan, so the baseline at U's month is the baseline at m.
@@ -104,7 +105,7 @@ FROM rows AS r
 JOIN plan_baselines AS b
   ON b.kind = r.kind AND b.entity_key = r.entity_key AND b.period = r.period
  AND b.valid_from <= r.as_of AND (b.valid_to IS NULL OR b.valid_to > r.as_of)
-WHERE r.planned IS DISTINCT FROM b.planned
+WHERE r.planned IS NOT NULL AND r.planned <> b.planned
 """
 
 # The re-baselines one upload asks for: its plans that differ from a baseline an earlier month set

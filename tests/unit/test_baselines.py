@@ -129,10 +129,13 @@ def test_new_periods_extend_the_baseline(base):
     assert item.baseline_notes["extended"] == 2
 
 
-def test_a_blank_plan_does_not_erase_the_baseline(base):
+def test_a_blank_plan_is_no_rebaseline_and_reads_as_in_part_one(base):
     load(base, "2026-06", [1000.0] * 4 + [None] * 8)
-    assert planned_total(base) == 12_000
+    assert planned_total(base) == 4_000  # as Part I: the June rows carry no plan there
     assert base.rebaselines().num_rows == 0  # a blank is no new plan
+    load(base, "2026-07", [1000.0] * 4 + [500.0] * 8)  # a plan again: compared with the baseline, kept
+    assert planned_total(base, dt.date(2026, 7, 1)) == 12_000
+    assert base.rebaselines().column("periods").to_pylist() == [8]
 
 
 def test_voiding_the_rebaselining_upload_undoes_it(base):

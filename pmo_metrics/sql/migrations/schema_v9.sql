@@ -47,8 +47,7 @@ CREATE OR REPLACE TABLE plan_baselines (
 );
 
 -- The stored rows whose own plan is not the baseline of their month: the baseline to read in its
--- place. Normally empty or tiny (only rows of uploads whose plan changed without approval, or
--- left a baselined period blank), so the snapshot macros pay one small join for baseline
+-- place. Normally empty or tiny (only rows of uploads whose plan changed without approval), so the snapshot macros pay one small join for baseline
 -- control (sql/macros/baselines.sql). Derived with plan_baselines.
 CREATE OR REPLACE TABLE plan_overrides (
     kind VARCHAR NOT NULL,
