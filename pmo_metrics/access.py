@@ -23,12 +23,14 @@ ROLE_LABELS = {"viewer": "Viewer", "submitter": "Submitter", "pmo_manager": "PMO
 # Each action names the least role that may do it.
 ACTIONS = {"view": "viewer", "upload": "submitter", "void": "pmo_manager", "close_month": "pmo_manager",
            "export": "pmo_manager", "settings": "admin",
-           "validate_own": "benefit_owner", "validate": "pmo_manager", "withdraw_validation": "pmo_manager"}
+           "validate_own": "benefit_owner", "validate": "pmo_manager", "withdraw_validation": "pmo_manager",
+           "rebaseline": "pmo_manager"}
 ACTION_TEXT = {"view": "see the dashboard", "upload": "check and load uploads", "void": "void uploads",
                "close_month": "close reporting months", "export": "export scorecards",
                "settings": "change settings", "validate_own": "validate the benefits they own",
                "validate": "validate any benefit's realised values",
-               "withdraw_validation": "withdraw validations"}
+               "withdraw_validation": "withdraw validations",
+               "rebaseline": "re-baseline plans (declare, approve or reject)"}
 
 NO_ROLE = "none"  # `default = "none"` in the mapping: a signed-in user no rule names is refused
 MAPPING_KEYS = {"default", "groups_claim", *ROLES}

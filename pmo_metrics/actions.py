@@ -35,13 +35,18 @@ def _noop(_fraction: float, _text: str) -> None:
 def load(store: Store, user: User | None, files: list[tuple[str, bytes]], *, as_of: dt.date | None = None,
          csv_sheets: dict[str, str] | None = None, typed_name: str = "", progress: Progress | None = None,
          mode: str | None = None, complete: bool | None = None, units: str | None = None,
-         mapping: str | None = None) -> IngestResult:
-    """Validate and store a batch as `user` (role `upload`), all or nothing; return the outcome per file."""
+         mapping: str | None = None, rebaseline: str | None = None) -> IngestResult:
+    """Validate and store a batch as `user` (role `upload`), all or nothing; return the outcome per file.
+
+    A re-baseline declared with it (`rebaseline` = the reason, or the About sheet's cells) takes
+    effect only for a user whose role may `rebaseline` (SPEC §9.1); otherwise the batch still loads
+    and its changed plans wait as pending re-baselines."""
     access.require(user, "upload")
     from .ingest import ingest
 
     return ingest(store, files, as_of=as_of, user=user.audit_name(typed_name), csv_sheets=csv_sheets,
-                  progress=progress or _noop, mode=mode, complete=complete, units=units, mapping=mapping)
+                  progress=progress or _noop, mode=mode, complete=complete, units=units, mapping=mapping,
+                  rebaseline=rebaseline, may_rebaseline=user.can("rebaseline"))
 
 
 def load_sample(store: Store, user: User | None, progress: Progress | None = None) -> list[IngestResult]:
@@ -113,3 +118,11 @@ def withdraw_validation(store: Store, user: User | None, validation_id: int, rea
     from .validation import check_text
 
     store.withdraw_validation(validation_id, check_text(reason, "reason"), user.audit_name(typed_name))
+
+
+def decide_rebaseline(store: Store, user: User | None, rebaseline_id: int, approve: bool, reason: str,
+                      typed_name: str = "") -> None:
+    """Approve or reject a pending re-baseline with a reason (role `rebaseline`, SPEC §9.1); the audit
+    keeps who, when and why (ValueError when it is not pending or has no reason)."""
+    access.require(user, "rebaseline")
+    store.decide_rebaseline(rebaseline_id, approve, reason, user.audit_name(typed_name))

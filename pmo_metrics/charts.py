@@ -743,3 +743,30 @@ def forecast_accuracy_chart(accuracy_df: pd.DataFrame, level: str = "portfolio")
                                                   strokeWidth=3, strokeDash=[6, 3], color="#000000")
              .encode(x=x, y="bias:Q", tooltip=tooltip))
     return (zero + lines + scope).properties(width=CHART_WIDTH, height=300)
+
+
+def bridge_chart(steps: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
+    """Return the erosion bridge as a waterfall (SPEC §9.2): original baseline → approved re-baselines →
+    current baseline → forecast change → forecast total. Input: measures.bridge_waterfall (each step's
+    start and end are computed there; this only draws them)."""
+    if steps is None or steps.empty:
+        return empty_chart("No financial flow benefits to bridge in this scope")
+    data = steps.copy()
+    data["colour"] = [("Total" if kind == "total" else "Increase" if amount >= 0 else "Decrease")
+                      for kind, amount in zip(data["kind"], data["amount"], strict=True)]
+    order = data.sort_values("step_order")["step"].tolist()
+    base = alt.Chart(data).encode(x=alt.X("step:N", sort=order, title=None,
+                                          axis=alt.Axis(labelAngle=0, labelLimit=160, labelOverlap=False)))
+    bars = base.mark_bar(size=40).encode(
+        y=alt.Y("start:Q", axis=_money_axis(f"Value expected ({currency})", currency)), y2="end:Q",
+        color=alt.Color("colour:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=["Total", "Increase", "Decrease"],
+                                        range=["#0072B2", "#009E73", "#D55E00"])),
+        tooltip=[alt.Tooltip("step:N", title="Step"), _money_tip("amount", "Amount", currency),
+                 _money_tip("start", "From", currency), _money_tip("end", "To", currency)])
+    text = base.mark_text(dy=-6, baseline="bottom", fontSize=11).encode(
+        y=alt.Y("top:Q"), text="label:N").transform_calculate(
+        top="max(datum.start, datum.end)",
+        label=("(datum.kind != 'total' && datum.amount >= 0 ? '+' : '') + "
+               + money_label_expr(currency, "datum.amount")))
+    return (bars + text).properties(width=CHART_WIDTH, height=320)

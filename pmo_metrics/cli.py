@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="NAME", help="read the files with this stored column mapping")
     p.add_argument("--report", metavar="FILE.xlsx",
                    help="if a file is rejected, write it back with its bad cells marked and every problem listed")
+    p.add_argument("--rebaseline", metavar="REASON",
+                   help="the upload re-baselines its plans, for this reason (PMO manager or admin; else the "
+                        "changed plans are held as pending re-baselines)")
 
     p = commands.add_parser("mappings", parents=[common], help="list the stored column mappings")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -109,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portfolio", help="only this portfolio")
     p.add_argument("--programme", help="only this programme")
     p.add_argument("--objective", help="only this strategic objective")
+    p.add_argument("--by", choices=("project", "programme", "portfolio"),
+                   help="bridge: sum the rows per project, programme or portfolio")
+    p.add_argument("--from", dest="from_month", type=_month,
+                   help="bridge: the first month YYYY-MM (default: the first stored month)")
 
     p = commands.add_parser("scorecard", parents=[common], help="export the scorecard (.xlsx, .pdf or .csv)")
     p.add_argument("--as-of", type=_month, required=True, help="reporting month YYYY-MM")
@@ -138,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="withdraw: why")
     p.add_argument("--user", help="who (recorded in the log; the command line's own user otherwise)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="list: output format")
+    p = commands.add_parser("rebaseline", parents=[common],
+                            help="re-baselines: list the pending ones, approve or reject one with a reason")
+    p.add_argument("action", choices=("list", "approve", "reject"))
+    p.add_argument("rebaseline_id", type=int, nargs="?", metavar="ID", help="approve, reject: the re-baseline")
+    p.add_argument("--reason", help="approve, reject: why (required; kept in the audit log)")
+    p.add_argument("--all", action="store_true", help="list: the decided ones too, with who decided, when and why")
+    p.add_argument("--user", help="who decides (recorded in the audit log)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -208,6 +223,8 @@ def cmd_ingest(args, store: Store, user: User) -> int:
     csv_sheets = {name: args.sheet for name, _ in files} if args.sheet else None
     if args.report and not args.report.lower().endswith(".xlsx"):
         raise UsageError("the report must be a .xlsx file")
+    if args.rebaseline is not None and not args.rebaseline.strip():
+        raise UsageError("--rebaseline needs the reason: say why the plan changes")
     if args.check:
         from .ingest import check
 
@@ -216,7 +233,7 @@ def cmd_ingest(args, store: Store, user: User) -> int:
     else:
         result = actions.load(store, user, files, as_of=args.as_of, typed_name=args.user or "",
                               csv_sheets=csv_sheets, mode=args.mode, complete=args.complete, units=args.units,
-                              mapping=args.mapping)
+                              mapping=args.mapping, rebaseline=args.rebaseline)
     print_ingest(result)
     if args.report:
         _write_reports(args.report, files, result)
@@ -321,8 +338,19 @@ def cmd_measures(args, store: Store, user: User) -> int:
 
     if args.compare_to is not None and args.table != "changes":
         raise UsageError("--compare-to applies to the changes table only")
+    if (args.by or args.from_month) and args.table != "bridge":
+        raise UsageError("--by and --from apply to the bridge table only")
     if args.table == "changes":
         table = changes(store, args.as_of, args.compare_to, _scope(args))
+    elif args.table == "bridge":
+        from .measures import bridge, bridge_rollup
+
+        try:
+            table = bridge(store, args.as_of, args.from_month, _scope(args))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if args.by:
+            table = bridge_rollup(store, args.as_of, args.by, scope=_scope(args), rows=table)
     else:
         table = measure_table(store, args.table, args.as_of, _scope(args))
     sys.stdout.write(to_json(table) + "\n" if args.format == "json" else to_csv(table))
@@ -350,6 +378,39 @@ def cmd_settings(args, store: Store, user: User) -> int:
         return EXIT_OK
     for key, value in store.settings().as_dict().items():
         print(f"{key} = {value}")
+    return EXIT_OK
+
+
+def cmd_rebaseline(args, store: Store, user: User) -> int:
+    if args.action == "list":
+        if args.rebaseline_id is not None or args.reason:
+            raise UsageError("list takes no ID or reason")
+        rows = store.rebaselines(include_decided=args.all).to_pylist()
+        if args.format == "json":
+            print(json.dumps(rows, default=str, indent=1))
+            return EXIT_OK
+        if not rows:
+            print("no re-baselines" if args.all else "no pending re-baselines")
+            return EXIT_OK
+        out = [[r["rebaseline_id"], r["status"], r["upload_id"], r["as_of"], r["kind"], r["entity_key"], r["periods"],
+                f"{r['first_period']}..{r['last_period']}", f"{r['baseline_total']:,.2f}",
+                f"{r['proposed_total']:,.2f}",
+                r["requested_by"] or "", r["decided_by"] or "", str(r["decided_at"] or "")[:19], r["reason"] or ""]
+               for r in rows]
+        print(format_table(["id", "status", "upload", "as_of", "plan", "entity", "periods", "range", "baseline",
+                            "proposed", "asked by", "decided by", "when", "reason"], out))
+        return EXIT_OK
+    if args.rebaseline_id is None:
+        raise UsageError(f"give the re-baseline: pmo-metrics rebaseline {args.action} ID --reason TEXT")
+    if not (args.reason or "").strip():
+        raise UsageError("give the reason: --reason TEXT (kept in the audit log)")
+    try:
+        actions.decide_rebaseline(store, user, args.rebaseline_id, args.action == "approve", args.reason,
+                                  args.user or "")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    said = "approved: the baseline follows it" if args.action == "approve" else "rejected: the baseline stays"
+    print(f"re-baseline {args.rebaseline_id} {said}")
     return EXIT_OK
 
 
@@ -417,6 +478,7 @@ COMMANDS = {
     "settings": cmd_settings,
     "backup": cmd_backup, "restore": cmd_restore,
     "validate": cmd_validate,
+    "rebaseline": cmd_rebaseline,
 }
 
 

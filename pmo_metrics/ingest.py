@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .mapping import stored_mappings
 from .parsing import UNIT_CHOICES, parse_period_text, parse_units
-from .problems import Problem, error
+from .problems import Problem, error, info, warning
 from .readers import RawFile, read_file, safe_file_name
 from .store import MODES, FileLoad, Store
 from .validate import CheckedFile, Rules, Validator, apply_units
@@ -42,6 +42,7 @@ class FileOutcome:
     size: int = 0
     mode: str = "full"  # SPEC §7.1, as decided for this file (flag, About sheet, default)
     complete: bool = False
+    rebaseline_reason: str | None = None  # SPEC §9.1: a declared re-baseline's reason (flag or About sheet)
 
     @property
     def errors(self) -> list[Problem]:
@@ -132,14 +133,18 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
           csv_sheets: dict[str, str] | None = None, progress: Progress = _noop,
           mode: str | None = None, complete: bool | None = None, *,
           units: str | None = None, mapping: str | None = None,
-          today: dt.date | None = None) -> tuple[IngestResult, list]:
+          today: dt.date | None = None, rebaseline: str | None = None) -> tuple[IngestResult, list]:
     """Validate a batch without storing it; return the outcomes and the ready-to-store loads.
 
     `mode` and `complete` (SPEC §7.1), when given, hold for every file; else each file's About
     sheet `mode` and `complete` cells; else full and not complete. `units` is the upload's money
     unit (else each file's About sheet, else units: SPEC §7.4); `mapping` the name of a stored
-    column mapping to read every file with (SPEC §7.6).
+    column mapping to read every file with (SPEC §7.6). `rebaseline`, when given, is the reason of
+    a re-baseline declared for every file (else each file's About `rebaseline` and
+    `rebaseline_reason` cells; SPEC §9.1).
     """
+    if rebaseline is not None and not rebaseline.strip():
+        raise ValueError("a re-baseline needs its reason: say why the plan changes")
     if mode is not None and mode not in MODES:
         raise ValueError(f"{mode!r} is not an upload mode; expected full or incremental")
     settings = store.settings()
@@ -193,6 +198,8 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
         outcome.as_of = as_of or raw.about_as_of or month_from_file_name(outcome.name)
         outcome.mode = mode or raw.about_mode or "full"
         outcome.complete = complete if complete is not None else bool(raw.about_complete)
+        outcome.rebaseline_reason = (rebaseline.strip() if rebaseline is not None
+                                     else raw.about_rebaseline_reason if raw.about_rebaseline else None)
         source = "flag" if as_of else "about" if raw.about_as_of else "name"
         if (implausible := _as_of_problem(outcome, raw, source, rules, today)) is not None:
             outcome.problems.append(implausible)
@@ -206,7 +213,7 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
             loads.append(FileLoad(outcome.name, outcome.sha256, outcome.size, outcome.as_of,
                                   {s.spec.table: s.table for s in item.sheets},
                                   [p.as_dict() for p in outcome.problems], outcome.mode, outcome.complete,
-                                  withheld=_withheld_tables(item)))
+                                  withheld=_withheld_tables(item), rebaseline_reason=outcome.rebaseline_reason))
     for outcome in outcomes:
         if outcome.errors:
             outcome.status = "rejected"
@@ -216,22 +223,41 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
 def ingest(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = None,
            user: str | None = None, csv_sheets: dict[str, str] | None = None,
            progress: Progress = _noop, mode: str | None = None, complete: bool | None = None, *,
-           units: str | None = None, mapping: str | None = None) -> IngestResult:
+           units: str | None = None, mapping: str | None = None, rebaseline: str | None = None,
+           may_rebaseline: bool = False) -> IngestResult:
     """Validate and store a batch in one transaction, recording every file in the audit log
-    (`mode`, `complete`, `units`, `mapping`: as for `check`)."""
+    (`mode`, `complete`, `units`, `mapping`, `rebaseline`: as for `check`; a declared re-baseline
+    takes effect only when `may_rebaseline`, else its changed plans are held pending, SPEC §9.1)."""
     with store.connect():  # one open of the database file for the whole upload
         return _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete, units=units,
-                       mapping=mapping)
+                       mapping=mapping, rebaseline=rebaseline, may_rebaseline=may_rebaseline)
 
 
 def _ingest(store, files, as_of, user, csv_sheets, progress, mode, complete, *, units=None,
-            mapping=None) -> IngestResult:
-    result, loads = check(store, files, as_of, csv_sheets, progress, mode, complete, units=units, mapping=mapping)
-    return _store(store, result, loads, user, progress)
+            mapping=None, rebaseline=None, may_rebaseline=False) -> IngestResult:
+    result, loads = check(store, files, as_of, csv_sheets, progress, mode, complete, units=units, mapping=mapping,
+                          rebaseline=rebaseline)
+    return _store(store, result, loads, user, progress, may_rebaseline)
+
+
+def _baseline_problems(name: str, notes: dict) -> list[Problem]:
+    """Say in the upload summary what an upload did to the baseline (SPEC §9.1)."""
+    found = []
+    if notes.get("extended"):
+        found.append(info(name, f"extends the baseline: {notes['extended']:,} period(s) planned for the first time"))
+    for status, text in (("approved", "re-baseline declared and approved"),
+                         ("pending", "plan differs from the baseline: held as pending re-baseline")):
+        for rid, kind, key, periods, old, new, _ in notes.get(status, []):
+            found.append((info if status == "approved" else warning)(
+                name, f"{text} {rid}: {key} {kind} in {periods} period(s), {old:,.2f} → {new:,.2f}"
+                + ("" if status == "approved" else " (a PMO manager approves or rejects it; until then the "
+                                                   "baseline counts)"),
+                code=f"rebaseline_{status}"))
+    return found
 
 
 def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str | None,
-           progress: Progress) -> IngestResult:
+           progress: Progress, may_rebaseline: bool = False) -> IngestResult:
     """Store a checked batch when nothing in it is rejected, and record every file in the audit log."""
     rejected = any(f.status == "rejected" for f in result.files)
     if rejected:
@@ -244,6 +270,13 @@ def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str 
                           code="batch_rejected"))
     progress(0.8, "storing")
     if not rejected and loads:
+        if not may_rebaseline:  # SPEC §9.1: only a PMO manager's declaration moves the baseline
+            for outcome, item in zip([o for o in result.files if o.status == "checked"], loads, strict=True):
+                if item.rebaseline_reason is not None:
+                    item.rebaseline_reason = None
+                    outcome.problems.append(warning(
+                        outcome.name, "re-baseline not taken: only a PMO manager or an admin may re-baseline; "
+                                      "changed plans are held as pending re-baselines", code="rebaseline_refused"))
         # Checked again inside the write lock: another session may have loaded the same bytes
         # since `check` looked, and two loads of one file must store it once.
         ids = store.load(loads, user=user, unique=True)
@@ -253,6 +286,7 @@ def _store(store: Store, result: IngestResult, loads: list[FileLoad], user: str 
                 outcome.status, outcome.duplicate_of = "duplicate", item.duplicate_of
             else:
                 outcome.status, outcome.upload_id = "loaded", upload_id
+                outcome.problems.extend(_baseline_problems(outcome.name, item.baseline_notes))
     for outcome in result.files:
         if outcome.status in ("rejected", "duplicate"):
             messages = [p.as_dict() for p in outcome.problems]  # the store keeps a bounded summary

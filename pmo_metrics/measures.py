@@ -28,7 +28,7 @@ from .settings import Settings
 SQL_DIR = Path(__file__).parent / "sql"
 
 TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes", "raid", "forecast_accuracy")
+          "completeness", "changes", "raid", "forecast_accuracy", "bridge")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.
@@ -53,6 +53,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                 "delta_pct", "importance", "sentence"),
     "raid": ("benefit_id", "project_id", "open_risks", "value_at_risk_from_risks", "open_issues", "overdue_items"),
     "forecast_accuracy": ("level", "group_key", "horizon_months", "bias", "wape", "pairs"),
+    "bridge": ("benefit_id", "project_id", "original_baseline_total", "rebaselined", "current_baseline_total",
+               "forecast_change", "forecast_total"),
 }
 
 
@@ -294,6 +296,22 @@ MEASURES: dict[str, Measure] = dict([
        "realised value.", "SPEC §9.4"),
     _m("forecast_sum", "Σ forecast", "currency", "Σ of the forecasts made h months earlier.", "SPEC §9.4"),
     _m("realised_sum", "Σ realised", "currency", "Σ of the realised values of the same pairs.", "SPEC §9.4"),
+    # baselines and the erosion bridge (SPEC §9.1, §9.2)
+    _m("erosion_original", "Erosion vs original", "ratio",
+       "Flow: (forecast total − original baseline total) / original baseline total, before any re-baseline.",
+       "SPEC §9.2"),
+    _m("original_planned_total", "Original planned total", "number",
+       "Flow: Σ planned value of the original baseline (the first plan of each period).", "SPEC §9.2"),
+    _m("original_baseline_total", "Original baseline", "currency",
+       "Σ planned value at the from month's baseline (periods planned later: their first plan).", "SPEC §9.2"),
+    _m("rebaselined", "Re-baselined", "currency",
+       "Approved re-baselines since the from month: current − original baseline total.", "SPEC §9.2"),
+    _m("current_baseline_total", "Current baseline", "currency",
+       "Σ planned value of the current approved baseline (planned_total).", "SPEC §9.2"),
+    _m("forecast_change", "Forecast change", "currency", "Forecast total − current baseline total.", "SPEC §9.2"),
+    _m("from_month", "From month", "month", "The bridge's first month a (default the first stored month).",
+       "SPEC §9.2"),
+    _m("to_month", "To month", "month", "The bridge's reporting month b.", "SPEC §9.2"),
 ])
 
 
@@ -491,6 +509,8 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
     settings = settings or store.settings()
     if name == "changes":
         return changes(store, as_of, None, scope, settings)
+    if name == "bridge":
+        return bridge(store, as_of, None, scope, settings)
     params = _params(as_of, scope, settings)
     if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
         with store.connect() as con:
@@ -663,7 +683,7 @@ def side_by_side(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
 
 
 # Store-reading tables, the longest first (side_by_side starts them in this order).
-_LONGEST_FIRST = ("returns", "sustained", "delivery", "benefits", "kpi", "benchmarks")
+_LONGEST_FIRST = ("returns", "sustained", "delivery", "benefits", "kpi", "benchmarks", "bridge")
 
 
 def measure_tables(store, names: tuple[str, ...], as_of: dt.date, scope: Scope = Scope(),
@@ -865,3 +885,41 @@ def validated_share(store, as_of: dt.date, scope: Scope = Scope(), settings: Set
     with store.connect() as con:
         given = {"benefit_rows": benefits} if benefits is not None else None
         return _run(con, "validated_share", _params(as_of, scope, settings), given).to_pylist()[0]
+# -- the erosion bridge (SPEC §9.2) ---------------------------------------------------------------
+
+BRIDGE_LEVELS = ("project", "programme", "portfolio")
+
+
+def bridge(store, as_of: dt.date, from_month: dt.date | None = None, scope: Scope = Scope(),
+           settings: Settings | None = None) -> pa.Table:
+    """Return the erosion bridge per financial flow benefit from `from_month` (default the first
+    stored month) to `as_of` (SPEC §9.2)."""
+    settings = settings or store.settings()
+    params = _params(as_of, scope, settings)
+    if from_month is None:
+        months = store.reporting_months()
+        from_month = min(months) if months else params["as_of"]
+    params["from_month"] = _month(from_month)
+    if params["from_month"] > params["as_of"]:
+        raise ValueError(f"the bridge's from month {params['from_month']:%Y-%m} is after its month "
+                         f"{params['as_of']:%Y-%m}")
+    return _query(store, "bridge", params)
+
+
+def bridge_rollup(store, as_of: dt.date, level: str, from_month: dt.date | None = None, scope: Scope = Scope(),
+                  settings: Settings | None = None, rows: pa.Table | None = None) -> pa.Table:
+    """Return the erosion bridge summed per project, programme or portfolio and currency (SPEC §9.2);
+    `rows` may be the bridge the caller already has for the same month, scope and settings."""
+    if level not in BRIDGE_LEVELS:
+        raise ValueError(f"unknown bridge level {level!r}; choose {', '.join(BRIDGE_LEVELS)}")
+    settings = settings or store.settings()
+    rows = rows if rows is not None else bridge(store, as_of, from_month, scope, settings)
+    params = {**_params(as_of, scope, settings), "level": level}
+    return _over(store, "bridge_rollup", params, {"bridge_rows": rows})
+
+
+def bridge_waterfall(store, rows: pa.Table, settings: Settings | None = None) -> pa.Table:
+    """Return the five waterfall steps of bridge rows in the reporting currency (SPEC §9.2 chart)."""
+    settings = settings or store.settings()
+    params = _params(dt.date(2000, 1, 1), Scope(), settings)  # the month is the rows'; any serves
+    return _over(store, "bridge_waterfall", params, {"bridge_rows": rows})

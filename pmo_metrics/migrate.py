@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import month_rows
+from . import baselines, month_rows
 from .connection import WRITE_LOCK, StoreError, first_row, rollback
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -21,8 +21,8 @@ MIGRATIONS = {int(path.stem.removeprefix("schema_v")): f"migrations/{path.name}"
               for path in (SQL_DIR / "migrations").glob("schema_v*.sql")}
 SCHEMA_VERSION = max(MIGRATIONS)
 # Re-created whenever their text changes, in this order (a macro may call those before it).
-MACRO_FILES = ("macros/effective.sql", "macros/validation.sql", "macros/withheld.sql", "macros/common.sql",
-               "macros/membership.sql", "macros/raidmap.sql")
+MACRO_FILES = ("macros/effective.sql", "macros/baselines.sql", "macros/validation.sql", "macros/withheld.sql",
+               "macros/common.sql", "macros/membership.sql", "macros/raidmap.sql")
 
 
 def read_sql(name: str) -> str:
@@ -71,4 +71,5 @@ def migrate(con: duckdb.DuckDBPyConnection, name: str) -> None:
             con.execute("COMMIT")
         # Summaries derived from the stored rows by these macros (schema 2): filled after the
         # migration and recomputed whenever the macros change, so they never go stale.
+        baselines.ensure_current(con)  # SPEC §9.1: the baseline ranges, once per rule (baselines.py)
         month_rows.ensure_current(con, macros)

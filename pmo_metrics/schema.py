@@ -353,6 +353,8 @@ ABOUT_COMPLETE = ("complete", "complete_return")  # SPEC §7.1: yes | no
 ABOUT_TRUE = ("yes", "y", "true", "1", "1.0", "complete")
 ABOUT_FALSE = ("no", "n", "false", "0", "0.0")
 ABOUT_UNITS = ("units", "unit", "money_units", "amounts_in", "currency_units", "values_in")
+ABOUT_REBASELINE = ("rebaseline", "re_baseline")  # SPEC §9.1: yes | no
+ABOUT_REBASELINE_REASON = ("rebaseline_reason", "re_baseline_reason")  # SPEC §9.1: why
 # Sheets a workbook may carry for its readers, never data: no "not part of the contract" warning.
 NOTE_SHEETS = ("instructions", "readme", "read_me", "notes", "guidance", "contents")
 

@@ -29,6 +29,8 @@ class Settings:
     period_years_ahead: int = 10
     # SPEC §9.3: which realised values count: `claimed` (all, as submitted; Part I) or `validated`.
     realised_counts: str = "claimed"
+    # SPEC §9.1: 'on' = plans are read from the approved baseline; 'off' = the latest plan counts (Part I)
+    baseline_control: str = "on"
 
     def as_dict(self) -> dict:
         """Return the settings as a plain dict."""
@@ -67,6 +69,10 @@ def coerce_setting(key: str, text: str) -> object:
         value = value.lower()
     if key == "realised_counts" and value not in REALISED_COUNTS:
         raise ValueError(f"realised_counts must be one of {', '.join(REALISED_COUNTS)}")
+    if key == "baseline_control":
+        value = value.lower()
+        if value not in ("on", "off"):
+            raise ValueError("baseline_control must be on or off")
     if key == "sustained_window_months" and value < 1:
         raise ValueError("sustained_window_months must be at least 1")
     return value.upper() if key == "currency" else value

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import month_rows, snapshot_index
+from . import baselines, month_rows, snapshot_index
 from .connection import (
     BUSY_WAIT_SECONDS,
     IDLE_CLOSE_SECONDS,
@@ -46,7 +46,7 @@ __all__ = ["BUSY_WAIT_SECONDS", "IDLE_CLOSE_SECONDS", "MIGRATIONS", "MODES", "SC
 DEFAULT_DB = Path("data") / "pmo.duckdb"
 MODES = ("full", "incremental")  # SPEC §7.1 upload modes
 # Settings the kept per-month rows depend on (month_rows.py): changing one makes them again.
-KEPT_ROW_SETTINGS = frozenset({"realised_counts"})
+KEPT_ROW_SETTINGS = frozenset({"realised_counts", "baseline_control"})  # SPEC §9.3, §9.1
 
 _log = logging.getLogger(__name__)
 
@@ -169,6 +169,10 @@ class FileLoad:
     duplicate_of: int | None = None  # set by Store.load(unique=True): identical to this loaded upload
     # SPEC §7.3: withheld cells per store table (entity_key, period, column_name, reason, cell, source_row)
     withheld: dict[str, pa.Table] = field(default_factory=dict)
+    # SPEC §9.1: the reason of a re-baseline declared with the upload by a user who may (else None)
+    rebaseline_reason: str | None = None
+    # set by Store.load: what the upload did to the baseline (baselines.after_load)
+    baseline_notes: dict = field(default_factory=dict)
 
     def sheet_counts(self) -> dict[str, int]:
         """Return sheet name -> row count for the audit log."""
@@ -340,6 +344,12 @@ class Store:
                     for upload_id in stored:  # after the index: a benefit's project is resolved through it
                         con.execute(_LIST_PROJECTS, {"u": upload_id})
                     _refresh_membership(con)
+                    # SPEC §9.1: the baselines before the month rows, which read the plans through them
+                    kept = [(i, item) for i, item in zip(ids, files, strict=True) if i is not None]
+                    notes = baselines.after_load(con, [(i, item.as_of, item.rebaseline_reason) for i, item in kept],
+                                                 user)
+                    for upload_id, item in kept:
+                        item.baseline_notes = notes.get(upload_id, {})
                     month_rows.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
                 con.execute("COMMIT")
             except BaseException as error:
@@ -407,6 +417,7 @@ class Store:
                 )
                 snapshot_index.refresh(con, [upload_id])  # before the month rows, which read through it
                 _refresh_membership(con)
+                baselines.after_void(con, upload_id)  # what it did to the baseline falls back too
                 month_rows.after_void(con, row[1])  # the month rows fall back with the data
                 con.execute("COMMIT")
             except BaseException as error:
@@ -415,6 +426,25 @@ class Store:
                     raise read_only_error(self.path, error) from None
                 raise
         self._fill_month_rows_later()  # and then checkpoints, as after a load
+
+    def rebaselines(self, include_decided: bool = False) -> pa.Table:
+        """Return the re-baselines of loaded uploads (SPEC §9.1): the pending ones, or all with their decisions."""
+        return self.query(baselines.LIST_SQL, {"all": include_decided})
+
+    def decide_rebaseline(self, rebaseline_id: int, approve: bool, reason: str, user: str | None = None) -> None:
+        """Approve or reject a pending re-baseline with a reason (SPEC §9.1); the measures follow at once."""
+        with WRITE_LOCK, self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _, as_of = baselines.decide(con, rebaseline_id, approve, reason, user)
+                month_rows.after_void(con, as_of)  # the months from the upload's on read the new baseline
+                con.execute("COMMIT")
+            except BaseException as error:
+                rollback(con)
+                if is_read_only(error):
+                    raise read_only_error(self.path, error) from None
+                raise
+        self._fill_month_rows_later()
 
     def close_month(self, month: dt.date, user: str | None = None) -> tuple[bool, str | None, dt.datetime]:
         """Close a stored reporting month (SPEC §7.2): it counts as complete even where projects have

@@ -141,17 +141,18 @@ def run_check(store: Store, files: list[tuple[str, bytes]], month_text: str = ""
               csv_sheets: dict[str, str] | None = None,
               progress: Callable[[float, str], None] | None = None,
               mode: str | None = None, complete: bool | None = None, *,
-              units: str | None = None, mapping: str | None = None) -> Report:
+              units: str | None = None, mapping: str | None = None, rebaseline: str | None = None) -> Report:
     """Validate the files without storing anything; return the report (`mode`, `complete`: SPEC §7.1,
-    None = each file's About sheet; `units`, `mapping`: SPEC §7.4, §7.6)."""
+    None = each file's About sheet; `units`, `mapping`: SPEC §7.4, §7.6; `rebaseline`: SPEC §9.1)."""
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("check", files, month_text, csv_sheets,
-                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
+                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete,
+                                    "rebaseline": rebaseline})
     if refused:
         return refused
     result, _loads = check(store, files, as_of=month, csv_sheets=csv_sheets,
                            progress=progress or (lambda f, t: None), mode=mode, complete=complete,
-                           units=units, mapping=mapping)
+                           units=units, mapping=mapping, rebaseline=rebaseline)
     summary, problems = _frames(result)
     ok = result.ok and not any(f.errors for f in result.files)
     months = sorted({f.as_of for f in result.files if f.as_of})
@@ -169,17 +170,19 @@ def run_load(store: Store, files: list[tuple[str, bytes]], month_text: str = "",
              csv_sheets: dict[str, str] | None = None, user: User | None = None,
              progress: Callable[[float, str], None] | None = None, typed_name: str = "",
              mode: str | None = None, complete: bool | None = None, *,
-             units: str | None = None, mapping: str | None = None) -> Report:
+             units: str | None = None, mapping: str | None = None, rebaseline: str | None = None) -> Report:
     """Validate and store the files in one transaction as `user` (`actions.load`); return the report
     (AccessDenied propagates)."""
     access.require(user, "upload")  # before the month is read: a refusal says nothing about the files
     csv_sheets = csv_sheets or {}
     month, token, refused = _start("load", files, month_text, csv_sheets,
-                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete})
+                                   {"units": units, "mapping": mapping, "mode": mode, "complete": complete,
+                                    "rebaseline": rebaseline})
     if refused:
         return refused
     result = actions.load(store, user, files, as_of=month, typed_name=typed_name, csv_sheets=csv_sheets,
-                          progress=progress, mode=mode, complete=complete, units=units, mapping=mapping)
+                          progress=progress, mode=mode, complete=complete, units=units, mapping=mapping,
+                          rebaseline=rebaseline)
     summary, problems = _frames(result)
     loaded = [f for f in result.files if f.status == "loaded"]
     months = sorted({f.as_of for f in loaded if f.as_of})

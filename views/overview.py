@@ -50,6 +50,9 @@ def tiles(ctx: ui.Context, figures: dict, previous) -> None:
          ("Realisation rate", "realisation_rate", "pp", "Realised ÷ planned to date (SPEC §4 level 3)."),
          ("Erosion (forecast vs plan)", "erosion", "pp",
           "(Forecast total − planned total) ÷ planned total; below 0 means value is leaking."),
+         ("Erosion vs original baseline", "erosion_original", "pp",
+          "(Forecast total − original baseline total) ÷ original baseline total: erosion before any approved "
+          "re-baseline, so a lowered plan cannot hide a leak (SPEC §9.2)."),
          ("Risk-adjusted forecast", "risk_adjusted_forecast", "money",
           f"Forecast total × confidence; planned total {w.money(now.get('planned_total'), cur)}.")],
         [("Portfolio CPI", "cpi", "index", "Σ EV ÷ Σ AC: below 1.00 means over budget."),

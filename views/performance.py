@@ -7,10 +7,12 @@ from pmo_metrics.ui import widgets as w
 
 BENEFIT_COLUMNS = ["benefit_id", "benefit_name", "project_name", "portfolio", "strategic_objective", "category",
                    "measure", "owner", "planned_to_date", "realised_to_date", "realisation_rate", "benefit_variance",
-                   "planned_total", "forecast_total", "erosion", "risk_adjusted_forecast", "progress_to_target", "rag",
-                   "withheld", "validated_to_date", "validated_share"]
+                   "planned_total", "forecast_total", "erosion", "erosion_original", "risk_adjusted_forecast",
+                   "progress_to_target", "rag", "withheld", "validated_to_date", "validated_share"]
 RETURN_COLUMNS = ["project_id", "project_name", "portfolio", "npv", "roi", "bcr", "payback_month",
                   "time_to_value_months", "discounted_benefits", "discounted_costs"]
+BRIDGE_COLUMNS = ["project_id", "project_name", "portfolio", "benefits", "original_baseline_total", "rebaselined",
+                  "current_baseline_total", "forecast_change", "forecast_total", "currency"]
 OBJECTIVE_COLUMNS = ["strategic_objective", "planned_to_date", "realised_to_date", "realisation_rate", "rag",
                      "kpi_attainment", "kpi_rag", "benefits", "kpis"]
 
@@ -76,6 +78,7 @@ def body() -> None:
     w.measures_table(shown_tables["returns"], RETURN_COLUMNS, ctx, key="perf_returns")
     _benefit_map(ctx)
     forecast_accuracy_section(ctx, len(benefits))
+    bridge_section(ctx)
 
 
 def _benefit_map(ctx) -> None:
@@ -128,6 +131,23 @@ def forecast_accuracy_section(ctx, benefit_count: int) -> None:
     with st.expander(f"Bias and WAPE per {charts.ACCURACY_LEVELS[level].lower()} and horizon, most over-forecast "
                      "first"):
         w.measures_table(rows, ACCURACY_COLUMNS, ctx, key="perf_accuracy_table")
+
+
+def bridge_section(ctx) -> None:
+    """SPEC §9.2: the erosion bridge, so a lowered plan never hides erosion."""
+    st.subheader("Erosion bridge: where the expected value went")
+    found = ui.data.bridge(ctx)
+    first = ui.data.reporting_months(ctx.path, ctx.version)[-1]
+    w.chart(charts.bridge_chart(found["waterfall"], ctx.currency), "perf_bridge",
+            caption=f"From the original baseline ({first:%b %Y}) to this month's forecast: approved re-baselines "
+                    "move the baseline, forecast changes move the forecast. Financial flow benefits in "
+                    f"{ctx.currency}; erosion_original in the benefits table is measured against the original.")
+    projects = found["projects"]
+    if not projects.empty:
+        # the leak by project: the largest moves first
+        moved = projects.assign(_moved=(projects["rebaselined"].abs() + projects["forecast_change"].abs()))
+        moved = moved.sort_values("_moved", ascending=False).drop(columns="_moved")
+        w.measures_table(moved, BRIDGE_COLUMNS, ctx, key="perf_bridge_projects")
 
 
 ui.guarded(body)

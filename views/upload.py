@@ -100,9 +100,10 @@ def upload_section(store, user: User) -> None:
             csv_sheets[name] = st.selectbox(f"Which sheet does {w.text(name)} hold?",
                                             logic.SHEET_NAMES, key=f"csv_sheet_{nonce}_{name}")
     units, mapping = _reading_choices(store, nonce)
+    rebaseline = _rebaseline_choice(user, nonce)
     # Every check, load and re-check reads the files with the same choices, and the report's
     # fingerprint says which: a report made with other choices is stale.
-    choices = {"mode": mode, "complete": complete, "units": units, "mapping": mapping}
+    choices = {"mode": mode, "complete": complete, "units": units, "mapping": mapping, "rebaseline": rebaseline}
     token = logic.fingerprint(files, month_text, csv_sheets, choices)
     report: logic.Report | None = st.session_state.get(state.UPLOAD_REPORT)
     if report is not None and report.fingerprint != token:
@@ -266,6 +267,75 @@ def history_section(store, ctx: ui.Context, user: User) -> None:
         st.dataframe(logic.stored_problems(uploads, pick), hide_index=True, column_config=PROBLEM_CONFIG)
 
 
+def _rebaseline_choice(user: User, nonce: int) -> str | None:
+    """SPEC §9.1: a PMO manager may declare that the upload re-baselines its plans, with the reason."""
+    if not user.can("rebaseline"):
+        return None
+    if not st.checkbox("This upload re-baselines its plans", key=f"upload_rebaseline_{nonce}",
+                       help="Changed plans (planned cost, planned value, targets) of a later month become the "
+                            "baseline. Left unticked, they are held as pending re-baselines for approval."):
+        return None
+    reason = st.text_input("Reason for the re-baseline (kept in the audit log)",
+                           key=f"upload_rebaseline_reason_{nonce}")
+    if not reason.strip():
+        st.warning("Give the reason; without one the upload is checked as not re-baselining.")
+        return None
+    return reason.strip()
+
+
+REBASELINE_CONFIG = {"rebaseline_id": st.column_config.NumberColumn("Re-baseline", format="%d"), "status": "Status",
+                     "upload_id": st.column_config.NumberColumn("Upload", format="%d"), "file_name": "File",
+                     "as_of": "Reporting month", "kind": "Plan", "entity_key": "Project / benefit / KPI",
+                     "periods": st.column_config.NumberColumn("Periods changed", format="%d"),
+                     "first_period": "From", "last_period": "To",
+                     "baseline_total": st.column_config.NumberColumn("Baseline", format="%,.2f"),
+                     "proposed_total": st.column_config.NumberColumn("Proposed", format="%,.2f"),
+                     "change": st.column_config.NumberColumn("Change", format="%,.2f"),
+                     "requested_by": "Loaded by", "decided_by": "Decided by",
+                     "decided_at": st.column_config.DatetimeColumn("When"), "reason": "Why"}
+PENDING_COLUMNS = ["rebaseline_id", "upload_id", "file_name", "as_of", "kind", "entity_key", "periods", "first_period",
+                   "last_period", "baseline_total", "proposed_total", "change", "requested_by"]
+DECIDED_COLUMNS = ["rebaseline_id", "status", "as_of", "kind", "entity_key", "periods", "baseline_total",
+                   "proposed_total", "decided_by", "decided_at", "reason"]
+
+
+def rebaseline_section(store, ctx: ui.Context, user: User) -> None:
+    """SPEC §9.1: the pending re-baselines, approved or rejected with a reason by a PMO manager, and the
+    decisions made (who, when, why)."""
+    pending = ui.data.rebaselines(ctx.path, store.data_version())
+    if pending.empty:
+        st.caption("No pending re-baselines: every plan in the store is its approved baseline.")
+    else:
+        st.caption("Plans a later month's upload changed without a declared re-baseline. Until a PMO manager "
+                   "approves one, the measures keep the baseline.")
+        st.dataframe(pending[PENDING_COLUMNS], hide_index=True, column_config=REBASELINE_CONFIG, key="rebaselines")
+        if user.can("rebaseline"):
+            rows = dict(zip(pending["rebaseline_id"], pending["entity_key"] + " · " + pending["kind"], strict=True))
+            chosen = st.selectbox("Re-baseline", list(rows), format_func=lambda i: f"{i} · {rows[i]}",
+                                  key="rebaseline_choice")
+            reason = st.text_input("Reason (kept in the audit log)", key="rebaseline_reason")
+            typed = _audit_name_input(user, "rebaseline_user", "Your name (for the audit log)")
+            approve_col, reject_col = st.columns(2)
+            for column, approve, label in ((approve_col, True, "Approve"), (reject_col, False, "Reject")):
+                if column.button(label, key=f"rebaseline_{label.lower()}", disabled=not reason.strip(),
+                                 width="stretch"):
+                    done, _ = auth.attempt(lambda a=approve: actions.decide_rebaseline(
+                        store, user, int(chosen), a, reason, typed), invalid="Not decided")
+                    if done:
+                        _after_write()
+                        st.session_state[state.UPLOAD_MESSAGE] = (
+                            f"Re-baseline {chosen} {'approved: the baseline follows it' if approve else 'rejected'}.")
+                        st.rerun()
+        else:
+            st.caption("Approving or rejecting a re-baseline is for PMO managers and admins.")
+    decided = ui.data.rebaselines(ctx.path, store.data_version(), True)
+    decided = decided[decided["status"] != "pending"]
+    if not decided.empty:
+        with st.expander(f"Decided re-baselines ({len(decided)})"):
+            st.dataframe(decided[DECIDED_COLUMNS], hide_index=True, column_config=REBASELINE_CONFIG,
+                         key="rebaselines_decided")
+
+
 def close_section(store, ctx: ui.Context, user: User) -> None:
     """Render the month closing (SPEC §7.2, PMO managers and admins): a month whose returns are not all in
     is closed so that it counts as complete; the audit log records who closed it and when."""
@@ -312,6 +382,8 @@ def body() -> None:
     history_section(store, ctx, user)
     st.subheader("3 · Close a month")
     close_section(store, ctx, user)
+    st.subheader("4 · Re-baselines")
+    rebaseline_section(store, ctx, user)
 
 
 ui.guarded(body)

@@ -46,9 +46,9 @@ TABLE_COLUMNS = (("bac", "BAC", 15), ("ac", "AC", 15), ("ev", "EV", 15), ("cpi",
                  ("spi", "SPI", 10.5), ("eac", "EAC", 15), ("delivery_rag", "RAG", 12),
                  ("planned_to_date", "Planned to date", 16), ("realised_to_date", "Realised to date", 16),
                  ("realisation_rate", "Rate", 12), ("forecast_total", "Forecast total", 16),
-                 ("erosion", "Erosion", 12.5), ("benefits_rag", "RAG", 12),
+                 ("erosion", "Erosion", 12.5), ("erosion_original", "vs orig.", 12.5), ("benefits_rag", "RAG", 12),
                  ("npv", "NPV", 16), ("roi", "ROI", 12.5), ("payback_month", "Payback", 14))
-TABLE_GROUPS = (("Level 1 delivery", 7), ("Level 3 benefits to date and forecast", 6), ("Level 3 returns", 3))
+TABLE_GROUPS = (("Level 1 delivery", 7), ("Level 3 benefits to date and forecast", 7), ("Level 3 returns", 3))
 
 
 def find_fonts(dirs=FONT_DIRS) -> dict[tuple[str, str], Path] | None:

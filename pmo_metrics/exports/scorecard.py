@@ -83,6 +83,9 @@ SCORECARD_COLUMNS: dict[str, Measure] = {
     "erosion": _own("erosion", "Erosion", "ratio",
                     "(Forecast total − planned total) / planned total (financial flow benefits).",
                     "SPEC §4 level 3"),
+    "erosion_original": _own("erosion_original", "Erosion vs original baseline", "ratio",
+                             "(Forecast total − original baseline total) / original baseline total: erosion "
+                             "before any approved re-baseline (financial flow benefits).", "SPEC §9.2"),
     "benefits_rag": _own("benefits_rag", "Benefits RAG", "rag",
                          "From the realisation rate against the benefit thresholds.", "SPEC §4 level 3"),
     "npv": MEASURES["npv"],
@@ -95,7 +98,7 @@ COLUMN_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("row", "portfolio", "programme", "project_id", "project_name", "stage", "currency")),
     ("Level 1 delivery", ("bac", "ac", "ev", "cpi", "spi", "eac", "delivery_rag")),
     ("Level 3 benefits", ("planned_to_date", "realised_to_date", "realisation_rate", "forecast_total", "erosion",
-                          "benefits_rag")),
+                          "erosion_original", "benefits_rag")),
     ("Level 3 returns", ("npv", "roi", "payback_month")),
 )
 
@@ -187,7 +190,7 @@ def _total_row(tiles: dict, settings: Settings) -> dict:
         "eac": tiles.get("eac"), "delivery_rag": rag(basis, settings.delivery_green, settings.delivery_amber),
         "planned_to_date": tiles.get("planned_to_date"), "realised_to_date": tiles.get("realised_to_date"),
         "realisation_rate": rate, "forecast_total": tiles.get("forecast_total"),
-        "erosion": tiles.get("erosion"),
+        "erosion": tiles.get("erosion"), "erosion_original": tiles.get("erosion_original"),
         "benefits_rag": rag(rate, settings.benefit_green, settings.benefit_amber),
         "npv": tiles.get("npv"), "roi": tiles.get("roi"),
     }

@@ -61,6 +61,7 @@ TIMELINE_SHEET = "Value timeline"
 HEADLINE_TILES = (
     ("Realised to date", "realised_to_date", "currency"), ("Planned to date", "planned_to_date", "currency"),
     ("Realisation rate", "realisation_rate", "ratio"), ("Erosion of forecast", "erosion", "ratio"),
+    ("Erosion vs original baseline", "erosion_original", "ratio"),
     ("Forecast total", "forecast_total", "currency"), ("Planned total", "planned_total", "currency"),
     ("Risk-adjusted forecast", "risk_adjusted_forecast", "currency"), ("NPV", "npv", "currency"),
     ("CPI", "cpi", "ratio"), ("SPI", "spi", "ratio"), ("EAC", "eac", "currency"), ("ROI to date", "roi", "ratio"),

@@ -44,6 +44,8 @@ class RawFile:
     about_mode: str | None = None  # the About sheet's `mode` cell (SPEC §7.1), when given
     about_complete: bool | None = None  # its `complete` cell, when given
     about_units: str | None = None  # the About sheet's `units` cell (SPEC §7.4)
+    about_rebaseline: bool | None = None  # its `rebaseline` cell (SPEC §9.1), when given
+    about_rebaseline_reason: str | None = None  # its `rebaseline_reason` cell
     about_cells: dict[str, str] = field(default_factory=dict)  # About label -> the cell its value came from
     # How to read it: stored column mappings (mapping.Mapping), and the one chosen by name, if any (SPEC §7.6)
     mappings: tuple = ()

@@ -25,6 +25,8 @@ from ..schema import (
     ABOUT_COMPLETE,
     ABOUT_FALSE,
     ABOUT_MODE,
+    ABOUT_REBASELINE,
+    ABOUT_REBASELINE_REASON,
     ABOUT_SHEET,
     ABOUT_TRUE,
     ABOUT_UNITS,
@@ -172,6 +174,8 @@ def _parse_checked_sheets(raw: RawFile, data: bytes, guard: ArchiveCheck, common
             raw.about_mode = raw.about_mode or part.about_mode
             raw.about_complete = part.about_complete if raw.about_complete is None else raw.about_complete
             raw.about_units = raw.about_units or part.about_units
+            raw.about_rebaseline = part.about_rebaseline if raw.about_rebaseline is None else raw.about_rebaseline
+            raw.about_rebaseline_reason = raw.about_rebaseline_reason or part.about_rebaseline_reason
             raw.about_cells.update(part.about_cells)
 
 
@@ -325,7 +329,8 @@ def _preview(reader, sheet_name: str) -> list[list[str | None]]:
 
 
 _ABOUT_LABELS = {schema.normalise_name(a)
-                 for a in (*ABOUT_AS_OF, *ABOUT_UNITS, *ABOUT_MODE, *ABOUT_COMPLETE, "mapping")}
+                 for a in (*ABOUT_AS_OF, *ABOUT_UNITS, *ABOUT_MODE, *ABOUT_COMPLETE, "mapping", *ABOUT_REBASELINE,
+                           *ABOUT_REBASELINE_REASON)}
 
 
 def about_value(rows: list[list], labels: tuple[str, ...]) -> tuple[str, str] | None:
@@ -399,3 +404,26 @@ def _about_upload_flags(raw: RawFile, sheet_name: str, rows: list[list]) -> None
         else:
             raw.problems.append(error(raw.name, "complete is not yes or no", sheet=sheet_name, cell=cell,
                                       column="complete", value=shorten(text), code="bad_complete"))
+    _about_rebaseline(raw, sheet_name, rows)
+
+
+def _about_rebaseline(raw: RawFile, sheet_name: str, rows: list[list]) -> None:
+    """Read the `rebaseline` and `rebaseline_reason` cells of the About sheet (SPEC §9.1), if present:
+    a declared re-baseline needs its reason."""
+    found = about_value(rows, ABOUT_REBASELINE)
+    if found is None:
+        return
+    text, cell = found
+    flag = text.strip().lower()
+    if flag not in ABOUT_TRUE and flag not in ABOUT_FALSE:
+        raw.problems.append(error(raw.name, "rebaseline is not yes or no", sheet=sheet_name, cell=cell,
+                                  column="rebaseline", value=shorten(text), code="bad_rebaseline"))
+        return
+    raw.about_rebaseline = flag in ABOUT_TRUE
+    reason = about_value(rows, ABOUT_REBASELINE_REASON)
+    if reason is not None:
+        raw.about_rebaseline_reason = reason[0].strip()
+    elif raw.about_rebaseline:
+        raw.problems.append(error(raw.name, "rebaseline is yes but no rebaseline_reason is given: say why the "
+                                            "plan is re-baselined", sheet=sheet_name, cell=cell,
+                                  column="rebaseline_reason", code="no_rebaseline_reason"))

@@ -387,3 +387,23 @@ def validations(path: str, version: tuple, benefit_ids: tuple[str, ...] | None =
     """Return the validation log (SPEC §9.3), newest first, of the given benefits (all when None)."""
     frame = _store_at(path).validations().to_pandas()
     return frame if benefit_ids is None else frame[frame["benefit_id"].isin(benefit_ids)]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bridge(path: str, version: tuple, as_of: dt.date, scope: tuple) -> dict[str, pd.DataFrame]:
+    store = _store_at(path)
+    rows = measures.bridge(store, as_of, None, Scope(*scope))
+    return {"rows": rows.to_pandas(), "waterfall": measures.bridge_waterfall(store, rows).to_pandas(),
+            "projects": measures.bridge_rollup(store, as_of, "project", scope=Scope(*scope), rows=rows).to_pandas()}
+
+
+def bridge(ctx: Context) -> dict[str, pd.DataFrame]:
+    """Return the erosion bridge of the context's month and scope from the first stored month (SPEC §9.2):
+    its rows per benefit, the waterfall steps and the per-project roll-up."""
+    return _bridge(ctx.path, ctx.version, ctx.as_of, ctx.scope_args)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def rebaselines(path: str, version: tuple, include_decided: bool = False) -> pd.DataFrame:
+    """Return the re-baselines of loaded uploads: pending ones, or all with their decisions (SPEC §9.1)."""
+    return _store_at(path).rebaselines(include_decided).to_pandas()

@@ -6,7 +6,7 @@ from tests.app.conftest import assert_clean, frame_with, open_app
 def test_performance_on_the_sample(sample_store):
     at = open_app("views/performance.py")
     assert_clean(at)
-    assert len(at.get("vega_lite_chart")) == 6  # objectives, groups, waterfall, erosion, benefit map, forecast accuracy
+    assert len(at.get("vega_lite_chart")) == 7  # + benefit map, forecast accuracy, erosion bridge
     frame_with(at, "benefit_id", "erosion")
     frame_with(at, "group_key", "bias")  # the forecast accuracy table
     assert any("Validated realisation" in c.value for c in at.caption)

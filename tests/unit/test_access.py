@@ -19,9 +19,9 @@ ALLOWED = {
     "viewer": {"view"},
     "submitter": {"view", "upload", "validate_own"},
     "pmo_manager": {"view", "upload", "void", "close_month", "export", "validate_own", "validate",
-                    "withdraw_validation"},
+                    "withdraw_validation", "rebaseline"},
     "admin": {"view", "upload", "void", "close_month", "export", "settings", "validate_own", "validate",
-              "withdraw_validation"},
+              "withdraw_validation", "rebaseline"},
     None: set(),
     # SPEC §9.3: a benefit owner sees what a viewer sees and validates the benefits they own
     "benefit_owner": {"view", "validate_own"},

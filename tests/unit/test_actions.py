@@ -11,7 +11,7 @@ import pytest
 from pmo_metrics import access, actions, schema
 from pmo_metrics.access import AccessDenied, User
 from pmo_metrics.measures import Scope
-from tests.factories import make_workbook
+from tests.factories import default_rows, make_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 OCT = dt.date(2026, 10, 1)
@@ -38,14 +38,17 @@ CALLS = {
         store, user, "BEN-001", dt.date(2026, 9, 1), dt.date(2026, 10, 1), "ledger GL-1")),
     "withdraw_validation": ("withdraw_validation",
                             lambda store, user: actions.withdraw_validation(store, user, 1, "wrong ledger")),
+    "decide_rebaseline": ("rebaseline",
+                          lambda store, user: actions.decide_rebaseline(store, user, 1, False, "not agreed")),
 }
 
 
 def _state(store) -> tuple:
-    """Everything a write can change: the audit log, closures, settings, mappings."""
+    """Everything a write can change: the audit log, closures, settings, mappings, re-baselines."""
     return (store.query("SELECT upload_id, status, voided_by FROM uploads ORDER BY 1").to_pylist(),
             store.closures().num_rows, store.settings(), store.mappings().num_rows,
-            store.validations().select(["validation_id", "status"]).to_pylist())
+            store.validations().select(["validation_id", "status"]).to_pylist(),
+            store.rebaselines(include_decided=True).column("status").to_pylist())
 
 
 @pytest.fixture
@@ -54,6 +57,11 @@ def loaded(store):
     result = actions.load(store, ADMIN, [("2026-10 return.xlsx", make_workbook())])
     assert result.ok and result.files[0].upload_id == 1
     actions.validate_benefit(store, ADMIN, "BEN-001", dt.date(2026, 9, 1), dt.date(2026, 9, 1), "ledger")  # id 1
+    # a later month's lower plan for BEN-001's 2026-11: re-baseline 1, pending (SPEC §9.1)
+    values = [dict(r, planned_value=1_500) if r["period"] == "2026-11" else r for r in default_rows("BenefitValues")]
+    later = make_workbook(about="2026-11", BenefitValues=values)
+    assert actions.load(store, ADMIN, [("2026-11 return.xlsx", later)]).ok
+    assert store.rebaselines().column("rebaseline_id").to_pylist() == [1]
     return store
 
 
@@ -135,7 +143,7 @@ def test_an_unknown_command_line_role_is_refused():
 
 # The core's writers: the ingest pipeline, the store's writes, the mapping save and the exporters.
 WRITERS = {"ingest", "load_sample", "void", "close_month", "set_setting", "save_mapping", "record", "load",
-           "write_scorecard", "render_scorecard", "add_validation", "withdraw_validation"}
+           "write_scorecard", "render_scorecard", "add_validation", "withdraw_validation", "decide_rebaseline"}
 CALLERS = ["app.py", *sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py")),
            *sorted(f"pmo_metrics/ui/{p.name}" for p in (ROOT / "pmo_metrics" / "ui").glob("*.py")),
            "pmo_metrics/cli.py", "pmo_metrics/upload_report.py"]

@@ -170,7 +170,8 @@ def test_rollups_match_delivery_rollup_and_headline(store, card):
     # A portfolio row's NPV and ROI recompute like the dashboard's tiles for that portfolio.
     portfolio = next(r for r in rows if r["row"] == "portfolio")
     tiles = measures.headline(store, AS_OF, Scope(portfolio=portfolio["portfolio"]))
-    for column in ("npv", "roi", "realised_to_date", "planned_to_date", "realisation_rate", "erosion"):
+    for column in ("npv", "roi", "realised_to_date", "planned_to_date", "realisation_rate", "erosion",
+                   "erosion_original"):
         assert _close(portfolio[column], tiles[column]), column
     total = rows[-1]
     assert total["row"] == "total" and _close(total["npv"], card.headline["npv"])

@@ -48,7 +48,9 @@ CREATE OR REPLACE MACRO effective_projects(m) AS TABLE
 -- uploads) takes its rows as they are; one covered by several (incremental uploads after its
 -- latest full one) takes, per period, the row of the latest version holding that period.
 -- Split so the common case pays for no window over the data rows.
-CREATE OR REPLACE MACRO effective_financials(m) AS TABLE
+-- These latest_* macros are the Part I rule (the latest plan counts); the measures read
+-- effective_* (sql/macros/baselines.sql), which put the approved baseline in the plan columns.
+CREATE OR REPLACE MACRO latest_financials(m) AS TABLE
     WITH e AS MATERIALIZED (SELECT * FROM effective_uploads('financials', m)),
     one AS MATERIALIZED (SELECT entity_key, upload_id FROM e WHERE versions = 1),
     many AS MATERIALIZED (SELECT entity_key, upload_id, valid_from FROM e WHERE versions > 1)
@@ -62,15 +64,15 @@ CREATE OR REPLACE MACRO effective_financials(m) AS TABLE
                                    ORDER BY many.valid_from DESC, t.upload_id DESC) = 1
     );
 
-CREATE OR REPLACE MACRO effective_benefits(m) AS TABLE
+CREATE OR REPLACE MACRO latest_benefits(m) AS TABLE
     SELECT t.* FROM benefits AS t
     JOIN effective_uploads('benefits', m) AS e
       ON t.upload_id = e.upload_id AND t.benefit_id = e.entity_key
     ANTI JOIN absent_projects(m) AS a ON a.project_id = t.project_id;
 
--- The values as submitted (claimed); effective_benefit_values (validation.sql) applies the
--- realised_counts setting of SPEC §9.3 over them.
-CREATE OR REPLACE MACRO claimed_benefit_values(m) AS TABLE
+-- The values as stored (plans as submitted, realised values as claimed); baselines.sql puts the
+-- approved baseline's plans in (claimed_benefit_values) and validation.sql applies realised_counts.
+CREATE OR REPLACE MACRO latest_benefit_values(m) AS TABLE
     WITH e AS MATERIALIZED (SELECT * FROM effective_uploads('benefit_values', m)),
     one AS MATERIALIZED (SELECT entity_key, upload_id FROM e WHERE versions = 1),
     many AS MATERIALIZED (SELECT entity_key, upload_id, valid_from FROM e WHERE versions > 1)
@@ -84,7 +86,7 @@ CREATE OR REPLACE MACRO claimed_benefit_values(m) AS TABLE
                                    ORDER BY many.valid_from DESC, t.upload_id DESC) = 1
     );
 
-CREATE OR REPLACE MACRO effective_kpis(m) AS TABLE
+CREATE OR REPLACE MACRO latest_kpis(m) AS TABLE
     WITH e AS MATERIALIZED (SELECT * FROM effective_uploads('kpis', m)),
     one AS MATERIALIZED (SELECT entity_key, upload_id FROM e WHERE versions = 1),
     many AS MATERIALIZED (SELECT entity_key, upload_id, valid_from FROM e WHERE versions > 1)

@@ -37,6 +37,14 @@ dis AS (
     FROM benefit_rags
     WHERE money_dis_benefit(category, unit) AND measure = 'flow' AND currency = upper($currency)
 ),
+o AS (
+    -- SPEC §9.2: how far those benefits' plans moved from the original baseline (approved re-baselines)
+    SELECT coalesce(sum(v.rebaselined), 0) AS rebaselined
+    FROM rebaselined_values(DATE '0001-01-01', $as_of) AS v
+    SEMI JOIN (SELECT benefit_id FROM {benefit_rows}($as_of, $portfolio, $programme, $objective, $currency)
+               WHERE category = 'financial' AND measure = 'flow' AND currency = upper($currency)) AS f
+      USING (benefit_id)
+),
 monthly AS (
     -- Portfolio ROI to date (SPEC §4 financial return): the monthly cash flows of the projects in
     -- scope, in the reporting currency: benefits realised to date less the costs actual to date.
@@ -80,5 +88,8 @@ SELECT b.planned_to_date, b.realised_to_date, ratio(b.realised_to_date, b.planne
            AS benefits_rag,
        dis.dis_benefits, coalesce(b.realised_to_date, 0) - dis.dis_benefits AS net_benefit,
        dis.dis_benefits_forecast_total,
-       coalesce(b.forecast_total, 0) - dis.dis_benefits_forecast_total AS net_forecast_total
-FROM b, r, d, dis;
+       coalesce(b.forecast_total, 0) - dis.dis_benefits_forecast_total AS net_forecast_total,
+       -- SPEC §9.2: erosion against the original baseline, beside erosion against the current one
+       ratio(b.forecast_total - (b.planned_total - o.rebaselined), b.planned_total - o.rebaselined)
+           AS erosion_original
+FROM b, r, d, dis, o;

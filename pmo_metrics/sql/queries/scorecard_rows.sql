@@ -7,7 +7,8 @@
 -- from the sums; a group's NPV is the sum of its projects' NPVs, each from its own first month
 -- (SPEC §11 roll-ups add up: one project's stray early period changes no other figure).
 WITH flows AS (
-    SELECT project_id, currency, planned_to_date, realised_to_date, planned_total, forecast_total
+    SELECT project_id, currency, planned_to_date, realised_to_date, planned_total, forecast_total,
+           original_planned_total  -- SPEC §9.2
     FROM scorecard_benefits
     WHERE category = 'financial' AND measure = 'flow'
 ),
@@ -54,7 +55,8 @@ members AS (
 benefit_sums AS (
     SELECT m.row, m.portfolio, m.programme, m.project_id, m.currency,
            sum(f.planned_to_date) AS planned_to_date, sum(f.realised_to_date) AS realised_to_date,
-           sum(f.planned_total) AS planned_total, sum(f.forecast_total) AS forecast_total
+           sum(f.planned_total) AS planned_total, sum(f.forecast_total) AS forecast_total,
+           sum(f.original_planned_total) AS original_total
     FROM members AS m
     JOIN flows AS f ON f.project_id = m.member AND (f.currency IS NULL OR f.currency = m.currency)
     GROUP BY ALL
@@ -73,7 +75,9 @@ SELECT g.row, g.portfolio, g.programme, g.project_id, g.project_name, g.stage, g
        rag(ratio(b.realised_to_date, b.planned_to_date), $benefit_green, $benefit_amber) AS benefits_rag,
        CASE WHEN g.row = 'project' THEN p.npv ELSE r.npv END AS npv,
        CASE WHEN g.row = 'project' THEN p.roi ELSE r.roi END AS roi,
-       p.payback_month
+       p.payback_month,
+       -- SPEC §9.2: erosion against the original baseline, beside erosion
+       ratio(b.forecast_total - b.original_total, b.original_total) AS erosion_original
 FROM groups AS g
 LEFT JOIN benefit_sums AS b
   ON b.row = g.row AND b.portfolio IS NOT DISTINCT FROM g.portfolio AND b.programme IS NOT DISTINCT FROM g.programme
