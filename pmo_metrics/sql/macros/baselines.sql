@@ -27,7 +27,9 @@ CREATE OR REPLACE MACRO effective_financials(m) AS TABLE
       ON o.kind = 'financials' AND o.upload_id = f.upload_id AND o.entity_key = f.project_id
      AND o.period = f.period AND baseline_control_on();
 
-CREATE OR REPLACE MACRO effective_benefit_values(m) AS TABLE
+-- The benefit values with the approved baseline's plans and the realised values as claimed;
+-- validation.sql's effective_benefit_values applies realised_counts over them (SPEC §9.3).
+CREATE OR REPLACE MACRO claimed_benefit_values(m) AS TABLE
     SELECT v.* REPLACE (CASE WHEN o.upload_id IS NULL THEN v.planned_value ELSE o.planned END AS planned_value)
     FROM latest_benefit_values(m) AS v
     LEFT JOIN plan_overrides AS o
@@ -66,6 +68,6 @@ CREATE OR REPLACE MACRO rebaselined_values(a, m) AS TABLE
         HAVING count(*) > 1 OR NOT baseline_control_on()
     )
     SELECT v.benefit_id, sum(v.planned_value - r.reference) AS rebaselined
-    FROM effective_benefit_values(m) AS v
+    FROM claimed_benefit_values(m) AS v  -- the plans; realised_counts changes only realised values
     JOIN r ON r.benefit_id = v.benefit_id AND r.period = v.period
     GROUP BY v.benefit_id;
