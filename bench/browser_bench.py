@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pack-runs", type=int, default=3)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} is not installed (`make chromium`)")
@@ -227,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     pack = board_pack(args.db, args.as_of, args.pack_runs)
     text = report(result, pack, args.db, args.runs)
     print(text)
+    if args.write:
+        from doc_section import write_section
+
+        write_section("browser", "Pages in Chromium and the board pack", text)
     if args.json:
         Path(args.json).write_text(json.dumps({"pages": result, "pack": pack, "report": text}, indent=1))
     return 0

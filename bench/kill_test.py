@@ -37,9 +37,21 @@ MONTHS = ("2026-09-01", "2026-10-01")
 EFFECTIVE = ("projects", "financials", "benefits", "benefit_values")
 
 
+def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnection:
+    """Open `db` once no other process holds it (a command's detached finishing step may, briefly)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return duckdb.connect(str(db))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def fingerprint(db: Path) -> dict:
     """Return what must be all-before or all-after: counts, effective checksums, audit consistency."""
-    con = duckdb.connect(str(db))
+    con = connect_when_free(db)
     try:
         con.execute("PRAGMA database_size").fetchall()
         result: dict = {}

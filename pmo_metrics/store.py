@@ -181,6 +181,9 @@ class Store:
         self.busy_wait = BUSY_WAIT_SECONDS if busy_wait is None else busy_wait
         self._connections = Connections(self.path, self.busy_wait, self._on_open)
         self._fillers: list[threading.Thread] = []
+        # When set (the command line), kept rows are not made here but noted for a process of their own.
+        self.defer_kept_rows = False
+        self.kept_rows_deferred = False
 
     # -- connections (connection.py) ---------------------------------------------------------
 
@@ -474,6 +477,9 @@ class Store:
             thread.join()
 
     def _fill_kept_rows_later(self) -> None:
+        if self.defer_kept_rows:
+            self.kept_rows_deferred = True
+            return
         # On a thread, so a load returns once its data is committed. Not a daemon: a command-line
         # process makes them before it exits, and the next process reads them.
         self._fillers = [t for t in self._fillers if t.is_alive()]
