@@ -188,7 +188,7 @@ def table(results: list[dict], start: dict, rows: int, runs: int) -> str:
         + ("ingest before | ratio before | kept rows made before | " if before else "")
         + "ingest | ratio | kept rows made | each pair's ratio | peak RSS parse / " + ("before / " if before else "")
         + "ingest |",
-        "|---" * (11 if before else 8) + "|",
+        "|---" * (12 if before else 9) + "|",
     ]
     for r in results:
         cells = [r["shape"], r["mode"], f"{r['mb']:.1f} MB, {r['sheet_rows']:,} sheet rows", f"{r['parse_s']:.2f} s"]
