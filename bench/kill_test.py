@@ -49,6 +49,23 @@ def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnectio
             time.sleep(0.1)
 
 
+def settle(db: Path, seconds: float = 120) -> None:
+    """Return once nothing holds `db` and its log is folded in: a command line's load leaves the
+    kept rows and the checkpoint to a detached process, and a copy of the file alone holds every
+    committed write only after it (docs/reliability.md)."""
+    wal = Path(str(db) + ".wal")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not wal.exists():
+            try:
+                duckdb.connect(str(db), read_only=True).close()
+                return
+            except duckdb.IOException:
+                pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{db.name} was still in use after {seconds:.0f} s")
+
+
 def fingerprint(db: Path) -> dict:
     """Return what must be all-before or all-after: counts, effective checksums, audit consistency."""
     con = connect_when_free(db)
@@ -118,11 +135,13 @@ def prepare(workdir: Path, projects: int = 2500) -> Setup:
     rows = write_monthly_workbook(big, projects, projects, "2026-10")
     before_db = workdir / "before.duckdb"
     subprocess.run(ingest_command(first, before_db), cwd=ROOT, check=True, capture_output=True)
+    settle(before_db)  # copied below, file alone
     after_db = workdir / "after.duckdb"
     shutil.copy(before_db, after_db)
     start = time.perf_counter()
     subprocess.run(ingest_command(big, after_db), cwd=ROOT, check=True, capture_output=True)
     seconds = time.perf_counter() - start
+    settle(after_db)
     return Setup(workdir, big, before_db, fingerprint(before_db), fingerprint(after_db), seconds, rows)
 
 
@@ -185,6 +204,7 @@ def run_kills(setup: Setup, kills: int, seed: int = 20261031, log=print) -> dict
         outcome = classify(setup, db)
         tally[outcome] += 1
         log(f"kill {i + 1:2d} {when}{' (already done)' if finished else ''}: {outcome}")
+        settle(db)  # a load that finished may have left its kept rows to a detached process
         for path in (db, Path(str(db) + ".wal")):
             path.unlink(missing_ok=True)
     return tally
