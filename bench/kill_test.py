@@ -49,21 +49,15 @@ def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnectio
             time.sleep(0.1)
 
 
-def settle(db: Path, seconds: float = 120) -> None:
-    """Return once nothing holds `db` and its log is folded in: a command line's load leaves the
-    kept rows and the checkpoint to a detached process, and a copy of the file alone holds every
-    committed write only after it (docs/reliability.md)."""
-    wal = Path(str(db) + ".wal")
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not wal.exists():
-            try:
-                duckdb.connect(str(db), read_only=True).close()
-                return
-            except duckdb.IOException:
-                pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{db.name} was still in use after {seconds:.0f} s")
+def settle(db: Path) -> None:
+    """Fold `db`'s log into the file, once no other process holds it: a command line's load leaves
+    its checkpoint to a detached process, and a copy of the file alone holds every committed write
+    only after one (docs/reliability.md)."""
+    con = connect_when_free(db)
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def fingerprint(db: Path) -> dict:
@@ -204,7 +198,6 @@ def run_kills(setup: Setup, kills: int, seed: int = 20261031, log=print) -> dict
         outcome = classify(setup, db)
         tally[outcome] += 1
         log(f"kill {i + 1:2d} {when}{' (already done)' if finished else ''}: {outcome}")
-        settle(db)  # a load that finished may have left its kept rows to a detached process
         for path in (db, Path(str(db) + ".wal")):
             path.unlink(missing_ok=True)
     return tally
