@@ -37,9 +37,32 @@ MONTHS = ("2026-09-01", "2026-10-01")
 EFFECTIVE = ("projects", "financials", "benefits", "benefit_values")
 
 
+def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnection:
+    """Open `db` once no other process holds it (a command's detached finishing step may, briefly)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return duckdb.connect(str(db))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def settle(db: Path) -> None:
+    """Fold `db`'s log into the file, once no other process holds it: a command line's load leaves
+    its checkpoint to a detached process, and a copy of the file alone holds every committed write
+    only after one (docs/reliability.md)."""
+    con = connect_when_free(db)
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
 def fingerprint(db: Path) -> dict:
     """Return what must be all-before or all-after: counts, effective checksums, audit consistency."""
-    con = duckdb.connect(str(db))
+    con = connect_when_free(db)
     try:
         con.execute("PRAGMA database_size").fetchall()
         result: dict = {}
@@ -106,11 +129,13 @@ def prepare(workdir: Path, projects: int = 2500) -> Setup:
     rows = write_monthly_workbook(big, projects, projects, "2026-10")
     before_db = workdir / "before.duckdb"
     subprocess.run(ingest_command(first, before_db), cwd=ROOT, check=True, capture_output=True)
+    settle(before_db)  # copied below, file alone
     after_db = workdir / "after.duckdb"
     shutil.copy(before_db, after_db)
     start = time.perf_counter()
     subprocess.run(ingest_command(big, after_db), cwd=ROOT, check=True, capture_output=True)
     seconds = time.perf_counter() - start
+    settle(after_db)
     return Setup(workdir, big, before_db, fingerprint(before_db), fingerprint(after_db), seconds, rows)
 
 

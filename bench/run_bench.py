@@ -394,8 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if not args.no_write:
+        from doc_section import write_section
+
         target = ROOT / "docs" / ("benchmarks.md" if not args.quick else "benchmarks-quick.md")
-        target.write_text(report, encoding="utf-8")
+        body = "\n".join(lines[2:]).replace("\n## ", "\n### ")  # under this section's own heading
+        write_section("store", f"In-process ingest, page queries and measures ({label} store)", body, target)
         print(f"written to {target.relative_to(ROOT)}")
     return 0
 

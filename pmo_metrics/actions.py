@@ -101,7 +101,7 @@ def validate_benefit(store: Store, user: User | None, benefit_id: str, from_mont
     """Validate a benefit's realised values of a period range with evidence (SPEC §9.3): its owner or a PMO
     manager; return the validation. ValueError for a bad range or evidence, StoreError when nothing to validate."""
     access.require(user, "validate_own")
-    from .validation import check_request
+    from .benefit_validation import check_request
 
     benefit_id, from_month, to_month, evidence = check_request(benefit_id, from_month, to_month, evidence)
     found, owner = store.benefit_owner(benefit_id)
@@ -115,7 +115,7 @@ def withdraw_validation(store: Store, user: User | None, validation_id: int, rea
                         typed_name: str = "") -> None:
     """Withdraw a validation (role `withdraw_validation`): its periods count as claimed again; the log keeps it."""
     access.require(user, "withdraw_validation")
-    from .validation import check_text
+    from .benefit_validation import check_text
 
     store.withdraw_validation(validation_id, check_text(reason, "reason"), user.audit_name(typed_name))
 

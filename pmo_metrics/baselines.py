@@ -218,7 +218,7 @@ def decide(con: duckdb.DuckDBPyConnection, rebaseline_id: int, approve: bool, re
 
 def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Recompute every baseline when the rule that made them changed (or never ran); return True
-    when it did (the caller then forgets the kept rows, made from the old ones)."""
+    when it did (the caller then forgets the month rows, made from the old ones)."""
     stamp = hashlib.sha256((_RANGES + _OVERRIDES).encode("utf-8")).hexdigest()
     row = first_row(con, "SELECT value FROM meta WHERE key = ?", [_META_KEY])
     if row and row[0] == stamp:
@@ -230,7 +230,7 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
         groups = con.execute("SELECT DISTINCT kind, entity_key FROM entity_versions WHERE list_contains($k, kind)",
                              {"k": list(KINDS)}).fetchall()
         _recompute(con, [(k, e) for k, e in groups])
-        month_rows.refresh(con)  # the kept rows were made from the baselines as they were
+        month_rows.refresh(con)  # the month rows were made from the baselines as they were
         con.execute("DELETE FROM meta WHERE key = ?", [_META_KEY])
         con.execute("INSERT INTO meta VALUES (?, ?)", [_META_KEY, stamp])
         con.execute("COMMIT")

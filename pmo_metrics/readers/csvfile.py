@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import mapping as mappings
 from .. import schema
@@ -69,13 +70,15 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
         raw.problems.append(_wide_error(raw.name, spec.name, too_wide))
         return
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []  # each record's last line: a quoted cell may span lines
     for record in reader:
         if len(record) > MAX_CSV_COLUMNS:  # a record whose quoted cells span lines
             raw.problems.append(_wide_error(raw.name, spec.name, reader.line_num))
             return
-        rows.append((reader.line_num, record))
-    preview = [[v if v.strip() else None for v in record] for _, record in rows[:MAX_HEADER_SEARCH_ROWS]]
+        records.append(record)
+        numbers.append(reader.line_num)
+    preview = [[v if v.strip() else None for v in record] for record in records[:MAX_HEADER_SEARCH_ROWS]]
     tab = csv_sheet or PurePath(raw.name).stem
     found = mappings.find(list(raw.mappings), tab, preview, raw.mapping_name) if raw.mappings else None
     header_index = found[0] if found else find_header(preview, spec)
@@ -84,21 +87,38 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
     if header_index is None:
         raw.problems.append(no_header_error(raw.name, spec.name, spec))
         return
-    header_line, header = rows[header_index]
-    body = rows[header_index + 1:]
+    header_line, header = numbers[header_index], records[header_index]
+    body = records[header_index + 1:]
+    body_lines = numbers[header_index + 1:]
     width = len(header)
-    columns = []
-    for position in range(width):
-        values = [(record[position] if position < len(record) else None) for _, record in body]
-        values = [v if v is not None and v.strip() != "" else None for v in values]
-        columns.append((column_letter(position), header[position], pa.array(values, pa.string())))
-    extra = [line for line, record in body if len(record) > width and any(v.strip() for v in record[width:])]
+    columns = [(column_letter(position), header[position], values)
+               for position, values in enumerate(_columns(body, width))]
+    extra = [line for line, record in zip(body_lines, body, strict=True)
+             if len(record) > width and any(v.strip() for v in record[width:])]
     if extra:
         raw.problems.append(warning(raw.name, f"{len(extra)} rows have more cells than the header "
                                     f"(first on line {extra[0]}); the extra cells are ignored", sheet=spec.name))
     # CSV line numbers are the row numbers the user sees when opening the file in Excel.
-    lines = pa.array([line for line, _ in body], pa.int64())
+    lines = pa.array(body_lines, pa.int64())
     add_sheet(raw, spec.name, spec, header_line, columns, lines, mapping=found[1] if found else None)
+
+
+def _columns(records: list[list[str]], width: int) -> list[pa.Array]:
+    """Return the first `width` cells of every record as text columns; a missing or blank cell
+    (empty, or only whitespace as str.isspace has it) is null."""
+    if not records:
+        return [pa.array([], pa.string()) for _ in range(width)]
+    if any(len(record) != width for record in records):
+        records = [record[:width] if len(record) >= width else record + [""] * (width - len(record))
+                   for record in records]
+    out = []
+    # Transposed and tested in C: a Python loop over every cell cost ~1 s on a 300k-row file.
+    # Arrow's utf8_is_space agrees with str.isspace on every code point.
+    for cells in zip(*records, strict=True):
+        values = pa.array(cells, pa.string())
+        blank = pc.or_(pc.equal(pc.utf8_length(values), 0), pc.utf8_is_space(values))
+        out.append(pc.if_else(blank, pa.scalar(None, pa.string()), values) if pc.any(blank).as_py() else values)
+    return out
 
 
 def _mapped_spec(raw: RawFile, data: bytes, csv_sheet: str | None):

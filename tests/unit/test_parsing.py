@@ -95,8 +95,9 @@ def test_the_iso_shortcut_agrees_with_trying_every_format(year, month, day):
 
 @settings(deadline=None)  # each example opens DuckDB: slow on a busy machine, not wrong
 @given(st.one_of(st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{1,6})?\Z"),
+                 st.from_regex(r"\A[£$€¥₹]?[0-9]{1,4}(,[0-9]{2,4}){0,5}(\.[0-9]{1,3})?\Z"),
                  st.text(alphabet="0123456789.-,() %£$eE", max_size=12)))
-def test_the_plain_decimal_shortcut_agrees_with_the_full_rules(text):
+def test_the_plain_decimal_and_grouped_amount_shortcuts_agree_with_the_full_rules(text):
     con = duckdb.connect()
     con.execute(PARSE_NUMBER_MACRO)
     fast, full = con.execute("SELECT parse_number(?), parse_number_text(?)", [text, text]).fetchall()[0]

@@ -1,0 +1,241 @@
+"""Pages as a user waits for them: Chromium on the large store, click to fully drawn; the board pack.
+
+Starts the dashboard as `make run` does (`streamlit run app.py`) on the 5,000-project, 36-month
+store (built by run_bench.py, cached in bench/out/) and drives Debian's chromium with Playwright:
+
+- the overview loaded by URL, each time in a new browser context (a new session): from the
+  navigation's start to fully drawn; the first load is the server's first request;
+- every page of the sidebar, clicked in turn, `--runs` rounds: from the click to fully drawn.
+
+"Fully drawn": a script run began after the click (the app's `data-test-script-state` went to
+running), the app is no longer running (`notRunning`, no status widget, no stale element), and
+every `stVegaLiteChart` holds its canvas or svg — held for 150 ms, timed at its first frame.
+
+Then the board pack: `pmo-metrics scorecard --as-of … -o pack.pdf`, a whole process, and its pages.
+
+    .venv/bin/python bench/browser_bench.py                 # the large store, 5 rounds
+    .venv/bin/python bench/browser_bench.py --db other.duckdb --as-of 2026-06 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TARGET_PAGE_S, TARGET_URL_S, TARGET_PACK_S, TARGET_PACK_PAGES = 0.6, 1.5, 10.0, 12
+
+# Counts every run the app starts (its stApp element's data-test-script-state), from the document's start.
+WATCH = """
+window.__bench = {runs: 0, last: null};
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  if (state && state !== window.__bench.last) {
+    window.__bench.last = state;
+    if (state === 'running' || state === 'rerunRequested') window.__bench.runs++;
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+# Resolves with the page clock's time at the first frame from which the page stayed fully drawn
+# for `hold` ms, once a run has started after `since` runs.
+DRAWN = """
+([since, hold]) => new Promise(resolve => {
+  let first = null;
+  const drawn = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return window.__bench.runs > since && app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !document.querySelector('[data-testid="stStatusWidget"]')
+      && !document.querySelector('[data-stale="true"]')
+      && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'));
+  };
+  const check = () => {
+    const now = performance.now();
+    if (drawn()) {
+      if (first === null) first = now;
+      if (now - first >= hold) return resolve({at: first, charts:
+        document.querySelectorAll('[data-testid="stVegaLiteChart"]').length});
+    } else first = null;
+    requestAnimationFrame(check);
+  };
+  check();
+})
+"""
+CLICK = """
+(title) => {
+  const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
+    .find(a => a.textContent.trim().endsWith(title));
+  const runs = window.__bench.runs;
+  const at = performance.now();
+  link.click();
+  return [runs, at];
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` on `db`; return the process and its URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "python"), "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"streamlit stopped: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("streamlit did not start within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def drawn(tab, since: int) -> dict:
+    return tab.evaluate(DRAWN, [since, 150])
+
+
+def pages_in_browser(url: str, runs: int) -> dict:
+    """Time the overview by URL (new sessions) and every sidebar page (click to drawn), `runs` each."""
+    from playwright.sync_api import sync_playwright
+
+    by_url, clicks = [], {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.add_init_script(WATCH)
+            tab = context.new_page()
+            tab.set_default_timeout(120_000)
+            tab.goto(url)
+            done = drawn(tab, 0)  # performance.now() counts from the navigation's start
+            by_url.append((done["at"] / 1000, done["charts"]))
+            context.close()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(WATCH)
+        tab = context.new_page()
+        tab.set_default_timeout(120_000)
+        tab.goto(url)
+        drawn(tab, 0)
+        # A link's text is its material icon's name, a line break, then its title.
+        titles = [t.strip().splitlines()[-1].strip()
+                  for t in tab.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+        order = titles[1:] + titles[:1]  # start away from the overview, which is open
+        for _ in range(runs):
+            for title in order:
+                since, clicked = tab.evaluate(CLICK, title)
+                done = drawn(tab, since)
+                clicks.setdefault(title, []).append(((done["at"] - clicked) / 1000, done["charts"]))
+        browser.close()
+    return {"by_url": by_url, "clicks": clicks}
+
+
+def board_pack(db: Path, as_of: str, runs: int) -> dict:
+    """Median whole-process seconds of `pmo-metrics scorecard … -o pack.pdf`, and the pack's pages."""
+    seconds = []
+    with tempfile.TemporaryDirectory() as work:
+        pdf = Path(work) / "pack.pdf"
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([str(BIN / "pmo-metrics"), "scorecard", "--as-of", as_of, "-o", str(pdf), "--db", str(db)],
+                           cwd=ROOT, check=True, capture_output=True)
+            seconds.append(time.perf_counter() - started)
+        data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    return {"seconds": statistics.median(seconds), "each": seconds, "pages": pages, "mb": len(data) / 1e6}
+
+
+def report(result: dict, pack: dict, db: Path, runs: int) -> str:
+    """Return the figures as markdown."""
+    url_s = [s for s, _ in result["by_url"]]
+    lines = [
+        f"Store {db.name} ({sum(p.stat().st_size for p in db.parent.glob(db.name + '*')) / 1e6:.0f} MB); "
+        f"Chromium (headless) through Playwright; medians of {runs}.",
+        "",
+        "| page | opened | first time (s) | median (s) | each (s) | charts | target |",
+        "|---|---|---|---|---|---|---|",
+        f"| Executive overview | by URL, new session | {url_s[0]:.2f} | {statistics.median(url_s):.2f} | "
+        f"{', '.join(f'{s:.2f}' for s in url_s)} | {result['by_url'][0][1]} | "
+        f"{'PASS' if statistics.median(url_s) <= TARGET_URL_S else 'FAIL'} ≤ {TARGET_URL_S} s |",
+    ]
+    for title, samples in result["clicks"].items():
+        values = [s for s, _ in samples]
+        lines.append(f"| {title} | sidebar click | {values[0]:.2f} | {statistics.median(values):.2f} | "
+                     f"{', '.join(f'{s:.2f}' for s in values)} | {samples[-1][1]} | "
+                     f"{'PASS' if statistics.median(values) <= TARGET_PAGE_S else 'FAIL'} ≤ {TARGET_PAGE_S} s |")
+    ok = pack["seconds"] <= TARGET_PACK_S and pack["pages"] <= TARGET_PACK_PAGES
+    lines += ["", f"Board pack (`pmo-metrics scorecard --as-of … -o pack.pdf`, whole process): "
+                  f"{pack['seconds']:.1f} s median ({', '.join(f'{s:.1f}' for s in pack['each'])}), "
+                  f"{pack['pages']} pages, {pack['mb']:.1f} MB — {'PASS' if ok else 'FAIL'} "
+                  f"(≤ {TARGET_PACK_S:.0f} s and ≤ {TARGET_PACK_PAGES} pages)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=OUT / "large.duckdb")
+    parser.add_argument("--as-of", default="2026-10")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pack-runs", type=int, default=3)
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is not installed (`make chromium`)")
+    if not args.db.exists():
+        raise SystemExit(f"{args.db} does not exist: `bench/run_bench.py` builds the large store")
+    with tempfile.TemporaryDirectory() as work:
+        process, url = start_app(args.db, Path(work) / "streamlit.log")
+        try:
+            result = pages_in_browser(url, args.runs)
+        finally:
+            stop(process)
+    pack = board_pack(args.db, args.as_of, args.pack_runs)
+    text = report(result, pack, args.db, args.runs)
+    print(text)
+    if args.write:
+        from doc_section import write_section
+
+        write_section("browser", "Pages in Chromium and the board pack", text)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"pages": result, "pack": pack, "report": text}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
