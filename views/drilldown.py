@@ -280,7 +280,8 @@ def body() -> None:
                        help="First month from which the cumulative cash flow stays at or above zero."
                             + (f" Time to value: {int(ttv)} months after the end date." if pd.notna(ttv) else ""))
     w.measures_table(mine, ["benefit_id", "benefit_name", "category", "measure", "owner", "planned_to_date",
-                            "realised_to_date", "realisation_rate", "forecast_total", "erosion", "rag",
+                            "realised_to_date", "realisation_rate", "forecast_total", "erosion", "erosion_original",
+                            "rag",
                             "validated_to_date", "validated_share"], ctx,
                      key="drill_benefits")
     _raid(ctx, project, benefit)
@@ -302,7 +303,9 @@ def body() -> None:
                    help=None if brow["measure"] == "flow" else
                    f"(Current − baseline) ÷ (planned − baseline); baseline {show(brow.get('baseline_value'))}.")
     if brow["measure"] == "flow":
-        cols[3].metric("Erosion", w.pct(brow["erosion"]), help="(Forecast total − planned total) ÷ planned total")
+        cols[3].metric("Erosion", w.pct(brow["erosion"]),
+                       help="(Forecast total − planned total) ÷ planned total. Against the original baseline, "
+                            f"before any approved re-baseline: {w.pct(brow.get('erosion_original'))}.")
     else:
         cols[3].metric("Progress to target", w.pct(brow["progress_to_target"]),
                        help=f"(Current − baseline) ÷ (target − baseline); baseline {show(brow.get('baseline_value'))}, "

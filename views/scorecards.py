@@ -12,7 +12,7 @@ from pmo_metrics.ui import widgets as w
 DELIVERY = ["project_id", "project_name", "portfolio", "programme", "bac", "ev", "ac", "cpi", "spi", "eac", "vac",
             "rag"]
 BENEFITS = ["benefit_id", "benefit_name", "project_name", "planned_to_date", "realised_to_date", "realisation_rate",
-            "forecast_total", "erosion", "rag"]
+            "forecast_total", "erosion", "erosion_original", "rag"]
 KPIS = ["kpi_id", "kpi_name", "actual", "budget", "var_budget_pct", "target", "var_target_pct", "attainment", "rag"]
 LABELS = {"xlsx": "Excel workbook", "pdf": "PDF board pack", "csv": "CSV"}
 

@@ -444,7 +444,8 @@ def to_pdf(card: Scorecard, progress: Callable[[float, str], None] = lambda f, t
           table_("Benefits by portfolio", portfolios, ("portfolio", "Portfolio"),
                  ("planned_to_date", "Planned to date"),
                  ("realised_to_date", "Realised to date"), ("realisation_rate", "Realisation rate"),
-                 ("forecast_total", "Forecast total"), ("erosion", "Erosion"), ("rag", "RAG"))]),
+                 ("forecast_total", "Forecast total"), ("erosion", "Erosion"),
+                 ("erosion_original", "vs original"), ("rag", "RAG"))]),
         ("Level 1 · Delivery",
          f"Are projects delivered on cost and schedule? CPI against SPI per project (size = BAC), and per {level} "
          f"(the {CHART_TOP} largest by budget).",
