@@ -194,6 +194,20 @@ class Store:
         self.defer_month_rows = False
         self.month_rows_deferred = False
 
+    @contextlib.contextmanager
+    def _transaction(self, con):
+        """One write transaction: committed when the block ends, rolled back on any error, and a
+        store that cannot be written (a read-only file or folder) said in words, whichever write it was."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            con.execute("COMMIT")
+        except BaseException as error:
+            rollback(con)
+            if is_read_only(error):
+                raise read_only_error(self.path, error) from None
+            raise
+
     # -- connections (connection.py) ---------------------------------------------------------
 
     def connect(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
@@ -314,52 +328,44 @@ class Store:
         The check is made inside the write lock and the transaction, so two loads of one file at
         once store it once.
         """
-        with WRITE_LOCK, self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                batch_id = self._next_batch_id(con)
-                ids: list[int | None] = []
-                for item in files:
-                    if item.mode not in MODES:
-                        raise ValueError(f"unknown upload mode {item.mode!r}")
-                    if unique:
-                        item.duplicate_of = self._loaded_with(con, item.sha256)
-                        if item.duplicate_of is not None:
-                            ids.append(None)
-                            continue
-                    upload_id = con.execute(
-                        """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
+        with WRITE_LOCK, self.connect() as con, self._transaction(con):
+            batch_id = self._next_batch_id(con)
+            ids: list[int | None] = []
+            for item in files:
+                if item.mode not in MODES:
+                    raise ValueError(f"unknown upload mode {item.mode!r}")
+                if unique:
+                    item.duplicate_of = self._loaded_with(con, item.sha256)
+                    if item.duplicate_of is not None:
+                        ids.append(None)
+                        continue
+                upload_id = con.execute(
+                    """INSERT INTO uploads (batch_id, file_name, sha256, size_bytes, sheets, as_of,
                                                 user_name, status, messages, mode, complete)
                            VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?) RETURNING upload_id""",
-                        [batch_id, item.file_name, item.sha256, item.size_bytes,
-                         json.dumps(item.sheet_counts()), item.as_of, user,
-                         audit_json(item.messages), item.mode, bool(item.complete)],
-                    ).fetchall()[0][0]
-                    for table_name, table in item.tables.items():
-                        self._insert_table(con, upload_id, item.as_of, table_name, table)
-                    for table_name, cells in item.withheld.items():
-                        _insert_withheld(con, upload_id, table_name, cells)
-                    ids.append(upload_id)
-                stored = [i for i in ids if i is not None]
-                if stored:
-                    # The snapshot index first: the month rows read the snapshot through it.
-                    snapshot_index.refresh(con, stored)
-                    for upload_id in stored:  # after the index: a benefit's project is resolved through it
-                        con.execute(_LIST_PROJECTS, {"u": upload_id})
-                    _refresh_membership(con)
-                    # SPEC §9.1: the baselines before the month rows, which read the plans through them
-                    kept = [(i, item) for i, item in zip(ids, files, strict=True) if i is not None]
-                    notes = baselines.after_load(con, [(i, item.as_of, item.rebaseline_reason) for i, item in kept],
-                                                 user)
-                    for upload_id, item in kept:
-                        item.baseline_notes = notes.get(upload_id, {})
-                    month_rows.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
-                con.execute("COMMIT")
-            except BaseException as error:
-                rollback(con)
-                if is_read_only(error):
-                    raise read_only_error(self.path, error) from None
-                raise
+                    [batch_id, item.file_name, item.sha256, item.size_bytes,
+                     json.dumps(item.sheet_counts()), item.as_of, user,
+                     audit_json(item.messages), item.mode, bool(item.complete)],
+                ).fetchall()[0][0]
+                for table_name, table in item.tables.items():
+                    self._insert_table(con, upload_id, item.as_of, table_name, table)
+                for table_name, cells in item.withheld.items():
+                    _insert_withheld(con, upload_id, table_name, cells)
+                ids.append(upload_id)
+            stored = [i for i in ids if i is not None]
+            if stored:
+                # The snapshot index first: the month rows read the snapshot through it.
+                snapshot_index.refresh(con, stored)
+                for upload_id in stored:  # after the index: a benefit's project is resolved through it
+                    con.execute(_LIST_PROJECTS, {"u": upload_id})
+                _refresh_membership(con)
+                # SPEC §9.1: the baselines before the month rows, which read the plans through them
+                kept = [(i, item) for i, item in zip(ids, files, strict=True) if i is not None]
+                notes = baselines.after_load(con, [(i, item.as_of, item.rebaseline_reason) for i, item in kept],
+                                             user)
+                for upload_id, item in kept:
+                    item.baseline_notes = notes.get(upload_id, {})
+                month_rows.after_load(con, [item.as_of for item in files if item.duplicate_of is None])
         self._fill_month_rows_later()  # and then checkpoints, off the user's clock
         return ids
 
@@ -411,8 +417,7 @@ class Store:
                 raise StoreError(f"there is no upload {upload_id}")
             if row[0] != "loaded":
                 raise StoreError(f"upload {upload_id} is {row[0]}; only a loaded upload can be voided")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con):
                 con.execute(
                     """UPDATE uploads SET status = 'voided', voided_at = current_timestamp, voided_by = ?
                        WHERE upload_id = ?""",
@@ -422,12 +427,6 @@ class Store:
                 _refresh_membership(con)
                 baselines.after_void(con, upload_id)  # what it did to the baseline falls back too
                 month_rows.after_void(con, row[1])  # the month rows fall back with the data
-                con.execute("COMMIT")
-            except BaseException as error:
-                rollback(con)
-                if is_read_only(error):
-                    raise read_only_error(self.path, error) from None
-                raise
         self._fill_month_rows_later()  # and then checkpoints, as after a load
 
     def rebaselines(self, include_decided: bool = False) -> pa.Table:
@@ -436,17 +435,9 @@ class Store:
 
     def decide_rebaseline(self, rebaseline_id: int, approve: bool, reason: str, user: str | None = None) -> None:
         """Approve or reject a pending re-baseline with a reason (SPEC §9.1); the measures follow at once."""
-        with WRITE_LOCK, self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _, as_of = baselines.decide(con, rebaseline_id, approve, reason, user)
-                month_rows.after_void(con, as_of)  # the months from the upload's on read the new baseline
-                con.execute("COMMIT")
-            except BaseException as error:
-                rollback(con)
-                if is_read_only(error):
-                    raise read_only_error(self.path, error) from None
-                raise
+        with WRITE_LOCK, self.connect() as con, self._transaction(con):
+            _, as_of = baselines.decide(con, rebaseline_id, approve, reason, user)
+            month_rows.after_void(con, as_of)  # the months from the upload's on read the new baseline
         self._fill_month_rows_later()
 
     def close_month(self, month: dt.date, user: str | None = None) -> tuple[bool, str | None, dt.datetime]:
@@ -482,18 +473,13 @@ class Store:
                      value_maps: dict, user: str | None = None) -> None:
         """Store a named column mapping, replacing one of the same name."""
         with WRITE_LOCK, self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con):
                 con.execute("DELETE FROM column_mappings WHERE name = ?", [name])
                 con.execute("""INSERT INTO column_mappings (name, sheet, source_sheet, header_set, columns,
                                                             value_maps, created_by)
                                VALUES (?, ?, ?, ?, ?, ?, ?)""",
                             [name, sheet, source_sheet, header_set, json.dumps(columns), json.dumps(value_maps),
                              user])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             checkpoint(con)
 
     # -- the month rows the pages read ------------------------------------------------------------
@@ -557,16 +543,11 @@ class Store:
         """Store one setting from its text form; return the stored value."""
         value = coerce_setting(key, text)
         with WRITE_LOCK, self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con):
                 con.execute("DELETE FROM settings WHERE key = ?", [key])
                 con.execute("INSERT INTO settings VALUES (?, ?)", [key, json.dumps(value)])
                 if key in KEPT_ROW_SETTINGS:
                     month_rows.refresh(con)  # every kept month was made under the old value
-                con.execute("COMMIT")
-            except BaseException:
-                rollback(con)
-                raise
             checkpoint(con)
         if key in KEPT_ROW_SETTINGS:
             self._fill_month_rows_later()
@@ -596,8 +577,7 @@ class Store:
             basis = first_row(con, "SELECT max(as_of) FROM uploads WHERE status = 'loaded'")[0]
             if basis is None:
                 raise StoreError("nothing is loaded yet, so there are no realised values to validate")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con):
                 values = con.execute(
                     """SELECT period, realised_value FROM claimed_benefit_values(?)
                        WHERE benefit_id = ? AND period BETWEEN ? AND ? AND period <= ?
@@ -616,10 +596,6 @@ class Store:
                                SELECT ?, ?, unnest(?::DATE[]), unnest(?::DOUBLE[])""",
                             [row[0], benefit_id, [p for p, _ in values], [v for _, v in values]])
                 month_rows.refresh(con, from_month)  # the kept months from the range on change
-                con.execute("COMMIT")
-            except BaseException:
-                rollback(con)
-                raise
             checkpoint(con)
         self._fill_month_rows_later()
         return {"validation_id": row[0], "benefit_id": benefit_id, "periods": len(values),
@@ -635,16 +611,11 @@ class Store:
                 raise StoreError(f"there is no validation {validation_id}")
             if row[1] is not None:
                 raise StoreError(f"validation {validation_id} was already withdrawn on {row[1]:%Y-%m-%d}")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con):
                 con.execute("""UPDATE validations SET withdrawn_by = ?, withdrawn_at = current_timestamp,
                                                      withdrawn_reason = ? WHERE validation_id = ?""",
                             [user, reason, validation_id])
                 month_rows.refresh(con, row[0])
-                con.execute("COMMIT")
-            except BaseException:
-                rollback(con)
-                raise
             checkpoint(con)
         self._fill_month_rows_later()
 
