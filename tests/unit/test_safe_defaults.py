@@ -182,3 +182,20 @@ def test_a_failed_write_reports_its_cause_not_the_rollback(tmp_path, monkeypatch
         ingest(store, [("2026-10 a.xlsx", make_workbook())])
     assert "rollback" not in str(refusal.value)
     assert store.is_empty()
+
+
+def test_every_write_says_a_read_only_store_in_words(tmp_path, monkeypatch):
+    """Not only loads and voids: a settings change that meets a read-only disk is said the same way,
+    and changes nothing."""
+    store = Store(tmp_path / "pmo.duckdb")
+    ingest(store, [("2026-10 a.xlsx", make_workbook())])
+    store.wait_for_month_rows()
+
+    def disk_gone(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(store_module.month_rows, "refresh", disk_gone)
+    with pytest.raises(StoreError, match="read-only") as refusal:
+        store.set_setting("realised_counts", "validated")
+    assert "rollback" not in str(refusal.value)
+    assert store.settings().realised_counts == "claimed"
