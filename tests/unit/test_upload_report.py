@@ -3,7 +3,7 @@
 from pmo_metrics.upload_report import fingerprint, run_check
 from tests.factories import make_workbook
 
-CHOICES = {"mode": "incremental", "complete": True, "units": "millions", "mapping": None}
+CHOICES = {"mode": "incremental", "complete": True, "units": "millions", "mapping": None, "rebaseline": None}
 
 
 def test_a_check_carries_the_fingerprint_of_its_files_and_choices(store):
