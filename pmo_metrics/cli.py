@@ -491,10 +491,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     store = Store(args.db)
-    # Typed at a prompt (no argv given), a command returns once its data is committed: the rows
-    # kept for the pages are made by a process of its own (finish_in_background). Called from
-    # Python (argv given), it makes them before it returns, as before.
-    store.defer_month_rows = argv is None
     try:
         return COMMANDS[args.command](args, store, user)
     except AccessDenied as exc:
@@ -516,34 +512,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmo-metrics {args.command}: unexpected error: {exc}. Nothing was changed. "
               "Set PMO_METRICS_DEBUG=1 for details.", file=sys.stderr)
         return EXIT_REJECTED
-    finally:
-        if store.month_rows_deferred:
-            finish_in_background(store)
-
-
-# The work after the commit, in a process of its own: open the store (which replays the log this
-# process left), make the month rows of every month that lacks them, checkpoint, exit. It waits for
-# the file as any opener does (the command closing it, a dashboard reading it).
-_FINISH = "import sys; from pmo_metrics.store import Store; Store(sys.argv[1]).ensure_month_rows()"
-
-
-def finish_in_background(store: Store) -> None:
-    """Hand the month rows and the checkpoint after a load to a detached process, so the prompt returns
-    at the commit (docs/performance.md). The committed data is safe in DuckDB's log meanwhile; the
-    pages derive a month without month rows live (same figures), and the next opener of the file makes
-    them if this process is stopped first."""
-    import subprocess
-
-    try:
-        with store.connect() as con:
-            # Folding the log into the file is the detached process's first step, not this one's last.
-            con.execute("PRAGMA disable_checkpoint_on_shutdown")
-        subprocess.Popen([sys.executable, "-c", _FINISH, str(store.path)], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                         close_fds=True)
-    except Exception:  # noqa: BLE001 (the next opener makes them; the command itself succeeded)
-        if os.environ.get("PMO_METRICS_DEBUG"):
-            traceback.print_exc()
 
 
 if __name__ == "__main__":
