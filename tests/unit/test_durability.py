@@ -83,10 +83,17 @@ def test_two_loads_at_once_both_finish_and_equal_a_serial_load(tmp_path, medium,
     paths, serial = medium
     db = tmp_path / "both.duckdb"
     create_schema(db)
-    processes = [subprocess.Popen([sys.executable, "-m", "pmo_metrics", "ingest", str(path), "--db", str(db)],
-                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for path in paths.values()]
-    outcomes = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    # Output to files, not pipes: a load's report can outgrow a pipe (one warning per pending
+    # re-baseline), and a process writing to a pipe nobody reads yet never exits.
+    logs = [(tmp_path / f"out{i}.txt", tmp_path / f"err{i}.txt") for i in range(len(paths))]
+    processes = []
+    for path, (out, err) in zip(paths.values(), logs, strict=True):
+        with out.open("w") as stdout, err.open("w") as stderr:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "pmo_metrics", "ingest", str(path), "--db", str(db)],
+                cwd=ROOT, stdout=stdout, stderr=stderr, text=True))
+    outcomes = [(p.wait(timeout=120), out.read_text(), err.read_text())
+                for p, (out, err) in zip(processes, logs, strict=True)]
     for code, out, err in outcomes:
         assert (code == 0 and out.startswith("loaded:")) or (code == 1 and "busy" in err), (code, out, err)
     if all(code == 0 for code, _, _ in outcomes):
