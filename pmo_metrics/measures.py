@@ -484,9 +484,12 @@ def _one_snapshot(con):
     con.execute("COMMIT")
 
 
-def _query(store, name: str, params: dict) -> pa.Table:
-    with store.connect() as con:
-        return _run(con, name, params, month_rows=store.read_month_rows)
+def _query(store, name: str, params: dict, given: dict[str, pa.Table] | None = None,
+           views: dict[str, pa.Table] | None = None) -> pa.Table:
+    """Run queries/<name>.sql on one of the store's connections, reading month rows as the store says
+    (`given`: see _run; `views`: tables registered under the names the query reads)."""
+    with store.connect() as con, _registered(con, views or {}):
+        return _run(con, name, params, given, store.read_month_rows)
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -513,9 +516,7 @@ def measure_table(store, name: str, as_of: dt.date, scope: Scope = Scope(), sett
         return bridge(store, as_of, None, scope, settings)
     params = _params(as_of, scope, settings)
     if name == "objectives" and tables and "benefits" in tables and "kpi" in tables:
-        with store.connect() as con:
-            return _run(con, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]},
-                        month_rows=store.read_month_rows)
+        return _query(store, "objectives", params, {"benefit_rows": tables["benefits"], "kpi_rows": tables["kpi"]})
     return _query(store, name, params)
 
 
@@ -569,8 +570,7 @@ def delivery_rollup(store, as_of: dt.date, level: str, scope: Scope = Scope(),
     settings = settings or store.settings()
     params = {**_params(as_of, scope, settings), "level": level}
     if delivery is not None:  # its rows carry the amounts delivery_base gives
-        with store.connect() as con:
-            return _run(con, "delivery_rollup", params, {"delivery_base": delivery}, month_rows=store.read_month_rows)
+        return _query(store, "delivery_rollup", params, {"delivery_base": delivery})
     return _query(store, "delivery_rollup", params)
 
 
@@ -578,8 +578,7 @@ def over_tables(store, name: str, as_of: dt.date, scope: Scope, settings: Settin
                 views: dict[str, pa.Table]) -> pa.Table:
     """Run measures_<name>.sql over tables the caller built for this month, scope and settings,
     registered under the names the query reads (the scorecard's rows)."""
-    with store.connect() as con, _registered(con, views):
-        return _run(con, name, _params(as_of, scope, settings), month_rows=store.read_month_rows)
+    return _query(store, name, _params(as_of, scope, settings), views=views)
 
 
 def forecast_history(store, *, benefit_id: str | None = None, project_id: str | None = None,
@@ -741,18 +740,12 @@ REALISATION_GROUPS = ("strategic_objective", "portfolio", "programme", "project"
 CHART_TOP = 15  # beyond this many groups a chart shows the largest and one "Others" (SPEC §11)
 
 
-def _over(store, name: str, params: dict, views: dict[str, pa.Table]) -> pa.Table:
-    with store.connect() as con, _registered(con, views):
-        return _run(con, name, params, month_rows=store.read_month_rows)
-
-
 def _given_query(store, name: str, params: dict, tables: dict[str, pa.Table] | None, macros: dict[str, str]):
     """Run a query, reading the caller's measures tables for the row macros named in `macros` when given."""
     given = {macro: tables[table] for macro, table in macros.items() if tables and table in tables}
     if len(given) < len(macros):
         return _query(store, name, params)
-    with store.connect() as con:
-        return _run(con, name, params, given, store.read_month_rows)
+    return _query(store, name, params, given)
 
 
 def realisation(store, as_of: dt.date, by: str = "strategic_objective", scope: Scope = Scope(),
@@ -796,7 +789,8 @@ def value_at_risk(store, as_of: dt.date, level: str = "benefit", scope: Scope = 
 
 def delivery_density(store, delivery: pa.Table, low: float = 0.5, high: float = 1.5, step: float = 0.05) -> pa.Table:
     """Return the count and BAC of projects per CPI × SPI cell, for the quadrant at scale (SPEC §11)."""
-    return _over(store, "delivery_density", {"low": low, "high": high, "step": step}, {"delivery_rows": delivery})
+    return _query(store, "delivery_density", {"low": low, "high": high, "step": step},
+                  views={"delivery_rows": delivery})
 
 
 def rollup_top(store, rollup: pa.Table, level: str, top: int = CHART_TOP, settings: Settings | None = None) -> pa.Table:
@@ -805,12 +799,12 @@ def rollup_top(store, rollup: pa.Table, level: str, top: int = CHART_TOP, settin
         raise ValueError(f"unknown roll-up level {level!r}; choose programme or portfolio")
     settings = settings or store.settings()
     params = {**_params(dt.date(2000, 1, 1), Scope(), settings), "level": level, "top": top}
-    return _over(store, "rollup_top", params, {"rollup_rows": rollup})
+    return _query(store, "rollup_top", params, views={"rollup_rows": rollup})
 
 
 def sustained_top(store, sustained: pa.Table, top: int = CHART_TOP) -> pa.Table:
     """Return the `top` financial benefits by value realised after closure and one "Others" row (SPEC §11)."""
-    return _over(store, "sustained_top", {"top": top}, {"sustained_rows": sustained})
+    return _query(store, "sustained_top", {"top": top}, views={"sustained_rows": sustained})
 # -- the month's story (SPEC §8) -------------------------------------------------------------------
 
 TREND_MONTHS = 12  # stored months in the rating trend
@@ -882,9 +876,8 @@ def validated_share(store, as_of: dt.date, scope: Scope = Scope(), settings: Set
     """Return the scope's validated share of claimed realised value (SPEC §9.3): financial flow benefits in the
     reporting currency, with whether realised_counts is `validated`. `benefits` may be the month's benefits table."""
     settings = settings or store.settings()
-    with store.connect() as con:
-        given = {"benefit_rows": benefits} if benefits is not None else None
-        return _run(con, "validated_share", _params(as_of, scope, settings), given).to_pylist()[0]
+    given = {"benefit_rows": benefits} if benefits is not None else None
+    return _query(store, "validated_share", _params(as_of, scope, settings), given).to_pylist()[0]
 # -- the erosion bridge (SPEC §9.2) ---------------------------------------------------------------
 
 BRIDGE_LEVELS = ("project", "programme", "portfolio")
@@ -915,11 +908,11 @@ def bridge_rollup(store, as_of: dt.date, level: str, from_month: dt.date | None 
     settings = settings or store.settings()
     rows = rows if rows is not None else bridge(store, as_of, from_month, scope, settings)
     params = {**_params(as_of, scope, settings), "level": level}
-    return _over(store, "bridge_rollup", params, {"bridge_rows": rows})
+    return _query(store, "bridge_rollup", params, views={"bridge_rows": rows})
 
 
 def bridge_waterfall(store, rows: pa.Table, settings: Settings | None = None) -> pa.Table:
     """Return the five waterfall steps of bridge rows in the reporting currency (SPEC §9.2 chart)."""
     settings = settings or store.settings()
     params = _params(dt.date(2000, 1, 1), Scope(), settings)  # the month is the rows'; any serves
-    return _over(store, "bridge_waterfall", params, {"bridge_rows": rows})
+    return _query(store, "bridge_waterfall", params, views={"bridge_rows": rows})
