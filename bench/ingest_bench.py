@@ -131,7 +131,7 @@ def one_ingest(template: Path, this: Path, mode: str, db: Path, baseline: Path |
     seconds, rss, stdout = timed(ingest_command(this, mode), env)
     if "loaded:" not in stdout:
         raise SystemExit(f"{this.name} did not load:\n{stdout[-1500:]}")
-    # The month rows are made before the command exits; wait for the file anyway (not counted in the
+    # The command may leave the month rows to a detached process: wait for them (not counted in the
     # ingest, reported on its own), so that work never overlaps the next measurement.
     settled = kept_rows_made(db) - started
     db.unlink()
@@ -182,7 +182,7 @@ def table(results: list[dict], start: dict, rows: int, runs: int) -> str:
         f"holding {PREVIOUS} of the same shape; medians of {runs} alternating "
         f"{'triples (parse, ingest before, ingest now)' if before else 'pairs (parse, ingest)'}, whole processes. "
         "*Month rows made*: seconds from the ingest's launch until the rows kept for the pages were made "
-        "and the store checkpointed.",
+        "and the store checkpointed (in the command before; after it, in a detached process).",
         "",
         "| shape | mode | file | parse | "
         + ("ingest before | ratio before | month rows made before | " if before else "")

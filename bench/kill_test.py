@@ -38,7 +38,7 @@ EFFECTIVE = ("projects", "financials", "benefits", "benefit_values")
 
 
 def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnection:
-    """Open `db` once no other process holds it (a command's month rows may, briefly)."""
+    """Open `db` once no other process holds it (a command's detached finishing step may, briefly)."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -50,8 +50,9 @@ def connect_when_free(db: Path, seconds: float = 60) -> duckdb.DuckDBPyConnectio
 
 
 def settle(db: Path) -> None:
-    """Fold `db`'s log into the file, once no other process holds it: a copy of the file alone holds
-    every committed write only after a checkpoint (docs/reliability.md)."""
+    """Fold `db`'s log into the file, once no other process holds it: a command line's load leaves
+    its checkpoint to a detached process, and a copy of the file alone holds every committed write
+    only after one (docs/reliability.md)."""
     con = connect_when_free(db)
     try:
         con.execute("CHECKPOINT")

@@ -184,7 +184,30 @@ def print_ingest(result: IngestResult, out=None) -> None:
     if problems:
         errors = sum(p.severity == "error" for p in problems)
         print(f"\n{errors} error(s), {len(problems) - errors} warning(s):", file=out)
-        print(format_problems(problems), file=out)
+        shown, more = _fold_rebaselines(problems)
+        print(format_problems(shown), file=out)
+        if more:
+            print(f"… and {more:,} more re-baseline line(s) like these: `pmo-metrics rebaseline list` lists "
+                  "every pending one", file=out)
+
+
+# A return that moves thousands of plans would print a line per entity; the first few say what
+# happened, and `rebaseline list` holds them all.
+REBASELINE_LINES = 10
+
+
+def _fold_rebaselines(problems: list) -> tuple[list, int]:
+    """Return the problems with at most REBASELINE_LINES re-baseline lines of each kind, and how many were left out."""
+    seen: dict[str, int] = {}
+    shown = []
+    for problem in problems:
+        code = getattr(problem, "code", "") or ""
+        if code.startswith("rebaseline_"):
+            seen[code] = seen.get(code, 0) + 1
+            if seen[code] > REBASELINE_LINES:
+                continue
+        shown.append(problem)
+    return shown, len(problems) - len(shown)
 
 
 def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
@@ -491,6 +514,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     store = Store(args.db)
+    # Typed at a prompt (no argv given), a command returns once its data is committed: the rows
+    # kept for the pages are made by a process of its own (finish_in_background). Called from
+    # Python (argv given), it makes them before it returns, as before.
+    store.defer_month_rows = argv is None
     try:
         return COMMANDS[args.command](args, store, user)
     except AccessDenied as exc:
@@ -512,6 +539,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pmo-metrics {args.command}: unexpected error: {exc}. Nothing was changed. "
               "Set PMO_METRICS_DEBUG=1 for details.", file=sys.stderr)
         return EXIT_REJECTED
+    finally:
+        if store.month_rows_deferred:
+            finish_in_background(store)
+
+
+# The work after the commit, in a process of its own: open the store (which replays the log this
+# process left), make the month rows of every month that lacks them, checkpoint, exit. It waits for
+# the file as any opener does (the command closing it, a dashboard reading it).
+_FINISH = "import sys; from pmo_metrics.store import Store; Store(sys.argv[1]).ensure_month_rows()"
+
+
+def finish_in_background(store: Store) -> None:
+    """Hand the month rows and the checkpoint after a load to a detached process, so the prompt returns
+    at the commit (docs/performance.md). The committed data is safe in DuckDB's log meanwhile; the
+    pages derive a month without month rows live (same figures), and the next opener of the file makes
+    them if this process is stopped first."""
+    import subprocess
+
+    try:
+        with store.connect() as con:
+            # Folding the log into the file is the detached process's first step, not this one's last.
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        subprocess.Popen([sys.executable, "-c", _FINISH, str(store.path)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         close_fds=True)
+    except Exception:  # noqa: BLE001 (the next opener makes them; the command itself succeeded)
+        if os.environ.get("PMO_METRICS_DEBUG"):
+            traceback.print_exc()
 
 
 if __name__ == "__main__":

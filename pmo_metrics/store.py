@@ -190,6 +190,9 @@ class Store:
         self.read_month_rows = True
         self._connections = Connections(self.path, self.busy_wait, self._on_open)
         self._fillers: list[threading.Thread] = []
+        # When set (the command line), month rows are not made here but noted for a process of their own.
+        self.defer_month_rows = False
+        self.month_rows_deferred = False
 
     @contextlib.contextmanager
     def _transaction(self, con):
@@ -510,6 +513,9 @@ class Store:
             thread.join()
 
     def _fill_month_rows_later(self) -> None:
+        if self.defer_month_rows:
+            self.month_rows_deferred = True
+            return
         # On a thread, so a load returns once its data is committed. Not a daemon: a command-line
         # process makes them before it exits, and the next process reads them.
         self._fillers = [t for t in self._fillers if t.is_alive()]

@@ -180,3 +180,27 @@ def test_uploads_as_csv_keeps_the_problems_as_json(tmp_path, db, capsys):
     run(capsys, "ingest", str(path), "--db", db)
     code, out, _ = run(capsys, "uploads", "--format", "csv", "--db", db)
     assert code == 0 and "twelve" in out and "rejected" in out
+
+
+def test_thousands_of_rebaselines_print_ten_lines_and_where_the_rest_are():
+    """A return that moves every project's plan says so in ten lines, not one per project."""
+    import datetime as dt
+    import io
+
+    from pmo_metrics.cli import print_ingest
+    from pmo_metrics.ingest import FileOutcome, IngestResult
+    from pmo_metrics.problems import info, warning
+
+    problems = [warning("f.xlsx", f"plan differs from the baseline: held as pending re-baseline {n}",
+                        code="rebaseline_pending") for n in range(1, 2501)]
+    problems += [info("f.xlsx", "extends the baseline: 12 period(s) planned for the first time"),
+                 warning("f.xlsx", "a warning of another kind", code="other")]
+    out = io.StringIO()
+    print_ingest(IngestResult([FileOutcome("f.xlsx", "loaded", dt.date(2026, 10, 1), {"Projects": 1},
+                                           problems, upload_id=1)]), out)
+    text = out.getvalue()
+    assert "pending re-baseline 10" in text
+    assert "pending re-baseline 11" not in text
+    assert "extends the baseline" in text and "a warning of another kind" in text
+    assert "and 2,490 more re-baseline line(s)" in text and "pmo-metrics rebaseline list" in text
+    assert len(text.splitlines()) < 30
