@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -267,8 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         raise SystemExit(f"{args.db} does not exist: `bench/run_bench.py` builds the large store")
     trees = {"this tree": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    db = args.db.resolve()  # the app runs in its tree's folder
     with tempfile.TemporaryDirectory() as work:
-        started = {label: start_app(args.db, Path(work) / f"streamlit-{n}.log", tree)
+        # Each app gets its own copy of the store: one process holds a DuckDB file until it has
+        # been idle for 2 s, so two apps on one file would wait for each other at every turn.
+        dbs = {"this tree": db}
+        if args.baseline:
+            dbs["baseline"] = Path(work) / db.name
+            shutil.copyfile(db, dbs["baseline"])
+            if Path(f"{db}.wal").exists():
+                shutil.copyfile(f"{db}.wal", f"{dbs['baseline']}.wal")
+        started = {label: start_app(dbs[label], Path(work) / f"streamlit-{n}.log", tree)
                    for n, (label, tree) in enumerate(trees.items())}
         try:
             results = pages_in_browser({label: url for label, (_, url) in started.items()}, args.runs)
