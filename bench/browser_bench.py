@@ -10,8 +10,8 @@ store (built by run_bench.py, cached in bench/out/) and drives Debian's chromium
 - every page of the sidebar, clicked in turn, `--runs` rounds: from the click to fully drawn.
 
 "Fully drawn": a script run began after the click (the app's `data-test-script-state` went to
-running), the app is no longer running (`notRunning`, no status widget, no stale element), no element
-still waits for its code (`stSkeleton`: a new session loads each element's script when it first
+running), the app is no longer running (`notRunning`, no status widget, no stale element), no visible
+element still waits for its code (`stSkeleton`: a new session loads each element's script when it first
 needs it, and until then the chart or tile is a grey box), and every `stVegaLiteChart` holds its
 canvas or svg — held for 150 ms, timed at its first frame.
 
@@ -60,18 +60,28 @@ new MutationObserver(() => {
 # Resolves with the page clock's time at the first frame from which the page stayed fully drawn
 # for `hold` ms, once a run has started after `since` runs.
 DRAWN = """
-([since, hold]) => new Promise(resolve => {
+([since, hold]) => new Promise((resolve, reject) => {
   let first = null;
+  const started = performance.now();
+  const describe = () => JSON.stringify({runs: window.__bench.runs, since,
+    state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
+    status: !!document.querySelector('[data-testid="stStatusWidget"]'),
+    stale: document.querySelectorAll('[data-stale="true"]').length,
+    skeletons: [...document.querySelectorAll('[data-testid="stSkeleton"]')]
+      .filter(e => e.getClientRects().length).length,
+    charts: [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+      .map(c => !!c.querySelector('canvas, svg'))});
   const drawn = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     return window.__bench.runs > since && app && app.getAttribute('data-test-script-state') === 'notRunning'
       && !document.querySelector('[data-testid="stStatusWidget"]')
       && !document.querySelector('[data-stale="true"]')
-      && !document.querySelector('[data-testid="stSkeleton"]')
+      && ![...document.querySelectorAll('[data-testid="stSkeleton"]')].some(e => e.getClientRects().length)
       && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'));
   };
   const check = () => {
     const now = performance.now();
+    if (now - started > 120000) return reject(new Error('not fully drawn within 120 s: ' + describe()));
     if (drawn()) {
       if (first === null) first = now;
       if (now - first >= hold) return resolve({at: first, charts:
