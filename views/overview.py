@@ -196,13 +196,17 @@ def story(ctx: ui.Context, previous) -> None:
         for number, text in enumerate(headlines(found.to_dict("records")), start=1):
             st.text(f"{number}. {text}")  # users' names and commentary: plain text, never Markdown
         if len(found) > 5:
-            with st.expander(f"All {len(found)} changes, most important first"):
+            # Lazy: the table (thousands of rows at scale) is built and sent only once it is opened.
+            every = st.expander(f"All {len(found)} changes, most important first", key="overview_all_changes",
+                                on_change="rerun")
+            if every.open:
                 # a table shows its cells as plain text, never Markdown
-                st.dataframe(found[["sentence", "kind", "importance"]], hide_index=True, width="stretch",
-                             column_config={"sentence": st.column_config.TextColumn("What changed", width="large"),
-                                            "kind": "Change",
-                                            "importance": st.column_config.NumberColumn("Importance",
-                                                                                        format="%.2f")})
+                every.dataframe(found[["sentence", "kind", "importance"]], hide_index=True, width="stretch",
+                                column_config={"sentence": st.column_config.TextColumn("What changed",
+                                                                                       width="large"),
+                                               "kind": "Change",
+                                               "importance": st.column_config.NumberColumn("Importance",
+                                                                                           format="%.2f")})
 
 
 def body() -> None:

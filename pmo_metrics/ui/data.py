@@ -167,12 +167,13 @@ def rollup(ctx: Context, level: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _overview(path: str, version: tuple, as_of: dt.date, previous: dt.date | None, scope: tuple) -> dict:
     figures = measures.overview(_store_at(path), as_of, previous, Scope(*scope))
-    return {"tiles": figures.tiles, "previous": figures.previous, "delivery": figures.delivery.to_pandas(),
-            "benefits": figures.benefits.to_pandas(), "timeline": figures.timeline.to_pandas()}
+    # Only what the page shows: a cached value is unpickled on every run, and the delivery and
+    # benefits tables behind the tiles are ~10 MB at 5,000 projects (per cache entry).
+    return {"tiles": figures.tiles, "previous": figures.previous, "timeline": figures.timeline.to_pandas()}
 
 
 def overview(ctx: Context, previous: dt.date | None) -> dict:
-    """Return the overview's tiles, the previous month's totals and its delivery, benefits and timeline."""
+    """Return the overview's tiles, the previous month's totals and its value timeline."""
     return _overview(ctx.path, ctx.version, ctx.as_of, previous, ctx.scope_args)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import display, measures
-from ..charts import RAG_LABELS
+from ..charts import RAG_LABELS, RAG_ORDER
 from ..measures import Scope
 from ..store import StoreBusy, StoreError
 from . import auth, data, state
@@ -234,6 +234,8 @@ def _column_config(columns: Iterable[str], currency: str, money_amounts: bool = 
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%,.2f")
         elif measure.unit == "months":
             config[name] = st.column_config.NumberColumn(label, help=helptext, format="%d")
+        elif measure.unit == "rag":
+            config[name] = rag_column(label, helptext)
         else:
             # The key columns stay in view when a wide table scrolls (SPEC §11: no clipped keys at 1,280 px).
             config[name] = st.column_config.TextColumn(label, help=helptext, pinned=name in KEY_COLUMNS)
@@ -281,15 +283,16 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *, key: str | None = None,
                    height: int | str = "auto", on_select: str = "ignore", selection_mode: str = "single-row"):
-    """Render a measures table with labelled, formatted columns (RAG as text, months as YYYY-MM)."""
+    """Render a measures table with labelled, formatted columns (RAG as coloured words, months as YYYY-MM)."""
     present = [c for c in columns if c in frame.columns]
-    shown = styled(frame[present])
+    shown = display_frame(frame[present])
     kwargs = {"key": key, "on_select": on_select}
     if on_select != "ignore":
         kwargs["selection_mode"] = selection_mode
     financial = "category" not in frame.columns or bool((frame["category"] == "financial").all())
-    return st.dataframe(shown, hide_index=True, column_config=_column_config(present, ctx.currency, financial),
-                        height=height, placeholder="—", **kwargs)
+    config = _column_config(present, ctx.currency, financial)
+    return st.dataframe(shown, hide_index=True, column_config=_rag_columns(shown, config), height=height,
+                        placeholder="—", **kwargs)
 
 
 def withheld_note(frame: pd.DataFrame) -> None:
@@ -304,26 +307,42 @@ def withheld_note(frame: pd.DataFrame) -> None:
                    "they feed is at least the figure shown, and a figure that needs one is empty.")
 
 
-RAG_CELL_COLOURS = {"Green · on track": "#CCEBE1", "Amber · watch": "#FBE7B8", "Red · off track": "#F6D2BF"}
+# Light fills behind dark text: the RAG colours themselves (charts.RAG_COLOURS) are too dark to read on.
+RAG_CELL_COLOURS = {"green": "#CCEBE1", "amber": "#FBE7B8", "red": "#F6D2BF", "none": "#E8E8E8"}
+RAG_COLUMNS = ("rag", "kpi_rag", "delivery_rag", "benefits_rag")
 
 
-def _rag_cell(value: object) -> str:
-    colour = RAG_CELL_COLOURS.get(value)
-    return f"background-color: {colour}" if colour else ""
+def rag_column(label: str, helptext: str | None = None):
+    """Return a table column that shows each RAG word on its RAG-coloured label (the words stay, so colour is
+    not the only cue).
+
+    A read-only multiselect column colours its one label per cell in the browser; a pandas Styler
+    would colour the cell but costs the server a style and a display value for every cell of the
+    table (about 2 s for the 5,000-project scorecard), on every run.
+    """
+    return st.column_config.MultiselectColumn(label, help=helptext, options=[RAG_LABELS[k] for k in RAG_ORDER],
+                                              color=[RAG_CELL_COLOURS[k] for k in RAG_ORDER])
 
 
-def styled(frame: pd.DataFrame):
-    """Return a display frame with its RAG cells coloured (the words stay, so colour is not the only cue)."""
-    shown = display_frame(frame)
-    rag_columns = [c for c in ("rag", "kpi_rag", "delivery_rag", "benefits_rag") if c in shown.columns]
-    if not rag_columns or shown.empty:
-        return shown
-    return shown.style.map(_rag_cell, subset=rag_columns)
+def _rag_columns(shown: pd.DataFrame, column_config: dict) -> dict:
+    """Return `column_config` with every RAG column of `shown` as a coloured-label column, keeping its label."""
+    config = dict(column_config)
+    for name in RAG_COLUMNS:
+        if name not in shown.columns:
+            continue
+        given = config.get(name)
+        if isinstance(given, dict) and given.get("type_config", {}).get("type") == "multiselect":
+            continue
+        label = given if isinstance(given, str) else (given or {}).get("label") or "RAG"
+        config[name] = rag_column(label, None if isinstance(given, str) else (given or {}).get("help"))
+    return config
 
 
 def rag_table(frame: pd.DataFrame, column_config: dict, key: str | None = None):
-    """Render a small table whose RAG column shows words on a RAG-coloured cell."""
-    return st.dataframe(styled(frame), hide_index=True, placeholder="—", column_config=column_config, key=key)
+    """Render a small table whose RAG column shows words on a RAG-coloured label."""
+    shown = display_frame(frame)
+    return st.dataframe(shown, hide_index=True, placeholder="—", column_config=_rag_columns(shown, column_config),
+                        key=key)
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
@@ -332,9 +351,10 @@ def csv_download(frame: pd.DataFrame, file_name: str, label: str = "Download CSV
 
     from ..serialise import to_csv
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    st.download_button(label, data=to_csv(table), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:")
+    # Made when the button is clicked, not on every run: for 5,000 projects the file takes longer
+    # to write than the rest of the page takes to run.
+    st.download_button(label, data=lambda: to_csv(pa.Table.from_pandas(frame, preserve_index=False)),
+                       file_name=file_name, mime="text/csv", key=key, icon=":material/download:")
 
 
 # -- charts -----------------------------------------------------------------------------------

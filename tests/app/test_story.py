@@ -18,6 +18,10 @@ def test_the_overview_opens_with_the_five_most_important_changes(sample_store):
     assert_clean(at)
     assert [t.value for t in at.text][:5] == OCTOBER
     assert any(s.value == "What changed since Sep 2026" for s in at.subheader)
+    # The full list is built only once its expander is opened.
+    assert not any("sentence" in d.value.columns for d in at.dataframe)
+    at.session_state["overview_all_changes"] = True
+    at.run()
     everything = next(d.value for d in at.dataframe if "sentence" in d.value.columns)
     assert len(everything) > 5 and everything["sentence"].iloc[0] == OCTOBER[0][3:]
 
