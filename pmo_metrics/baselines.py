@@ -140,6 +140,57 @@ WHERE b.upload_id = $u AND b.valid_from = CAST($as_of AS DATE)
 
 _META_KEY = "plan_baselines_of"
 
+# Is upload $u later than every other loaded upload of the (kind, entity) groups it gives? Then the
+# rule of _RANGES changes their baseline only from $u's month on, and the step below needs only $u's
+# rows: the usual monthly return, which would otherwise recompute every group over the whole history.
+_LATEST_OF_ITS_GROUPS = """
+SELECT NOT EXISTS (
+    SELECT 1
+    FROM entity_versions AS e
+    JOIN entity_versions AS o
+      ON o.kind = e.kind AND o.entity_key = e.entity_key AND o.upload_id <> e.upload_id AND o.as_of >= e.as_of
+    JOIN uploads AS l ON l.upload_id = o.upload_id AND l.status = 'loaded'
+    WHERE e.upload_id = $u AND list_contains($kinds, e.kind)
+)
+"""
+
+# The same rule for such an upload, month m, applied to the ranges as they stand: a group whose
+# re-baseline by $u was approved moves every period $u plans (its open ranges end at m, new ones
+# start); a period planned for the first time starts a range; any other plan of $u that is not the
+# baseline is an override. Older rows keep theirs: nothing changes before m.
+_LATEST_STEPS = (
+    """
+    UPDATE plan_baselines AS b SET valid_to = CAST($as_of AS DATE)
+    FROM (SELECT p.kind, p.entity_key, p.period
+          FROM plan_rows() AS p
+          JOIN rebaselines AS r
+            ON r.upload_id = p.upload_id AND r.kind = p.kind AND r.entity_key = p.entity_key
+           AND r.status = 'approved'
+          WHERE p.upload_id = $u AND p.planned IS NOT NULL) AS n
+    WHERE b.kind = n.kind AND b.entity_key = n.entity_key AND b.period = n.period AND b.valid_to IS NULL
+    """,
+    """
+    INSERT INTO plan_baselines
+    SELECT p.kind, p.entity_key, p.period, p.planned, p.upload_id, CAST($as_of AS DATE), NULL
+    FROM plan_rows() AS p
+    WHERE p.upload_id = $u AND p.planned IS NOT NULL
+      AND (EXISTS (SELECT 1 FROM rebaselines AS r
+                   WHERE r.upload_id = p.upload_id AND r.kind = p.kind AND r.entity_key = p.entity_key
+                     AND r.status = 'approved')
+           OR NOT EXISTS (SELECT 1 FROM plan_baselines AS b
+                          WHERE b.kind = p.kind AND b.entity_key = p.entity_key AND b.period = p.period))
+    """,
+    """
+    INSERT INTO plan_overrides
+    SELECT p.kind, p.upload_id, p.entity_key, p.period, b.planned
+    FROM plan_rows() AS p
+    JOIN plan_baselines AS b
+      ON b.kind = p.kind AND b.entity_key = p.entity_key AND b.period = p.period
+     AND b.valid_from <= CAST($as_of AS DATE) AND (b.valid_to IS NULL OR b.valid_to > CAST($as_of AS DATE))
+    WHERE p.upload_id = $u AND p.planned IS NOT NULL AND p.planned <> b.planned
+    """,
+)
+
 
 def _accepted_upto(con: duckdb.DuckDBPyConnection) -> int:
     row = first_row(con, "SELECT value FROM meta WHERE key = 'baselines_accepted_upto'")
@@ -175,7 +226,11 @@ def after_load(con: duckdb.DuckDBPyConnection, uploads: list[tuple[int, dt.date,
         declared = reason is not None
         con.execute(_DETECT, {"u": upload_id, "as_of": as_of, "declared": declared, "user": user,
                               "reason": reason})
-        _recompute(con, _groups_of(con, [upload_id]))
+        if con.execute(_LATEST_OF_ITS_GROUPS, {"u": upload_id, "kinds": list(KINDS)}).fetchall()[0][0]:
+            for step in _LATEST_STEPS:
+                con.execute(step, {"u": upload_id, "as_of": as_of})
+        else:  # a correction, a second file of the month or a late return: the whole history of its groups
+            _recompute(con, _groups_of(con, [upload_id]))
         found = con.execute(
             "SELECT rebaseline_id, kind, entity_key, periods, baseline_total, proposed_total, status "
             "FROM rebaselines WHERE upload_id = ? ORDER BY rebaseline_id", [upload_id]).fetchall()
@@ -216,6 +271,15 @@ def decide(con: duckdb.DuckDBPyConnection, rebaseline_id: int, approve: bool, re
     return row[3], row[4]
 
 
+def recompute_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every baseline range and override from the loaded uploads (caller's transaction)."""
+    con.execute("DELETE FROM plan_overrides")
+    con.execute("DELETE FROM plan_baselines")
+    groups = con.execute("SELECT DISTINCT kind, entity_key FROM entity_versions WHERE list_contains($k, kind)",
+                         {"k": list(KINDS)}).fetchall()
+    _recompute(con, [(k, e) for k, e in groups])
+
+
 def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Recompute every baseline when the rule that made them changed (or never ran); return True
     when it did (the caller then forgets the month rows, made from the old ones)."""
@@ -225,11 +289,7 @@ def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM plan_overrides")
-        con.execute("DELETE FROM plan_baselines")
-        groups = con.execute("SELECT DISTINCT kind, entity_key FROM entity_versions WHERE list_contains($k, kind)",
-                             {"k": list(KINDS)}).fetchall()
-        _recompute(con, [(k, e) for k, e in groups])
+        recompute_all(con)
         month_rows.refresh(con)  # the month rows were made from the baselines as they were
         con.execute("DELETE FROM meta WHERE key = ?", [_META_KEY])
         con.execute("INSERT INTO meta VALUES (?, ?)", [_META_KEY, stamp])
