@@ -77,9 +77,10 @@ def growth(records: list[dict], kind: str, at: list[int], window: int = 6) -> li
     for n in at:
         if n not in mine:
             continue
-        recent = [mine[k]["load_s"] for k in range(max(1, n - window + 1), n + 1) if k in mine]
+        recent = [mine[k]["load_s"] for k in range(max(1, n - window + 1), n + 1)
+                  if k in mine and mine[k]["load_s"] is not None]  # None: a load whose time was not kept
         rows.append({"n": n, "as_of": mine[n]["as_of"], "size_mb": mine[n]["size_mb"],
-                     "load_s": mine[n]["load_s"], "median_load_s": statistics.median(recent),
+                     "load_s": mine[n]["load_s"], "median_load_s": statistics.median(recent) if recent else None,
                      "file_mb": mine[n]["file_mb"], "rows": mine[n]["rows"], "load_avg": mine[n].get("load_avg")})
     return rows
 
@@ -134,8 +135,10 @@ def _probe_child(db: Path, runs: int) -> int:
     return 0
 
 
-def build(directory: Path, projects: int, benefits: int, months: int, probe_runs: int, kinds=KINDS) -> None:
-    """Load the series month by month into one store per kind, resuming where the log ends."""
+def build(directory: Path, projects: int, benefits: int, months: int, probe_runs: int, kinds=KINDS,
+          upto: int | None = None) -> None:
+    """Load the series month by month into one store per kind (through month `upto` only, when
+    given), resuming where the log ends."""
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "log.jsonl"
     done = {(r["kind"], r["as_of"]) for r in read_log(log) if "load_s" in r}
@@ -143,8 +146,9 @@ def build(directory: Path, projects: int, benefits: int, months: int, probe_runs
     reporting = series(months)
     stores = {kind: directory / f"{kind}.duckdb" for kind in kinds}
     in_store = {kind: loaded_months(db) for kind, db in stores.items()}
-    wanted = set(checkpoints(months))
-    for n, as_of in enumerate(reporting, start=1):
+    upto = min(upto or months, months)
+    wanted = {n for n in checkpoints(months) if n <= upto} | {upto}
+    for n, as_of in enumerate(reporting[:upto], start=1):
         for kind in kinds:
             db = stores[kind]
             if (kind, as_of) not in done:
@@ -177,36 +181,45 @@ def build(directory: Path, projects: int, benefits: int, months: int, probe_runs
                                              "load_avg": os.getloadavg()[0]}) + "\n")
                 print(f"{kind:11s} month {n:3d}: slowest page queries {max(pages.values()):.0f} ms "
                       f"({max(pages, key=pages.get)})", flush=True)
-    (directory / "built").write_text("ok\n")
+    if upto == months:
+        (directory / "built").write_text("ok\n")
 
 
-def measures_commands(db: Path, runs: int) -> dict[str, float]:
-    """Median whole-process seconds of `pmo-metrics measures TABLE` for every table the command offers."""
+def measures_commands(db: Path, runs: int, as_of: str = LAST) -> dict[str, float]:
+    """Median whole-process seconds of `pmo-metrics measures TABLE --as-of as_of` for every table
+    the command offers."""
     from pmo_metrics.measures import TABLES
 
-    # run_bench times the Part I tables; ten years must keep every table's target, so it is asked
-    # for all of them (its function reads the module's TABLES when called).
-    part_one, run_bench.TABLES = run_bench.TABLES, TABLES
+    # run_bench times the Part I tables at its last month; ten years must keep every table's
+    # target, so it is asked for all of them, at this store's last month (its function reads the
+    # module's TABLES and LAST when called).
+    saved = run_bench.TABLES, run_bench.LAST
+    run_bench.TABLES, run_bench.LAST = TABLES, as_of
     try:
         return run_bench.time_measures_commands(db, runs)
     finally:
-        run_bench.TABLES = part_one
+        run_bench.TABLES, run_bench.LAST = saved
 
 
 def verdict(ok: bool) -> str:
     return run_bench.verdict(ok)
 
 
-def report(directory: Path, projects: int, benefits: int, months: int, final: dict, runs: int) -> str:
-    """Return the `decade` section's markdown from the log and the final timings."""
+def report(directory: Path, projects: int, benefits: int, months: int, final: dict, runs: int,
+           upto: int | None = None) -> str:
+    """Return the `decade` section's markdown from the log and the final timings (taken at month
+    `upto` when the series was stopped there)."""
     records = read_log(directory / "log.jsonl")
-    at = checkpoints(months)
-    first, last = series(months)[0], series(months)[-1]
+    upto = min(upto or months, months)
+    at = sorted({n for n in checkpoints(months) if n <= upto} | {upto})
+    first, last = series(months)[0], series(months)[upto - 1]
     lines = [
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.machine()} with {os.cpu_count()} cores "
         f"(load average {os.getloadavg()[0]:.1f} at the end; each month's is in the table), Python "
         f"{platform.python_version()}. `bench/ten_years.py --months {months}`: {projects:,} projects and "
-        f"{benefits:,} benefits, {months} monthly returns {first} to {last}, each loaded with `pmo-metrics "
+        f"{benefits:,} benefits, monthly returns {first} to {last} ("
+        + (f"{upto} of the series' {months} months: the build stopped there, see below" if upto < months
+           else f"{months} months") + "), each loaded with `pmo-metrics "
         "ingest` as a whole process (to the prompt, month rows included), into two stores: one of full "
         "uploads (each month restates every project's 48 phased months and every benefit's values) and "
         "one of incremental uploads (month 1 full, then the registers and only that month's periods).",
@@ -223,10 +236,11 @@ def report(directory: Path, projects: int, benefits: int, months: int, final: di
             pages = pages_at.get((kind, row["n"]))
             slowest = f"{max(pages.values()):.0f} ms ({max(pages, key=pages.get)})" if pages else "-"
             load = "-" if row["load_s"] is None else f"{row['load_s']:.1f} s"
+            median_load = "-" if row["median_load_s"] is None else f"{row['median_load_s']:.1f} s"
             file_mb = "-" if row["file_mb"] is None else f"{row['file_mb']:.1f} MB"
             rows = "-" if row["rows"] is None else f"{row['rows']:,}"
             lines.append(f"| {row['n']} ({row['as_of']}) | {kind} | {file_mb} | {rows} | {row['size_mb']:.0f} MB "
-                         f"| {load} | {row['median_load_s']:.1f} s | {slowest} | {row['load_avg']:.1f} |")
+                         f"| {load} | {median_load} | {slowest} | {row['load_avg']:.1f} |")
     for kind in KINDS:
         mine = [r for r in records if r["kind"] == kind and r.get("load_s") is not None]
         if len(mine) >= 2:
@@ -237,7 +251,7 @@ def report(directory: Path, projects: int, benefits: int, months: int, final: di
                       f"{statistics.median(loads):.1f} s over {len(mine)} months)."]
     for kind, figures in final.items():
         db = directory / f"{kind}.duckdb"
-        lines += ["", f"### The {months}-month store of {kind} uploads ({store_size_mb(db):.0f} MB)", "",
+        lines += ["", f"### The {upto}-month store of {kind} uploads ({store_size_mb(db):.0f} MB)", "",
                   f"Load average {figures['load_avg']:.1f} while timed; medians of {runs} runs (page queries: "
                   f"{max(runs, 5)}).", "",
                   "| page | queries (median) | target |", "|---|---|---|",
@@ -257,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per median of the final timings (default 3)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="stores to build: full,incremental")
     parser.add_argument("--build-only", action="store_true", help="build or resume the stores; time nothing else")
+    parser.add_argument("--upto", type=int, help="build only the series' first UPTO months, and time the stores there")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # the child that times page queries
     args = parser.parse_args(argv)
@@ -268,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
 
     directory = OUT / f"decade-{args.projects}-{args.months}"
     print(f"== {args.months} months of {args.projects:,} projects into {directory.relative_to(ROOT)}", flush=True)
-    build(directory, args.projects, args.benefits, args.months, probe_runs=3, kinds=kinds)
+    upto = min(args.upto or args.months, args.months)
+    build(directory, args.projects, args.benefits, args.months, probe_runs=3, kinds=kinds, upto=upto)
     if args.build_only:
         return 0
     final = {}
@@ -276,15 +292,17 @@ def main(argv: list[str] | None = None) -> int:
         db = directory / f"{kind}.duckdb"
         print(f"== final timings on the {kind} store", flush=True)
         pages = probe(db, max(args.runs, 5))
-        final[kind] = {"pages": pages, "measures": measures_commands(db, args.runs), "load_avg": os.getloadavg()[0]}
+        final[kind] = {"pages": pages, "measures": measures_commands(db, args.runs, series(args.months)[upto - 1]),
+                       "load_avg": os.getloadavg()[0]}
     (directory / "final.json").write_text(json.dumps(final, indent=1) + "\n", encoding="utf-8")
-    text = report(directory, args.projects, args.benefits, args.months, final, args.runs)
+    text = report(directory, args.projects, args.benefits, args.months, final, args.runs, upto)
     print()
     print(text)
     if not args.no_write:
         from doc_section import write_section
 
-        write_section("decade", f"Ten years: {args.months} monthly returns of {args.projects:,} projects", text)
+        span = f"{args.months}" if upto == args.months else f"{upto} of {args.months}"
+        write_section("decade", f"Ten years: {span} monthly returns of {args.projects:,} projects", text)
         print("written to docs/benchmarks.md")
     return 0
 
