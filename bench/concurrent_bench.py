@@ -54,6 +54,19 @@ PROBLEMS = """
         alerts: [...document.querySelectorAll('[data-testid="stAlert"]')].map(a => a.innerText.slice(0, 300))})
 """
 
+# Why a view is not drawn: the app's script state, its status widget's words, charts not drawn.
+STATE = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  return `script ${app ? app.getAttribute('data-test-script-state') : 'no app'}, status `
+    + `${status ? JSON.stringify(status.innerText.slice(0, 80)) : 'none'}, `
+    + `${charts.filter(c => !c.querySelector('canvas, svg')).length} of ${charts.length} charts undrawn, `
+    + `${document.querySelectorAll('[data-stale="true"]').length} stale elements`;
+}
+"""
+
 
 @dataclass
 class Sample:
@@ -88,8 +101,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def phase(sample: Sample, load_start: float, load_end: float) -> str:
-    """Return 'before', 'during' or 'after': a view overlapping the load at all is 'during'."""
-    if sample.end <= load_start:
+    """Return 'before', 'during' or 'after' the load, by when the view was asked for (a view that
+    hangs from before the load is not the load's doing)."""
+    if sample.start < load_start:
         return "before"
     if sample.start >= load_end:
         return "after"
@@ -105,7 +119,7 @@ def summarise(samples: list[Sample], load_start: float, load_end: float) -> dict
         out[name] = {"views": len(mine), "p50": percentile(times, 50), "p95": percentile(times, 95),
                      "max": max(times) if times else None, "errors": sum(1 for s in mine if s.error),
                      "busy": sum(1 for s in mine if s.busy),
-                     "error_texts": sorted({s.error for s in mine if s.error})[:5]}
+                     "error_texts": sorted({s.error for s in mine if s.error})[:8]}
     return out
 
 
@@ -143,7 +157,8 @@ async def _session(index: int, browser, url: str, run: Run, limit: float) -> Non
             done = await _drawn(tab, since, limit)
             end = time.monotonic()
             if done is None:
-                run.samples.append(Sample(index, title, start, end, None, f"not drawn within {limit:.0f} s"))
+                state = await tab.evaluate(STATE)
+                run.samples.append(Sample(index, title, start, end, None, f"not drawn within {limit:.0f} s ({state})"))
                 await tab.goto(url)  # start the session again, as a user would reload
                 await _drawn(tab, 0, 300)
                 continue
@@ -295,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "load": load, "alone": alone,
+                                         "load_start": run.load_start, "load_end": run.load_end,
                                          "samples": [s.__dict__ for s in run.samples]}, indent=1))
     if not args.no_write:
         from doc_section import write_section

@@ -100,15 +100,16 @@ def test_views_are_split_by_the_load_and_errors_counted(concurrent):
     sample = concurrent.Sample
     samples = [
         sample(0, "Delivery", 0.0, 1.0, 1.0),
-        sample(1, "KPIs", 9.0, 11.0, 2.0),  # overlaps the load's start: during
-        sample(2, "KPIs", 12.0, 30.0, 18.0, busy=True),
+        sample(1, "KPIs", 9.0, 11.0, 2.0),  # asked for before the load started: before
+        sample(2, "KPIs", 10.0, 30.0, 18.0, busy=True),
         sample(3, "Delivery", 15.0, 75.0, None, "not drawn within 60 s"),
-        sample(0, "Overview", 21.0, 21.5, 0.5),
+        sample(1, "Overview", 16.0, 17.0, 1.0),
+        sample(0, "Overview", 20.0, 20.5, 0.5),
     ]
     summary = concurrent.summarise(samples, 10.0, 20.0)
-    assert [summary[p]["views"] for p in ("before", "during", "after")] == [1, 3, 1]
+    assert [summary[p]["views"] for p in ("before", "during", "after")] == [2, 3, 1]
     assert summary["during"]["errors"] == 1 and summary["during"]["busy"] == 1
-    assert summary["during"]["p50"] == 2.0 and summary["during"]["max"] == 18.0
+    assert summary["during"]["p50"] == 1.0 and summary["during"]["max"] == 18.0
     assert summary["during"]["error_texts"] == ["not drawn within 60 s"]
     assert summary["after"]["p95"] == 0.5 and summary["before"]["errors"] == 0
 
