@@ -224,6 +224,12 @@ def report(directory: Path, projects: int, benefits: int, months: int, final: di
         "uploads (each month restates every project's 48 phased months and every benefit's values) and "
         "one of incremental uploads (month 1 full, then the registers and only that month's periods).",
         "",
+    ]
+    if upto < months:
+        lines += [f"The build stopped at month {upto} of {months} (the time it had on a shared machine); "
+                  f"`bench/ten_years.py --months {months}` resumes it from the log and times the stores at month "
+                  f"{months}. The series is one portfolio: its months 1 to {upto} are those of the full run.", ""]
+    lines += [
         "### Growth",
         "",
         "| month | store | file | rows in file | store size | load (that month) | load (median of 6 months) "
@@ -273,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-only", action="store_true", help="build or resume the stores; time nothing else")
     parser.add_argument("--upto", type=int, help="build only the series' first UPTO months, and time the stores there")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--report-only", action="store_true", help="write the report from the last run's timings")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # the child that times page queries
     args = parser.parse_args(argv)
     if args.probe:
@@ -284,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     directory = OUT / f"decade-{args.projects}-{args.months}"
     print(f"== {args.months} months of {args.projects:,} projects into {directory.relative_to(ROOT)}", flush=True)
     upto = min(args.upto or args.months, args.months)
+    if args.report_only:
+        final = json.loads((directory / "final.json").read_text(encoding="utf-8"))
+        return _write(directory, args, final, upto)
     build(directory, args.projects, args.benefits, args.months, probe_runs=3, kinds=kinds, upto=upto)
     if args.build_only:
         return 0
@@ -295,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
         final[kind] = {"pages": pages, "measures": measures_commands(db, args.runs, series(args.months)[upto - 1]),
                        "load_avg": os.getloadavg()[0]}
     (directory / "final.json").write_text(json.dumps(final, indent=1) + "\n", encoding="utf-8")
+    return _write(directory, args, final, upto)
+
+
+def _write(directory: Path, args: argparse.Namespace, final: dict, upto: int) -> int:
     text = report(directory, args.projects, args.benefits, args.months, final, args.runs, upto)
     print()
     print(text)
