@@ -9,6 +9,12 @@ any month's file can be regenerated alone.
     .venv/bin/python bench/generate_scale.py                       # 5,000 projects, 20,000 benefits, 36 months
     .venv/bin/python bench/generate_scale.py --months 3 --csv      # quick CSV set
     .venv/bin/python bench/generate_scale.py --projects 6250 --months 1   # one 300k-row Financials sheet
+    .venv/bin/python bench/generate_scale.py --months 12 --incremental    # month 1 full, then only new periods
+
+With --incremental every month after the first is an incremental return (SPEC §7.1, `mode` on its
+About sheet): the registers whole, and only the period that month reports (its actuals replace
+the forecast the earlier files gave); nothing earlier is restated. Loaded in order they give the
+same effective figures as the full series.
 
 xlsxwriter (constant-memory mode) is used when installed, else openpyxl's write-only mode.
 """
@@ -210,9 +216,34 @@ def _headers(sheet: schema.Sheet) -> list[str]:
     return [c.name for c in sheet.columns]
 
 
-def _sheets(world: World, as_of: int):
-    """Return (sheet name, header, rows iterator) for one monthly return."""
+def incremental_financial_rows(world: World, as_of: int) -> Iterator[list]:
+    """Yield only the Financials rows of period `as_of`: what changed since the month before."""
+    period = month_text(as_of)
+    return (row for row in financial_rows(world, as_of) if row[1] == period)
+
+
+def incremental_benefit_value_rows(world: World, as_of: int, months: list[int]) -> Iterator[list]:
+    """Yield wide BenefitValues rows with the one column of `as_of`, only those with a value in it."""
+    column = 2 + months.index(as_of) if as_of in months else None
+    if column is None:
+        return
+    for row in benefit_value_rows(world, as_of, months):
+        if row[column] is not None:
+            yield [row[0], row[1], row[column]]
+
+
+def _sheets(world: World, as_of: int, incremental: bool = False):
+    """Return (sheet name, header, rows iterator) for one monthly return (only its new periods when
+    `incremental`)."""
     months = benefit_value_months(world)
+    if incremental:
+        return [
+            ("Projects", _headers(schema.PROJECTS), project_rows(world, as_of)),
+            ("Financials", _headers(schema.FINANCIALS), incremental_financial_rows(world, as_of)),
+            ("Benefits", _headers(schema.BENEFITS), benefit_rows(world)),
+            ("BenefitValues", ["benefit_id", "measure", month_text(as_of)],
+             incremental_benefit_value_rows(world, as_of, months)),
+        ]
     return [
         ("Projects", _headers(schema.PROJECTS), project_rows(world, as_of)),
         ("Financials", _headers(schema.FINANCIALS), financial_rows(world, as_of)),
@@ -301,12 +332,13 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-def _write_xml(path: Path, as_of: str, sheets) -> dict[str, int]:
+def _write_xml(path: Path, as_of: str, sheets, mode: str | None = None) -> dict[str, int]:
     """Stream the workbook as SpreadsheetML with inline strings, the layout xlsxwriter's
     constant-memory mode produces, at a fraction of the per-cell cost."""
     counts = {}
     names = [schema.ABOUT_SHEET] + [name for name, _, _ in sheets]
-    tables = [(schema.ABOUT_SHEET, ["as_of", as_of], iter(()))] + list(sheets)
+    about = iter([[schema.ABOUT_MODE[0], mode]] if mode else ())
+    tables = [(schema.ABOUT_SHEET, ["as_of", as_of], about)] + list(sheets)
     escaped: dict[str, str] = {}  # most strings repeat (ids aside), so escape each once
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
@@ -378,18 +410,21 @@ def _write_openpyxl(path: Path, as_of: str, sheets) -> dict[str, int]:
 def write_monthly_workbook(path: str | Path, n_projects: int, n_benefits: int, as_of: str, *,
                            financial_months: int = 48, value_months: int = 36, seed: int = 1,
                            first_as_of: str | None = None, n_months: int = 1,
-                           engine: str = "auto") -> dict[str, int]:
+                           engine: str = "auto", incremental: bool = False) -> dict[str, int]:
     """Write one monthly return workbook to `path`; return its data rows per sheet.
 
     `first_as_of` and `n_months` place the month inside a longer series (default: a series of one).
     `engine` is "xml" (a built-in streaming writer, the fastest), "xlsxwriter" or "openpyxl"; "auto"
-    means "xml".
+    means "xml". `incremental` writes only the month's own periods, marked `mode: incremental` on
+    the About sheet (xml engine only).
     """
     world = make_world(n_projects, n_benefits, first_as_of or as_of, n_months, financial_months,
                        value_months, seed)
-    sheets = _sheets(world, month_index(as_of))
+    sheets = _sheets(world, month_index(as_of), incremental)
+    if incremental and engine not in ("auto", "xml"):
+        raise ValueError("incremental workbooks are written by the xml engine only")
     if engine in ("auto", "xml"):
-        return _write_xml(Path(path), as_of, sheets)
+        return _write_xml(Path(path), as_of, sheets, "incremental" if incremental else None)
     if engine == "xlsxwriter":
         if xlsxwriter is None:
             raise RuntimeError("xlsxwriter is not installed; use engine='openpyxl'")
@@ -428,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--csv", action="store_true", help="write CSVs (one per sheet) instead of xlsx")
     parser.add_argument("--engine", choices=("auto", "xml", "xlsxwriter", "openpyxl"), default="auto")
+    parser.add_argument("--incremental", action="store_true",
+                        help="after the first month, write incremental returns (only each month's new periods)")
     parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help=f"output directory ({DEFAULT_OUT})")
     args = parser.parse_args(argv)
 
@@ -439,14 +476,17 @@ def main(argv: list[str] | None = None) -> int:
     manifest, total_rows, started = [], 0, time.perf_counter()
     for index in range(last - args.months + 1, last + 1):
         as_of, tick = month_text(index), time.perf_counter()
+        incremental = args.incremental and index > last - args.months + 1
         if args.csv:
+            if args.incremental:
+                parser.error("--incremental writes workbooks, not CSVs")
             counts = write_monthly_csvs(args.out, args.projects, args.benefits, as_of, **common)
             manifest += [{"file": f"{as_of} {name}.csv", "as_of": as_of} for name in counts]
         else:
             name = f"{as_of} Scale.xlsx"
             counts = write_monthly_workbook(args.out / name, args.projects, args.benefits, as_of,
-                                            engine=args.engine, **common)
-            manifest.append({"file": name, "as_of": as_of})
+                                            engine=args.engine, incremental=incremental, **common)
+            manifest.append({"file": name, "as_of": as_of, "mode": "incremental" if incremental else "full"})
         rows = sum(counts.values())
         total_rows += rows
         seconds = time.perf_counter() - tick
