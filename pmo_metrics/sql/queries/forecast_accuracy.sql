@@ -13,11 +13,16 @@ WITH b AS MATERIALIZED (
     FROM {scoped_benefits}($as_of, $portfolio, $programme, $objective, $currency)
     WHERE category = 'financial' AND measure = 'flow'
 ),
+-- The month's realised values, materialised before anything filters or joins them (as in
+-- sustained.sql: referenced twice, or DuckDB inlines them and joins every stored version first).
+snapshot_values AS MATERIALIZED (
+    SELECT benefit_id, period, realised_value FROM effective_benefit_values($as_of)
+),
 actual AS MATERIALIZED (
     SELECT v.benefit_id, v.period, v.realised_value
-    FROM effective_benefit_values($as_of) AS v
+    FROM snapshot_values AS v
     SEMI JOIN b USING (benefit_id)
-    WHERE v.period <= $as_of AND v.realised_value IS NOT NULL
+    WHERE v.period <= $as_of AND v.realised_value IS NOT NULL AND (SELECT count(*) FROM snapshot_values) >= 0
 ),
 horizons AS (SELECT unnest([1, 3, 6, 12]) AS h),
 made_in AS (

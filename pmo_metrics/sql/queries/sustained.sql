@@ -1,7 +1,13 @@
 -- SPEC §4 level 4 sustained value / §5 `sustained`: one row per benefit (in scope) of a project
 -- that ended: stage `closed`, or end_date before the reporting month. The end month is the month
 -- of end_date, else (closed) the project's last financials period.
-WITH last_financial AS (
+-- The month's benefit values, materialised: referenced twice (the second a count that is always
+-- true), as DuckDB otherwise inlines them and its join order joins `ended` to every stored
+-- version before the snapshot is resolved (2-3 s on a 60-month store against 0.2 s).
+WITH snapshot_values AS MATERIALIZED (
+    SELECT benefit_id, period, planned_value, realised_value FROM effective_benefit_values($as_of)
+),
+last_financial AS (
     SELECT project_id, max(period) AS last_period
     FROM effective_financials($as_of)
     GROUP BY project_id
@@ -17,8 +23,9 @@ after_end AS (
     -- months after the end month, to date
     SELECT e.benefit_id, v.period, v.planned_value, v.realised_value
     FROM ended AS e
-    JOIN effective_benefit_values($as_of) AS v
+    JOIN snapshot_values AS v
       ON v.benefit_id = e.benefit_id AND v.period > e.end_month AND v.period <= $as_of
+    WHERE (SELECT count(*) FROM snapshot_values) >= 0
 ),
 judged AS (
     SELECT benefit_id,
