@@ -5,14 +5,19 @@
 -- back to the one before); a KPI's is that of its latest period to the month that has one. Only the
 -- months whose text differs from the month before are listed (an unchanged comment repeated by
 -- each monthly return reads once, at the month it was first given), newest first.
-WITH versions AS (
-    SELECT kind, entity_key, upload_id, valid_from AS month
-    FROM entity_validity
-    WHERE valid_from <= $as_of
-      AND (valid_to IS NULL OR valid_to > valid_from)  -- superseded within its own month: never effective
-      AND ((kind = 'projects' AND list_contains($project_ids, entity_key))
-           OR (kind = 'benefits' AND list_contains($benefit_ids, entity_key))
-           OR (kind = 'kpis' AND list_contains($kpi_ids, entity_key)))
+-- The entities asked for as rows, joined (a scorecard asks for every one: list_contains per stored
+-- version against 25,000 ids took 3.4 s on a 60-month store).
+WITH asked AS (
+    SELECT 'projects' AS kind, unnest($project_ids) AS entity_key
+    UNION ALL SELECT 'benefits', unnest($benefit_ids)
+    UNION ALL SELECT 'kpis', unnest($kpi_ids)
+),
+versions AS (
+    SELECT v.kind, v.entity_key, v.upload_id, v.valid_from AS month
+    FROM entity_validity AS v
+    SEMI JOIN asked AS a ON a.kind = v.kind AND a.entity_key = v.entity_key
+    WHERE v.valid_from <= $as_of
+      AND (v.valid_to IS NULL OR v.valid_to > v.valid_from)  -- superseded within its own month: never effective
 ),
 texts AS (
     SELECT 'project' AS entity_type, v.entity_key AS entity_id, v.month, v.upload_id,
