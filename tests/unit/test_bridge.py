@@ -123,6 +123,15 @@ UPLOAD = st.tuples(st.sampled_from(MONTHS), st.lists(st.lists(PLAN, min_size=4, 
                    st.booleans())
 
 
+def two_benefit_return(as_of: str, plans, declared: bool):
+    """A return of benefits B0 and B1 with these plans (one list per benefit), declaring a re-baseline or not."""
+    month = dt.date.fromisoformat(as_of + "-01")
+    item = file_load(as_of, projects=[project()], benefits=[benefit(benefit_id=f"B{b}") for b in range(2)],
+                     benefit_values=[r for b, row in enumerate(plans) for r in values(row, month, f"B{b}")])
+    item.rebaseline_reason = "declared" if declared else None
+    return item
+
+
 def _oracle(uploads, approved: set[tuple[int, str]], month: str) -> dict[tuple[int, int], float]:
     """Replay the uploads to `month` in (month, id) order by the rule of SPEC §9.1 and return the current
     baseline per (benefit, period): the first plan sets it; an upload of the month that set it corrects
@@ -151,13 +160,7 @@ def test_the_identities_and_the_baseline_on_random_portfolios(uploads, approve_l
         store = Store(Path(tmp) / "t.duckdb")
         try:
             for as_of, plans, declared in uploads:
-                month = dt.date.fromisoformat(as_of + "-01")
-                item = file_load(as_of, projects=[project()],
-                                 benefits=[benefit(benefit_id=f"B{b}") for b in range(2)],
-                                 benefit_values=[r for b, row in enumerate(plans)
-                                                 for r in values(row, month, f"B{b}")])
-                item.rebaseline_reason = "declared" if declared else None
-                store.load([item])
+                store.load([two_benefit_return(as_of, plans, declared)])
             pending = store.rebaselines().to_pylist()
             if approve_later:
                 for row in pending:
@@ -230,13 +233,7 @@ def test_the_latest_returns_quick_step_equals_recomputing_the_history(steps):
                 elif action == "approve" and store.rebaselines().num_rows:
                     store.decide_rebaseline(store.rebaselines().column("rebaseline_id")[0].as_py(), True, "ok", "pat")
                 else:
-                    month = dt.date.fromisoformat(as_of + "-01")
-                    item = file_load(as_of, projects=[project()],
-                                     benefits=[benefit(benefit_id=f"B{b}") for b in range(2)],
-                                     benefit_values=[r for b, row in enumerate(plans)
-                                                     for r in values(row, month, f"B{b}")])
-                    item.rebaseline_reason = "declared" if declared else None
-                    loaded += [i for i in store.load([item]) if i is not None]
+                    loaded += [i for i in store.load([two_benefit_return(as_of, plans, declared)]) if i is not None]
             kept = _baseline_tables(store)
             with store.connect() as con:
                 baselines.recompute_all(con)

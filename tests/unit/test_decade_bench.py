@@ -1,35 +1,23 @@
 """The ten-year and under-load benchmarks' own logic, small and fast (the benchmarks run in `make bench`)."""
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 from pmo_metrics.ingest import ingest
 from pmo_metrics.measures import measure_table
 from pmo_metrics.store import Store
-
-_BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 @pytest.fixture(scope="module")
 def ten_years():
-    return _load("ten_years")
+    return load_bench("ten_years")
 
 
 @pytest.fixture(scope="module")
 def concurrent():
-    return _load("concurrent_bench")
+    return load_bench("concurrent_bench")
 
 
 def test_series_and_checkpoints(ten_years):
@@ -63,7 +51,7 @@ def test_read_log_skips_a_torn_last_line(ten_years, tmp_path):
 def test_incremental_returns_give_the_figures_of_full_ones(tmp_path):
     """The comparison is fair only if both stores hold the same portfolio: loaded in order, the
     incremental returns (month 1 full, then only each month's periods) give the full series' measures."""
-    scale = _load("generate_scale")
+    scale = load_bench("generate_scale")
     months = ["2026-07", "2026-08", "2026-09", "2026-10"]
     stores = {kind: Store(tmp_path / f"{kind}.duckdb") for kind in ("full", "incremental")}
     for n, as_of in enumerate(months):

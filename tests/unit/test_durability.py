@@ -1,7 +1,6 @@
 """Durability (SPEC §3, §6): kills mid-load, concurrent loads and readers, backup and restore."""
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from pmo_metrics.cli import main
 from pmo_metrics.ingest import ingest
 from pmo_metrics.measures import measure_table
 from pmo_metrics.store import Store, StoreError
+from tests.bench_scripts import load_bench
 from tests.factories import make_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,17 +27,9 @@ COUNT_OCTOBER = f"""SELECT count(*) AS n, coalesce(sum(hash(t::VARCHAR)), 0)::VA
     (SELECT * EXCLUDE (upload_id, source_row) FROM effective_financials(DATE '{OCT}')) t"""
 
 
-def _bench(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def kill_test():
-    return _bench("kill_test")
+    return load_bench("kill_test")
 
 
 @pytest.fixture(scope="module")
