@@ -23,7 +23,7 @@ import hashlib
 import duckdb
 
 from . import month_rows
-from .connection import first_row
+from .connection import first_row, redo_when_changed
 
 KINDS = ("financials", "benefit_values", "kpis", "benefits")
 KIND_LABELS = {"financials": "planned_cost", "benefit_values": "planned_value", "kpis": "target",
@@ -283,21 +283,12 @@ def recompute_all(con: duckdb.DuckDBPyConnection) -> None:
 def ensure_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Recompute every baseline when the rule that made them changed (or never ran); return True
     when it did (the caller then forgets the month rows, made from the old ones)."""
-    stamp = hashlib.sha256((_RANGES + _OVERRIDES).encode("utf-8")).hexdigest()
-    row = first_row(con, "SELECT value FROM meta WHERE key = ?", [_META_KEY])
-    if row and row[0] == stamp:
-        return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    def redo() -> None:
         recompute_all(con)
         month_rows.refresh(con)  # the month rows were made from the baselines as they were
-        con.execute("DELETE FROM meta WHERE key = ?", [_META_KEY])
-        con.execute("INSERT INTO meta VALUES (?, ?)", [_META_KEY, stamp])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return True
+
+    stamp = hashlib.sha256((_RANGES + _OVERRIDES).encode("utf-8")).hexdigest()
+    return redo_when_changed(con, _META_KEY, stamp, redo)
 
 
 LIST_SQL = """

@@ -63,6 +63,25 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return rows[0] if rows else None
 
 
+def redo_when_changed(con: duckdb.DuckDBPyConnection, key: str, stamp: str, redo: Callable[[], None]) -> bool:
+    """Run `redo` and record `stamp` under `key` in meta, in one transaction, unless meta already holds
+    that stamp; return True when it ran. For what the store derives by rules a release may change
+    (the baselines, the month rows): the stamp is a hash of the rules."""
+    row = first_row(con, "SELECT value FROM meta WHERE key = ?", [key])
+    if row and row[0] == stamp:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        redo()
+        con.execute("DELETE FROM meta WHERE key = ?", [key])
+        con.execute("INSERT INTO meta VALUES (?, ?)", [key, stamp])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
 def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
     """Fold the write-ahead log into the database file, so the file alone is complete between
     operations (a copy of it holds every committed write)."""

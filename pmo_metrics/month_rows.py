@@ -34,6 +34,8 @@ from collections.abc import Callable
 
 import duckdb
 
+from .connection import redo_when_changed
+
 # One stored month's cash flows and financial flow value per scope group and calendar month
 # (sql/macros/common.sql, which the pages also call while a month is not kept yet).
 _INSERT_FLOWS = """
@@ -138,15 +140,4 @@ def ensure_current(con: duckdb.DuckDBPyConnection, macros: str) -> None:
     store); the Store makes them again on a thread."""
     inserts = [insert for _, insert in _MONTH_ROWS]
     stamp = hashlib.sha256("\n".join([macros, *inserts]).encode("utf-8")).hexdigest()
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [_META_KEY]).fetchall()
-    if row and row[0][0] == stamp:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        refresh(con)
-        con.execute("DELETE FROM meta WHERE key = ?", [_META_KEY])
-        con.execute("INSERT INTO meta VALUES (?, ?)", [_META_KEY, stamp])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    redo_when_changed(con, _META_KEY, stamp, lambda: refresh(con))
