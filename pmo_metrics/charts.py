@@ -39,6 +39,8 @@ ROW_STEP = 26          # px per bar row; with at most CHART_TOP + 1 rows a bar c
 CHART_TOP = 15         # groups shown before "Others" (the measures layer sums the rest)
 QUADRANT_POINTS = 200  # above this many projects the quadrant is a density with the worst labelled
 QUADRANT_LABELLED = 15
+# A waterfall's totals, rises and falls (colour-blind safe: blue, green, vermilion).
+WATERFALL_COLOURS = ["#0072B2", "#009E73", "#D55E00"]
 
 
 def selection_names(chart) -> set[str]:
@@ -466,16 +468,20 @@ def waterfall_chart(frame: pd.DataFrame, currency: str | None = "GBP") -> alt.Ch
     bars = base.mark_bar(size=28, clip=True).encode(
         y=alt.Y("start:Q", axis=_money_axis(title, currency), scale=scale), y2="end:Q",
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=["Total", "Gain", "Shortfall"],
-                                        range=["#0072B2", "#009E73", "#D55E00"])),
+                        scale=alt.Scale(domain=["Total", "Gain", "Shortfall"], range=WATERFALL_COLOURS)),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("kind:N", title="Kind"),
                  _money_tip("amount", "Amount", currency)])
-    text = base.mark_text(dy=-6, baseline="bottom", fontSize=10).encode(
+    return (bars + _step_labels(base, "Total", currency, 10)).properties(width=CHART_WIDTH, height=320)
+
+
+def _step_labels(base: alt.Chart, total_kind: str, currency: str | None, font_size: int) -> alt.Chart:
+    """Return a waterfall's labels: each bar's amount above it, signed except on the totals (`kind` ==
+    `total_kind`)."""
+    return base.mark_text(dy=-6, baseline="bottom", fontSize=font_size).encode(
         y=alt.Y("top:Q"), text="label:N").transform_calculate(
         top="max(datum.start, datum.end)",
-        label=("(datum.kind != 'Total' && datum.amount >= 0 ? '+' : '') + "
+        label=(f"(datum.kind != '{total_kind}' && datum.amount >= 0 ? '+' : '') + "
                + money_label_expr(currency, "datum.amount")))
-    return (bars + text).properties(width=CHART_WIDTH, height=320)
 
 
 def erosion_chart(history_df: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart:
@@ -760,13 +766,7 @@ def bridge_chart(steps: pd.DataFrame, currency: str | None = "GBP") -> alt.Chart
     bars = base.mark_bar(size=40).encode(
         y=alt.Y("start:Q", axis=_money_axis(f"Value expected ({currency})", currency)), y2="end:Q",
         color=alt.Color("colour:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=["Total", "Increase", "Decrease"],
-                                        range=["#0072B2", "#009E73", "#D55E00"])),
+                        scale=alt.Scale(domain=["Total", "Increase", "Decrease"], range=WATERFALL_COLOURS)),
         tooltip=[alt.Tooltip("step:N", title="Step"), _money_tip("amount", "Amount", currency),
                  _money_tip("start", "From", currency), _money_tip("end", "To", currency)])
-    text = base.mark_text(dy=-6, baseline="bottom", fontSize=11).encode(
-        y=alt.Y("top:Q"), text="label:N").transform_calculate(
-        top="max(datum.start, datum.end)",
-        label=("(datum.kind != 'total' && datum.amount >= 0 ? '+' : '') + "
-               + money_label_expr(currency, "datum.amount")))
-    return (bars + text).properties(width=CHART_WIDTH, height=320)
+    return (bars + _step_labels(base, "total", currency, 11)).properties(width=CHART_WIDTH, height=320)
