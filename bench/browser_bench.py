@@ -24,7 +24,6 @@ Then the board pack: `pmo-metrics scorecard --as-of … -o pack.pdf`, a whole pr
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -297,13 +296,10 @@ def main(argv: list[str] | None = None) -> int:
                 stop(process)
     pack = board_pack(args.db, args.as_of, args.pack_runs) if args.pack_runs else None
     text = report(results, pack, args.db, args.runs)
-    print(text)
-    if args.write:
-        from doc_section import write_section
+    from doc_section import publish
 
-        write_section("browser", "Pages in Chromium and the board pack", text)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"pages": results, "pack": pack, "report": text}, indent=1))
+    publish("browser", "Pages in Chromium and the board pack", text, args.write, args.json,
+            {"pages": results, "pack": pack})
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,3 +17,13 @@ def write_section(name: str, title: str, text: str, doc: Path = DOC) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     updated = pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block
     doc.write_text(updated.rstrip() + "\n", encoding="utf-8")
+
+
+def publish(name: str, title: str, text: str, write: bool, json_path: str | None, payload: dict) -> None:
+    """Print a benchmark's report; with `write`, put it in its section of docs/benchmarks.md; with
+    `json_path`, save `payload` and the report there as JSON."""
+    print(text)
+    if write:
+        write_section(name, title, text)
+    if json_path:
+        Path(json_path).write_text(json.dumps({**payload, "report": text}, indent=1))

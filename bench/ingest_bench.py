@@ -19,7 +19,6 @@ listed. Peak RSS is each child's own (os.wait4).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -237,13 +236,10 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(result)
     start = startup(args.runs)
     text = table(results, start, args.rows, args.runs)
-    print(text)
-    if args.write:
-        from doc_section import write_section
+    from doc_section import publish
 
-        write_section("ingest", "Ingest as the user waits for it (whole process)", text)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "startup": start, "report": text}, indent=1))
+    publish("ingest", "Ingest as the user waits for it (whole process)", text, args.write, args.json,
+            {"results": results, "startup": start})
     return 0
 
 
