@@ -193,7 +193,7 @@ def story(ctx: ui.Context, previous) -> None:
         found = ui.data.changes(ctx, compare)
         if found.empty:
             st.caption("Nothing changed in ratings, forecasts, membership or commentary.")
-        for number, text in enumerate(headlines(found.to_dict("records")), start=1):
+        for number, text in enumerate(headlines(found), start=1):
             st.text(f"{number}. {text}")  # users' names and commentary: plain text, never Markdown
         if len(found) > 5:
             # Lazy: the table (thousands of rows at scale) is built and sent only once it is opened.

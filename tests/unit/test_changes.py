@@ -137,6 +137,18 @@ def test_the_headlines_take_one_change_per_entity(two_months):
     ]
 
 
+def test_the_headlines_read_the_same_from_arrow_pandas_and_rows_across_slices():
+    """The rows are read a slice at a time; one entity repeated across a slice's edge still reads once."""
+    import pyarrow as pa
+
+    rows = [{"entity_type": "project", "entity_id": "P1", "sentence": f"P1 change {i}"} for i in range(300)]
+    rows += [{"entity_type": "project", "entity_id": f"P{i}", "sentence": f"P{i} change"} for i in range(2, 7)]
+    table = pa.Table.from_pylist(rows)
+    expected = ["P1 change 0", "P2 change", "P3 change", "P4 change", "P5 change"]
+    assert story.headlines(table) == story.headlines(table.to_pandas()) == story.headlines(rows) == expected
+    assert story.headlines(table.slice(0, 0)) == story.headlines(table.to_pandas().head(0)) == []
+
+
 def test_a_project_moving_portfolio_stays_in_the_whole_scope(two_months):
     found = _by_kind(changes(two_months, FEB, JAN))
     assert ("left", "P3") not in found and ("joined", "P4") in found
