@@ -21,14 +21,14 @@ def body() -> None:
     st.subheader("Against peers")
     bench = shown_tables["benchmarks"]
     if not w.empty_scope(bench, "benchmarks"):
-        w.chart(charts.benchmark_gap_chart(bench), "adv_bench")
+        w.chart(charts.benchmark_gap_chart, bench, key="adv_bench")
         st.caption("Bars show how far our latest value is from the peer median, with the sign turned so that "
                    "right is always better; the label gives the position (top quartile, above or below median).")
         w.measures_table(bench, BENCH_COLUMNS, ctx, key="adv_bench_table")
     st.subheader("Value sustained after closure")
     sustained = shown_tables["sustained"]
     if not w.empty_scope(sustained, "benefits of ended projects"):
-        w.chart(charts.sustained_chart(ui.data.sustained_top(ctx), ctx.currency), "adv_sustained")
+        w.chart(charts.sustained_chart, ui.data.sustained_top(ctx), ctx.currency, key="adv_sustained")
         st.caption("A benefit is sustained when realised value stays at or above the threshold share of plan in "
                    "each of the last planned months after its project ended; 'too early' means fewer months so far. "
                    f"The {charts.CHART_TOP} benefits with the most value after closure; the rest are summed in "

@@ -35,7 +35,7 @@ def body() -> None:
     level = "programme" if ctx.scope.portfolio else "portfolio"
     st.subheader(f"CPI and SPI per {level}")
     rollup = ui.data.rollup_top(ctx, level)
-    event = w.chart(charts.delivery_rollup_chart(rollup, level), "delivery_rollup", on_select="rerun")
+    event = w.chart(charts.delivery_rollup_chart, rollup, level, key="delivery_rollup", on_select="rerun")
     groups = [g for g in w.selected(event, "group", level) if g in set(delivery[level].dropna())]
     if len(rollup) > charts.CHART_TOP:
         st.caption(f"The {charts.CHART_TOP} {level}s with the largest budgets; the rest are summed in Others.")
@@ -49,9 +49,9 @@ def body() -> None:
     crowded = int(delivery[["cpi", "spi"]].notna().all(axis=1).sum()) > charts.QUADRANT_POINTS
     density = ui.data.delivery_density(ctx) if crowded and not groups else None
     with left:
-        quadrant = charts.delivery_quadrant_chart(delivery, ctx.currency, density)
-        event = w.chart(quadrant, "delivery_quadrant", on_select="rerun")
-        if charts.selection_names(quadrant):  # an empty quadrant says why itself
+        event = w.chart(charts.delivery_quadrant_chart, delivery, ctx.currency, density, key="delivery_quadrant",
+                        on_select="rerun")
+        if event is not None:  # no selection: the quadrant is empty and says why itself
             st.caption(("Shading counts projects per cell; the marks are the "
                         f"{charts.QUADRANT_LABELLED} worst projects (lowest of CPI and SPI), sized by budget; "
                         if density is not None else "Each mark is a project sized by its budget at completion; ")
@@ -68,7 +68,7 @@ def body() -> None:
         st.markdown(f"{w.rag_badge(row['rag'])} CPI **{w.ratio(row['cpi'])}** · SPI **{w.ratio(row['spi'])}** · "
                     f"EAC **{w.money(row['eac'], ctx.currency)}** · VAC **{w.money(row['vac'], ctx.currency)}**")
         frame = ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project)
-        w.chart(charts.s_curve_chart(frame, ctx.as_of, ctx.currency), "delivery_scurve")
+        w.chart(charts.s_curve_chart, frame, ctx.as_of, ctx.currency, key="delivery_scurve")
     ratings(ctx)
     st.subheader("Projects")
     w.measures_table(delivery, COLUMNS, ctx, key="delivery_table")
@@ -82,8 +82,7 @@ def ratings(ctx: ui.Context) -> None:
     st.subheader("Delivery ratings over time")
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(charts.delivery_trend_chart(ui.data.delivery_trend(ctx)), width="stretch",
-                        key="delivery_trend")
+        w.chart(charts.delivery_trend_chart, ui.data.delivery_trend(ctx), key="delivery_trend")
         st.caption("Each project's delivery RAG at each stored month: from min(CPI, SPI) where it has earned "
                    "value, else from its delivery confidence. The largest projects by BAC have a row each.")
     with right:

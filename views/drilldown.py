@@ -240,11 +240,11 @@ def body() -> None:
         density = ui.data.delivery_density(ctx, scope) if crowded else None
         left, right = st.columns(2)
         with left:
-            event = w.chart(charts.delivery_quadrant_chart(delivery, ctx.currency, density), "drill_quadrant",
+            event = w.chart(charts.delivery_quadrant_chart, delivery, ctx.currency, density, key="drill_quadrant",
                             on_select="rerun", caption="Click a project to open it.")
             _follow_click(event, "project", "project_id", "project", set(delivery["project_id"]))
         with right:
-            event = w.chart(charts.realisation_chart(by_project, ctx.currency, thresholds), "drill_realisation",
+            event = w.chart(charts.realisation_chart, by_project, ctx.currency, thresholds, key="drill_realisation",
                             on_select="rerun",
                             caption=f"Realised against planned to date, the {charts.CHART_TOP} projects with the "
                                     "most planned value (the rest summed in Others). Click a bar to open it.")
@@ -260,8 +260,8 @@ def body() -> None:
     if not prow.empty:
         _delivery_metrics(prow.iloc[0], ctx.currency)
         _commentary(ctx, project_ids=(project,))
-        w.chart(charts.s_curve_chart(ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project), ctx.as_of,
-                                     ctx.currency), "drill_scurve")
+        w.chart(charts.s_curve_chart, ui.data.s_curve(ctx.path, ctx.version, ctx.as_of, project), ctx.as_of,
+                ctx.currency, key="drill_scurve")
     sums = ui.data.realisation(ctx, "project", top=None, scope=scope)
     _benefit_metrics(_group_row(sums, project), len(mine), ctx.currency, thresholds)
     returns = ui.data.table(scoped, "returns")
@@ -324,12 +324,11 @@ def body() -> None:
              else f"Reading ({unit})")
     left, right = st.columns(2)
     with left:
-        w.chart(charts.value_timeline_chart(values, ctx.as_of, ctx.currency if financial else None,
-                                            title=f"Cumulative value ({unit})" if brow["measure"] == "flow" else title),
-                "drill_values")
+        w.chart(charts.value_timeline_chart, values, ctx.as_of, ctx.currency if financial else None,
+                title=f"Cumulative value ({unit})" if brow["measure"] == "flow" else title, key="drill_values")
     if brow["measure"] == "flow" and financial:
         with right:
-            w.chart(charts.erosion_chart(ui.data.history(ctx, benefit_id=benefit), ctx.currency), "drill_erosion")
+            w.chart(charts.erosion_chart, ui.data.history(ctx, benefit_id=benefit), ctx.currency, key="drill_erosion")
     _uploads(ctx, ("benefits", "benefit_values"), [benefit])
 
 

@@ -27,8 +27,8 @@ def body() -> None:
     business = rows[~rows["kpi_id"].str.startswith("spend:")]
     st.subheader(f"Attainment · {GRAINS[grain].lower()}")
     settings = ui.data.settings(ctx.path, ctx.version)
-    w.chart(charts.kpi_bullet_chart(business, grain=grain, thresholds=(settings.kpi_green, settings.kpi_amber)),
-            "kpi_bullets")
+    w.chart(charts.kpi_bullet_chart, business, grain=grain, thresholds=(settings.kpi_green, settings.kpi_amber),
+            key="kpi_bullets")
     st.caption("Bar = attainment, the figure the RAG is decided on: actual ÷ target, or target ÷ actual for a "
                "lower-is-better KPI, so right of the black tick (100 %) is always better. "
                + (f"The {charts.CHART_TOP} KPIs furthest below target; every KPI is in the table."

@@ -224,7 +224,7 @@ def body() -> None:
         membership_changes(ctx)
     st.subheader("Planned, forecast and realised value")
     frame = figures["timeline"]
-    w.chart(charts.value_timeline_chart(frame, ctx.as_of, ctx.currency), "overview_timeline")
+    w.chart(charts.value_timeline_chart, frame, ctx.as_of, ctx.currency, key="overview_timeline")
     st.caption("Cumulative value of financial benefits. Realised runs to the reporting month; the forecast "
                "continues it. Click a legend entry to highlight one line.")
     st.subheader("The four levels at a glance")

@@ -35,12 +35,12 @@ def body() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Realisation by strategic objective")
-        event = w.chart(charts.realisation_chart(by_objective, ctx.currency, thresholds, "strategic_objective"),
-                        "perf_objectives", on_select="rerun")
+        event = w.chart(charts.realisation_chart, by_objective, ctx.currency, thresholds, "strategic_objective",
+                        key="perf_objectives", on_select="rerun")
         picked_objectives = [p for p in w.selected(event, "group", "strategic_objective") if p is not None]
     with right:
         st.subheader(f"Realisation by {by}")
-        event = w.chart(charts.realisation_chart(by_group, ctx.currency, thresholds, by), "perf_groups",
+        event = w.chart(charts.realisation_chart, by_group, ctx.currency, thresholds, by, key="perf_groups",
                         on_select="rerun")
         picked_groups = [p for p in w.selected(event, "group", by) if p is not None]
     st.caption("Grey = planned to date, inner bar = realised to date (colour and legend give the RAG); the "
@@ -51,10 +51,10 @@ def body() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("From planned to realised")
-        w.chart(charts.waterfall_chart(by_group, ctx.currency), "perf_waterfall")
+        w.chart(charts.waterfall_chart, by_group, ctx.currency, key="perf_waterfall")
     with right:
         st.subheader("Erosion across reporting months")
-        w.chart(charts.erosion_chart(ui.data.history(ctx), ctx.currency), "perf_erosion",
+        w.chart(charts.erosion_chart, ui.data.history(ctx), ctx.currency, key="perf_erosion",
                 caption="Each point is a stored snapshot: how the forecast total stood against the plan at that "
                         "month.")
 
@@ -84,7 +84,7 @@ def body() -> None:
 def _benefit_map(ctx) -> None:
     """Render the benefit map (SPEC §10.2); clicking a project or benefit opens it in the drill-down."""
     st.subheader("Benefit map")
-    event = w.chart(charts.benefit_map_chart(ui.data.benefit_map(ctx), ctx.currency), "perf_map", on_select="rerun",
+    event = w.chart(charts.benefit_map_chart, ui.data.benefit_map(ctx), ctx.currency, key="perf_map", on_select="rerun",
                     caption="Left to right: projects → enablers → outcomes → benefits (dis-benefits too) → "
                             "strategic objectives. Colour and shape give the RAG, size the value (a project's BAC, a "
                             "benefit's forecast total, an objective's financial forecast); dashed links enable, solid "
@@ -122,7 +122,7 @@ def forecast_accuracy_section(ctx, benefit_count: int) -> None:
     level = st.radio("Group by", list(charts.ACCURACY_LEVELS), format_func=charts.ACCURACY_LEVELS.get,
                      horizontal=True, key="perf_accuracy_level")
     accuracy = ui.data.table(ctx, "forecast_accuracy")
-    w.chart(charts.forecast_accuracy_chart(accuracy, level), "perf_accuracy",
+    w.chart(charts.forecast_accuracy_chart, accuracy, level, key="perf_accuracy",
             caption="How the forecasts for a month, made 1, 3, 6 and 12 stored reporting months before it, compare "
                     "with what was realised: bias = Σ forecast ÷ Σ realised − 1 (above 0: forecasts ran high), "
                     "over the financial flow benefits in scope; the dashed line is the whole scope. Beyond "
@@ -138,7 +138,7 @@ def bridge_section(ctx) -> None:
     st.subheader("Erosion bridge: where the expected value went")
     found = ui.data.bridge(ctx)
     first = ui.data.reporting_months(ctx.path, ctx.version)[-1]
-    w.chart(charts.bridge_chart(found["waterfall"], ctx.currency), "perf_bridge",
+    w.chart(charts.bridge_chart, found["waterfall"], ctx.currency, key="perf_bridge",
             caption=f"From the original baseline ({first:%b %Y}) to this month's forecast: approved re-baselines "
                     "move the baseline, forecast changes move the forecast. Financial flow benefits in "
                     f"{ctx.currency}; erosion_original in the benefits table is measured against the original.")

@@ -117,7 +117,7 @@ class BoardPack(FPDF):
 
 def chart_png(chart) -> bytes:
     """Return an Altair chart as PNG bytes (vl-convert, offline, 2x for print)."""
-    return vl_convert.vegalite_to_png(chart.to_dict(), scale=2)
+    return vl_convert.vegalite_to_png(charts.inline_spec(chart), scale=2)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:

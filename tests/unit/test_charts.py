@@ -111,6 +111,21 @@ def test_the_selections_pages_read_are_named_as_they_expect():
     assert groups["params"][0]["select"]["fields"] == ["portfolio"]
 
 
+def test_the_browser_spec_is_the_offline_spec_with_its_frames_kept_as_they_are():
+    """The dashboard draws `browser_spec` (kept between runs): the same marks and encodings as the board
+    pack's spec, the frames under `datasets` unchanged (no row limit, no JSON), and no Altair theme."""
+    quadrant = charts.browser_spec(charts.delivery_quadrant_chart(delivery(6_000), "GBP"))
+    kept = list(quadrant["datasets"].values())
+    assert all(isinstance(data, pd.DataFrame) for data in kept)
+    assert max(len(data) for data in kept) == 6_000  # above Altair's 5,000-row limit for data written in
+    assert "view" not in quadrant.get("config", {})  # theme "none": the app's theme applies
+    chart = charts.realisation_chart(realisation(3))
+    browser, offline = charts.browser_spec(chart), charts.inline_spec(chart)
+    assert browser["params"] == offline["params"] and browser["layer"] == offline["layer"]
+    [rows] = browser["datasets"].values()
+    assert rows.to_dict("records") == next(iter(offline["datasets"].values()))
+
+
 def test_the_realisation_chart_encodes_the_measures_rows_in_their_order():
     frame = realisation(4, others=True)
     chart = spec(charts.realisation_chart(frame, "GBP", (0.95, 0.85)))
