@@ -109,15 +109,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(db: Path, log: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` of `tree` on `db`; return the process and its URL once it answers.
+def start_app(db: Path, log: Path, tree: Path = ROOT, script: str = "app.py") -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` (or `script`) of `tree` on `db`; return the process and its URL once it answers.
 
     The app's own folder comes first on Python's path, so a baseline tree runs its own package."""
     port = free_port()
     env = {**os.environ, "PMO_METRICS_DB": str(db), "PMO_METRICS_NO_SAMPLE": "1"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [str(BIN / "python"), "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -156,21 +156,24 @@ def _session(browser, url: str):
     return context, tab
 
 
-def pages_in_browser(urls: dict[str, str], runs: int) -> dict[str, dict]:
+def pages_in_browser(urls: dict[str, str], runs: int, floor: str | None = None) -> dict[str, dict]:
     """Time the overview by URL (new sessions) and every sidebar page (click to drawn), `runs` each, for
-    every app in `urls` (label → address), taking turns round by round so that they share the load."""
+    every app in `urls` (label → address), taking turns round by round so that they share the load; the
+    `floor` app (floor_app.py) is opened by URL in the same turns, under the label "floor"."""
     from playwright.sync_api import sync_playwright
 
     results = {label: {"by_url": [], "by_url_cached": [], "clicks": {}} for label in urls}
+    opened = {**urls, **({"floor": floor} if floor else {})}
+    results.update({"floor": {"by_url": [], "by_url_cached": [], "clicks": {}}} if floor else {})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # A returning user's browser keeps the app's scripts: a new tab in one context is a new
         # session (a new websocket, a first script run) with the browser's cache warm.
-        returning = {label: browser.new_context(viewport={"width": 1400, "height": 1000}) for label in urls}
+        returning = {label: browser.new_context(viewport={"width": 1400, "height": 1000}) for label in opened}
         for context in returning.values():
             context.add_init_script(WATCH)
         for _ in range(runs):
-            for label, url in urls.items():
+            for label, url in opened.items():
                 context, tab = _session(browser, url)
                 done = drawn(tab, 0)  # performance.now() counts from the navigation's start
                 results[label]["by_url"].append((done["at"] / 1000, done["charts"]))
@@ -246,6 +249,14 @@ def report(results: dict[str, dict], pack: dict | None, db: Path, runs: int) -> 
                      baseline["by_url"] if baseline else None))
     lines.append(row("Executive overview", "by URL, new session, browser cache warm", result["by_url_cached"],
                      TARGET_URL_S, baseline["by_url_cached"] if baseline else None))
+    if "floor" in results:  # the limit: Streamlit drawing the same kinds of element with no work
+        floor = results["floor"]
+        for how, key in (("by URL, new session", "by_url"), ("by URL, new session, browser cache warm",
+                                                             "by_url_cached")):
+            lines.append(f"| Floor: a page of the overview's kinds of element, no work (bench/floor_app.py) | {how} | "
+                         f"{floor[key][0][0]:.2f} | {_median(floor[key]):.2f} | "
+                         f"{', '.join(f'{s:.2f}' for s, _ in floor[key])} | {floor[key][-1][1]} | overview ÷ floor: "
+                         f"{_median(result[key]) / _median(floor[key]):.2f} |" + (" — | — |" if baseline else ""))
     for title, samples in result["clicks"].items():
         lines.append(row(title, "sidebar click", samples, TARGET_PAGE_S,
                          baseline["clicks"].get(title) if baseline else None))
@@ -289,8 +300,11 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(f"{db}.wal", f"{dbs['baseline']}.wal")
         started = {label: start_app(dbs[label], Path(work) / f"streamlit-{n}.log", tree)
                    for n, (label, tree) in enumerate(trees.items())}
+        started["floor"] = start_app(db, Path(work) / "streamlit-floor.log", ROOT / "bench", "floor_app.py")
         try:
-            results = pages_in_browser({label: url for label, (_, url) in started.items()}, args.runs)
+            floor = started["floor"][1]
+            results = pages_in_browser({label: url for label, (_, url) in started.items() if label != "floor"},
+                                       args.runs, floor)
         finally:
             for process, _ in started.values():
                 stop(process)
