@@ -281,6 +281,12 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Above this many rows a measures table sends the browser the rows in view and fetches the rest as the
+# user scrolls or sorts (sorting runs on the server); the grid's own search and CSV download are then
+# off, and the page's Download CSV button gives the whole table (docs/performance.md).
+LAZY_TABLE_ROWS = 2_000
+
+
 def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *, key: str | None = None,
                    height: int | str = "auto", on_select: str = "ignore", selection_mode: str = "single-row"):
     """Render a measures table with labelled, formatted columns (RAG as coloured words, months as YYYY-MM)."""
@@ -291,6 +297,8 @@ def measures_table(frame: pd.DataFrame, columns: list[str], ctx: data.Context, *
         kwargs["selection_mode"] = selection_mode
     financial = "category" not in frame.columns or bool((frame["category"] == "financial").all())
     config = _column_config(present, ctx.currency, financial)
+    if on_select == "ignore" and len(shown) > LAZY_TABLE_ROWS:
+        kwargs["lazy"] = True
     return st.dataframe(shown, hide_index=True, column_config=_rag_columns(shown, config), height=height,
                         placeholder="—", **kwargs)
 

@@ -45,3 +45,23 @@ def test_a_table_with_more_cells_than_a_styler_renders_whole():
     assert '"multiselect"' in config and "#F6D2BF" in config
     assert not shown.proto.arrow_data.styler.uuid  # no Styler, so no per-cell styles either
     assert np.isfinite(pd.to_numeric(shown.value["x0"])).all()
+
+
+def test_only_a_table_above_the_threshold_is_sent_as_the_rows_come_into_view(monkeypatch):
+    """Above LAZY_TABLE_ROWS the grid gets the rows in view and fetches the rest as the user scrolls or
+    sorts (the 20,000-row benefits table cost Performance a fifth of a second in the browser); a smaller
+    table keeps the grid's search and download."""
+    import datetime as dt
+
+    from pmo_metrics.measures import Scope
+    from pmo_metrics.ui import data
+    from pmo_metrics.ui import widgets as w
+
+    asked = {}
+    monkeypatch.setattr(w.st, "dataframe", lambda frame, **kwargs: asked.__setitem__(len(frame), kwargs))
+    ctx = data.Context("unused.duckdb", (), dt.date(2026, 10, 1), Scope(), "GBP")
+    for rows in (w.LAZY_TABLE_ROWS, w.LAZY_TABLE_ROWS + 1):
+        frame = pd.DataFrame({"benefit_id": [f"B{i}" for i in range(rows)], "rag": "green"})
+        w.measures_table(frame, ["benefit_id", "rag"], ctx)
+    assert "lazy" not in asked[w.LAZY_TABLE_ROWS]
+    assert asked[w.LAZY_TABLE_ROWS + 1]["lazy"] is True
