@@ -36,6 +36,8 @@ def body() -> None:
         frame = sustained.copy()
         frame["sustained"] = frame["sustained"].map(charts.SUSTAINED_LABELS.get)
         w.measures_table(frame, SUSTAINED_COLUMNS, ctx, key="adv_sustained_table")
+        w.csv_download(frame[[c for c in SUSTAINED_COLUMNS if c in frame.columns]],
+                       f"sustained-{ctx.as_of:%Y-%m}.csv", key="adv_sustained_csv")
 
 
 ui.guarded(body)

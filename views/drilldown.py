@@ -249,8 +249,10 @@ def body() -> None:
                             caption=f"Realised against planned to date, the {charts.CHART_TOP} projects with the "
                                     "most planned value (the rest summed in Others). Click a bar to open it.")
             _follow_click(event, "group", "group", "project", set(delivery["project_id"]))
-        w.measures_table(delivery, ["project_id", "project_name", "programme", "stage", "bac", "cpi", "spi", "eac",
-                                    "vac", "rag"], ctx, key="drill_projects")
+        shown = ["project_id", "project_name", "programme", "stage", "bac", "cpi", "spi", "eac", "vac", "rag"]
+        w.measures_table(delivery, shown, ctx, key="drill_projects")
+        w.csv_download(delivery[[c for c in shown if c in delivery.columns]],
+                       f"projects-{ctx.as_of:%Y-%m}.csv", key="drill_projects_csv")
         _uploads(ctx, ui.data.SOURCE_KINDS, delivery["project_id"].tolist() + benefits["benefit_id"].tolist())
         return
 
