@@ -46,16 +46,36 @@ PAGES = {
 page = st.navigation(PAGES)
 
 
-def _frame() -> None:
-    ui.data.ensure_sample(ui.get_store())
+def _frame(held_elsewhere: bool) -> None:
+    if not held_elsewhere:
+        ui.data.ensure_sample(ui.get_store())
     # The filters are drawn by the router on every run, so they keep their values across pages.
     st.session_state[ui.state.CONTEXT] = ui.sidebar_filters()
+    if held_elsewhere:
+        st.info(HELD_ELSEWHERE, icon=":material/hourglass_top:")
     ui.widgets.reporting_notice(st.session_state[ui.state.CONTEXT])
 
 
-if not auth.store_ready(ui.get_store()):  # busy or unusable: say so, not "no data yet"
+HELD_ELSEWHERE = ("A load is running in another program. The figures are those stored before it began; "
+                  "they are brought up to date once it ends (open the page again then).")
+BUSY_NOW = ("This part of the page was not read before the load began; it can be shown once the load "
+            "running in another program ends.")
+
+store = ui.get_store()
+ready = auth.store_ready(store, read_before=ui.data.version_read_before(store) is not None)
+if ready is False:  # busy or unusable: say so, not "no data yet"
     auth.sidebar(user)
     st.stop()
-ui.guarded(_frame)
-auth.sidebar(user)
-page.run()
+if ready:
+    st.session_state[ui.state.READ_VERSION] = ui.data.note_version_read(store)
+    ui.guarded(lambda: _frame(False))
+    auth.sidebar(user)
+    page.run()
+else:
+    # Another program holds the file: draw what was read before it took it, and read nothing now,
+    # so that no page mixes figures from before and after the load.
+    st.session_state[ui.state.READ_VERSION] = ui.data.version_read_before(store)
+    with store.refusing_reads(BUSY_NOW):
+        ui.guarded(lambda: _frame(True))
+        auth.sidebar(user)
+        page.run()

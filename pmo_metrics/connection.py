@@ -142,17 +142,22 @@ class Connections:
         self._idle_timer: threading.Timer | None = None
 
     @contextlib.contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """Yield a cursor of the shared handle; re-entrant per thread (nested calls share one cursor).
 
         Opening a DuckDB file costs 100+ ms and closing it tens more, so the process keeps one
-        handle and gives each call its own cursor (cheap; one per thread, as DuckDB wants).
+        handle and gives each call its own cursor (cheap; one per thread, as DuckDB wants). While
+        another process holds the file, opening it is tried again for `wait` seconds (default: the
+        busy wait), then StoreBusy is raised.
         """
+        refused = getattr(self._local, "refused", None)
+        if refused is not None:
+            raise StoreBusy(refused)
         open_here = getattr(self._local, "con", None)
         if open_here is not None:
             yield open_here
             return
-        cursor = self._acquire().cursor()
+        cursor = self._acquire(self.busy_wait if wait is None else wait).cursor()
         self._local.con = cursor
         try:
             yield cursor
@@ -162,6 +167,16 @@ class Connections:
                 cursor.close()
             finally:
                 self._release()
+
+    @contextlib.contextmanager
+    def refusing(self, why: str) -> Iterator[None]:
+        """Within the block, this thread's `connect` raises StoreBusy(why) instead of reading: a page drawn
+        from figures read before a load must not mix in figures read during or after it."""
+        self._local.refused = why
+        try:
+            yield
+        finally:
+            self._local.refused = None
 
     def close(self) -> None:
         """Close the shared handle now when no call is using it (it reopens on the next call)."""
@@ -173,13 +188,13 @@ class Connections:
                 self._db.close()
                 self._db = None
 
-    def _acquire(self) -> duckdb.DuckDBPyConnection:
+    def _acquire(self, wait: float) -> duckdb.DuckDBPyConnection:
         with self._guard:
             if self._idle_timer is not None:
                 self._idle_timer.cancel()
                 self._idle_timer = None
             if self._db is None:
-                self._db = self._open_file()
+                self._db = self._open_file(wait)
             self._users += 1
             return self._db
 
@@ -197,14 +212,14 @@ class Connections:
                 self._db.close()
                 self._db = None
 
-    def _open_file(self) -> duckdb.DuckDBPyConnection:
+    def _open_file(self, wait: float) -> duckdb.DuckDBPyConnection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             if is_read_only(error):
                 raise read_only_error(self.path, error) from None
             raise StoreError(f"cannot create the folder for the database {self.path.name}: {error}") from None
-        deadline = time.monotonic() + self.busy_wait
+        deadline = time.monotonic() + wait
         while True:
             try:
                 con = duckdb.connect(str(self.path))

@@ -210,10 +210,15 @@ class Store:
 
     # -- connections (connection.py) ---------------------------------------------------------
 
-    def connect(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    def connect(self, wait: float | None = None) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         """Return a context yielding a cursor on the migrated database; re-entrant per thread, so
-        several store calls inside one `with store.connect():` share it (connection.Connections)."""
-        return self._connections.connect()
+        several store calls inside one `with store.connect():` share it (connection.Connections).
+        While another process holds the file, StoreBusy after `wait` seconds (default: busy_wait)."""
+        return self._connections.connect(wait)
+
+    def refusing_reads(self, why: str) -> contextlib.AbstractContextManager[None]:
+        """Return a context in which this thread's reads raise StoreBusy(why) (connection.Connections.refusing)."""
+        return self._connections.refusing(why)
 
     def close(self) -> None:
         """Close the shared handle now (it reopens on the next call), once month rows are made."""

@@ -145,12 +145,22 @@ def sidebar(user: User) -> None:
         st.logout()
 
 
-def store_ready(store: Store) -> bool:
+def store_ready(store: Store, read_before: bool = False) -> bool | None:
     """Return True when the database opens; otherwise say why (busy, read-only, damaged) and return False.
 
     The router asks before drawing any page, so a database another program holds shows "busy, try
-    again" — never an empty dashboard saying there is no data yet.
+    again" — never an empty dashboard saying there is no data yet. When this process has read the
+    database before (`read_before`), a file another program holds returns None at once instead: the
+    router then draws the pages from what it read before, saying so.
     """
+    if read_before:
+        try:
+            with store.connect(wait=0):
+                return True
+        except StoreBusy:
+            return None
+        except StoreError:
+            pass  # said below, as on a first read
     try:
         with st.spinner("Opening the database…", show_time=True), store.connect():
             return True

@@ -34,6 +34,25 @@ def get_store() -> Store:
     return _store_at(str(resolve_db_path().resolve()))
 
 
+# Per database, the data version the pages last read while this process could open the file. While
+# another program holds it (a command-line load and the month rows made after it), the pages are
+# drawn from what is cached under this version, as they stood before the load, instead of every
+# view waiting for it to end (docs/performance.md, "Reading while a month loads").
+_VERSION_READ: dict[str, tuple] = {}
+
+
+def note_version_read(store: Store) -> tuple:
+    """Record and return the store's data version as read now, the file being open to this process."""
+    version = store.data_version()
+    _VERSION_READ[str(store.path.resolve())] = version
+    return version
+
+
+def version_read_before(store: Store) -> tuple | None:
+    """Return the data version last read from this store by this process (None: never read)."""
+    return _VERSION_READ.get(str(store.path.resolve()))
+
+
 @dataclass(frozen=True)
 class Context:
     """What every page query depends on: database, its version, reporting month and scope."""

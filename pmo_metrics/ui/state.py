@@ -29,6 +29,9 @@ NO_SAMPLE_ENV = "PMO_METRICS_NO_SAMPLE"
 
 # The context (database, version, month, scope) the router's filters define for this run.
 CONTEXT = "page_context"
+# The data version this run's pages read: the file's own, or while another program holds the file
+# (a load from the command line), the version read before it took it (ui.data.version_read_before).
+READ_VERSION = "read_version"
 
 # The drill-down's path in the address bar (views/drilldown.py): one query parameter per level.
 DRILL_URL = {"portfolio": "drill_portfolio", "programme": "drill_programme", "project": "drill_project",

@@ -111,7 +111,7 @@ def sidebar_filters() -> data.Context:
     """Render the shared filters in the sidebar and return the page context they define."""
     store = data.get_store()
     path = str(store.path.resolve())
-    version = store.data_version()
+    version = st.session_state.get(state.READ_VERSION) or store.data_version()
     months = data.reporting_months(path, version)
     currency = data.currency(path, version)
     sidebar = st.sidebar

@@ -53,3 +53,35 @@ def test_a_database_another_program_holds_says_busy_not_no_data(tmp_path, monkey
     assert any("busy" in w.value and "try again" in w.value for w in at.warning), [w.value for w in at.warning]
     shown = [i.value for i in at.info] + [e.value for e in at.error] + [m.value for m in at.markdown]
     assert not any("no data" in text.lower() for text in shown), shown
+
+
+def test_while_another_program_holds_the_database_the_pages_show_what_was_read_before(tmp_path, monkeypatch):
+    """A command-line load holds the file for its whole run. A page read before it began is drawn again at
+    once from what was read then, saying so; one never read waits for the load instead of mixing figures
+    from before and after it."""
+    from pmo_metrics.ui import data
+
+    path = tmp_path / "pmo.duckdb"
+    store = Store(path)
+    ingest(store, [("2026-10 a.xlsx", make_workbook())])
+    store.close()
+    monkeypatch.setenv("PMO_METRICS_DB", str(path))
+    monkeypatch.setattr(store_module, "BUSY_WAIT_SECONDS", 0.5)
+    before = open_app()
+    assert not before.exception and not before.error
+    tiles = [m.value for m in before.metric]
+    data.get_store().close()  # idle, as the dashboard is between views, so a load can take the file
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        during = open_app()
+        upload = open_app()
+        upload.switch_page("views/upload.py").run()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not during.exception and not during.warning, [w.value for w in during.warning]
+    assert any("load is running in another program" in i.value for i in during.info), [i.value for i in during.info]
+    assert [m.value for m in during.metric] == tiles and tiles
+    assert not upload.exception
+    assert any("once the load running in another program ends" in e.value for e in upload.error)
