@@ -44,17 +44,27 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_PAGE_S, TARGET_URL_S, TARGET_PACK_S, TARGET_PACK_PAGES = 0.6, 1.5, 10.0, 12
 
-# Counts every run the app starts (its stApp element's data-test-script-state), from the document's start.
+# Counts every run the app starts (its stApp element's data-test-script-state going to running or
+# rerunRequested), from the document's start. A run can start and end between two observer callbacks
+# on a busy page, so each attribute change is read from its record (the value before it), not from
+# the element when the callback runs: reading the element alone missed fast runs under load.
 WATCH = """
 window.__bench = {runs: 0, last: null};
-new MutationObserver(() => {
+const ATTRIBUTE = 'data-test-script-state', RUNNING = ['running', 'rerunRequested'];
+new MutationObserver((records) => {
+  const changes = records.filter(r => r.type === 'attributes' && r.attributeName === ATTRIBUTE
+                                      && r.target.getAttribute('data-testid') === 'stApp');
+  changes.forEach((r, i) => {
+    const after = i + 1 < changes.length ? changes[i + 1].oldValue : r.target.getAttribute(ATTRIBUTE);
+    if (after !== r.oldValue && RUNNING.includes(after)) window.__bench.runs++;
+  });
   const app = document.querySelector('[data-testid="stApp"]');
-  const state = app && app.getAttribute('data-test-script-state');
-  if (state && state !== window.__bench.last) {
-    window.__bench.last = state;
-    if (state === 'running' || state === 'rerunRequested') window.__bench.runs++;
-  }
-}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  const state = app && app.getAttribute(ATTRIBUTE);
+  // a new app element (the page's first) arrives by insertion, not as an attribute change
+  if (!changes.length && state && state !== window.__bench.last && RUNNING.includes(state)) window.__bench.runs++;
+  window.__bench.last = state;
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
 """
 # Resolves with the page clock's time at the first frame from which the page stayed fully drawn
 # for `hold` ms, once a run has started after `since` runs.

@@ -63,7 +63,9 @@ STATE = """
   return `script ${app ? app.getAttribute('data-test-script-state') : 'no app'}, status `
     + `${status ? JSON.stringify(status.innerText.slice(0, 80)) : 'none'}, `
     + `${charts.filter(c => !c.querySelector('canvas, svg')).length} of ${charts.length} charts undrawn, `
-    + `${document.querySelectorAll('[data-stale="true"]').length} stale elements`;
+    + `${document.querySelectorAll('[data-stale="true"]').length} stale elements, `
+    + `${[...document.querySelectorAll('[data-testid="stSkeleton"]')].filter(e => e.getClientRects().length).length} `
+    + `waiting for their code, ${window.__bench.runs} runs`;
 }
 """
 
@@ -148,10 +150,14 @@ async def _session(index: int, browser, url: str, run: Run, limit: float) -> Non
     shift = index % len(titles)
     order = titles[shift:] + titles[:shift]  # the sessions spread over the pages
     run.opened += 1
+    shown_now = titles[0]  # the overview opens first
     while not run.stop:
         for title in order:
             if run.stop:
                 break
+            if title == shown_now:  # a click on the page in view starts no run, so it would never be "drawn"
+                continue
+            shown_now = title
             start = time.monotonic()
             since, clicked = await tab.evaluate(browser_bench.CLICK, title)
             done = await _drawn(tab, since, limit)
@@ -161,6 +167,7 @@ async def _session(index: int, browser, url: str, run: Run, limit: float) -> Non
                 run.samples.append(Sample(index, title, start, end, None, f"not drawn within {limit:.0f} s ({state})"))
                 await tab.goto(url)  # start the session again, as a user would reload
                 await _drawn(tab, 0, 300)
+                shown_now = titles[0]
                 continue
             shown = await tab.evaluate(PROBLEMS)
             error = f"exception: {shown['exceptions'][0]}" if shown["exceptions"] else None
