@@ -11,6 +11,8 @@ starts in its older folder-based mode, and a link straight to a page (/delivery)
 after a restart ran that script alone — no router, no filters, "no data yet".
 """
 
+import contextlib
+
 import streamlit as st
 
 from pmo_metrics import ui
@@ -66,16 +68,12 @@ ready = auth.store_ready(store, read_before=ui.data.version_read_before(store) i
 if ready is False:  # busy or unusable: say so, not "no data yet"
     auth.sidebar(user)
     st.stop()
-if ready:
-    st.session_state[ui.state.READ_VERSION] = ui.data.note_version_read(store)
-    ui.guarded(lambda: _frame(False))
+# While another program holds the file (ready is None), the pages are drawn from what was read before
+# it took it, and nothing is read now, so that no page mixes figures from before and after the load.
+held = ready is None
+st.session_state[ui.state.READ_VERSION] = (ui.data.version_read_before(store) if held
+                                           else ui.data.note_version_read(store))
+with store.refusing_reads(BUSY_NOW) if held else contextlib.nullcontext():
+    ui.guarded(lambda: _frame(held))
     auth.sidebar(user)
     page.run()
-else:
-    # Another program holds the file: draw what was read before it took it, and read nothing now,
-    # so that no page mixes figures from before and after the load.
-    st.session_state[ui.state.READ_VERSION] = ui.data.version_read_before(store)
-    with store.refusing_reads(BUSY_NOW):
-        ui.guarded(lambda: _frame(True))
-        auth.sidebar(user)
-        page.run()
