@@ -60,8 +60,8 @@ def _frame(held_elsewhere: bool) -> None:
 
 HELD_ELSEWHERE = ("A load is running in another program. The figures are those stored before it began; "
                   "they are brought up to date once it ends (open the page again then).")
-BUSY_NOW = ("This part of the page was not read before the load began; it can be shown once the load "
-            "running in another program ends.")
+BUSY_NOW = ("This needs the database, which a load running in another program holds until it ends; "
+            "try again then.")
 
 store = ui.get_store()
 ready = auth.store_ready(store, read_before=ui.data.version_read_before(store) is not None)

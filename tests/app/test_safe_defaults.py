@@ -89,4 +89,4 @@ def test_while_another_program_holds_the_database_the_pages_show_what_was_read_b
     assert any("load is running in another program" in i.value for i in during.info), [i.value for i in during.info]
     assert [m.value for m in during.metric] == tiles and tiles
     assert not upload.exception
-    assert any("once the load running in another program ends" in e.value for e in upload.error)
+    assert any("a load running in another program holds until it ends" in e.value for e in upload.error)
