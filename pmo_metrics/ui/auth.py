@@ -145,17 +145,23 @@ def sidebar(user: User) -> None:
         st.logout()
 
 
+# A file held this long by another program is taken to be a load under way; a shorter hold (a
+# command reading the store, which lets go after 2 s idle) is simply waited for.
+HELD_ELSEWHERE_AFTER_SECONDS = 3.0
+
+
 def store_ready(store: Store, read_before: bool = False) -> bool | None:
     """Return True when the database opens; otherwise say why (busy, read-only, damaged) and return False.
 
     The router asks before drawing any page, so a database another program holds shows "busy, try
     again" — never an empty dashboard saying there is no data yet. When this process has read the
-    database before (`read_before`), a file another program holds returns None at once instead: the
-    router then draws the pages from what it read before, saying so.
+    database before (`read_before`), a file another program holds for longer than
+    HELD_ELSEWHERE_AFTER_SECONDS returns None instead: the router then draws the pages from what it
+    read before, saying so.
     """
     if read_before:
         try:
-            with store.connect(wait=0):
+            with store.connect(wait=HELD_ELSEWHERE_AFTER_SECONDS):
                 return True
         except StoreBusy:
             return None
