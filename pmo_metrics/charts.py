@@ -40,6 +40,7 @@ ROW_STEP = 26          # px per bar row; with at most CHART_TOP + 1 rows a bar c
 CHART_TOP = 15         # groups shown before "Others" (the measures layer sums the rest)
 QUADRANT_POINTS = 200  # above this many projects the quadrant is a density with the worst labelled
 QUADRANT_LABELLED = 15
+QUADRANT_COLUMNS = ["project_id", "project_name", "programme", "portfolio", "bac", "cpi", "spi", "rag"]
 # A waterfall's totals, rises and falls (colour-blind safe: blue, green, vermilion).
 WATERFALL_COLOURS = ["#0072B2", "#009E73", "#D55E00"]
 
@@ -266,12 +267,11 @@ def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str | None = "G
     """
     if delivery_df is None or delivery_df.empty:
         return empty_chart("No projects for this month and scope")
-    df = _finite(_with_rag(delivery_df), "cpi", "spi")
+    # Only the columns the quadrant draws: the rest of the delivery table (30 columns) would go to the
+    # browser with every mark.
+    df = _finite(_with_rag(delivery_df.reindex(columns=QUADRANT_COLUMNS)), "cpi", "spi")
     if df.empty:
         return empty_chart("No project has both CPI and SPI yet (no earned value or percent complete)")
-    for column in ("project_name", "programme", "portfolio", "bac"):
-        if column not in df.columns:
-            df[column] = None
     crowded = len(df) > QUADRANT_POINTS and density is not None and not density.empty
     if crowded:
         low, high = 0.5, 1.5
