@@ -12,17 +12,20 @@ the dashboard's local mode); `--user` names who is recorded in the audit log.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pyarrow as pa
 
 from . import access, actions
 from .access import AccessDenied, User
+from .connection import close_open_files
 from .measures import TABLES
 from .store import Store, StoreBusy, StoreError, mode_label
 
@@ -569,5 +572,24 @@ def finish_in_background(store: Store) -> None:
             traceback.print_exc()
 
 
+def run() -> NoReturn:
+    """The `pmo-metrics` command: `main`, then leave without tearing the heap down.
+
+    Python's own exit frees every object one at a time before the process ends: after a load of a
+    300k-row workbook, 0.15-0.2 s of the ~2 s the user waits for, with nothing left to do. Its exit
+    work that matters is done here instead: the threads that must finish are joined, the database
+    is closed as at any exit (checkpointed, unless a load handed that on), the output is flushed.
+    """
+    code = main()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    close_open_files()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe (`| head`) has nothing more to take
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -32,8 +32,8 @@ _open: weakref.WeakSet = weakref.WeakSet()
 
 
 @atexit.register
-def _close_open_files() -> None:
-    # Close cleanly at exit so DuckDB checkpoints its write-ahead log into the file.
+def close_open_files() -> None:
+    """Close every database this process has open (at exit, so DuckDB checkpoints its log into the file)."""
     for connections in list(_open):
         with contextlib.suppress(Exception):
             connections.close()

@@ -119,6 +119,28 @@ def test_python_dash_m_runs_the_same_cli_without_tracebacks(tmp_path):
     assert "not a valid Excel workbook" in proc.stdout
 
 
+def test_the_command_leaves_at_once_with_all_its_output_and_its_exit_code(tmp_path, db, capsys):
+    # `run` ends the process with os._exit: what it printed must still arrive whole (output to a
+    # pipe waits in a buffer until flushed), and the database must be closed as at any exit.
+    path = tmp_path / "2026-10 x.xlsx"
+    path.write_bytes(make_workbook())
+    assert run(capsys, "ingest", str(path), "--db", db)[0] == 0
+    expected = run(capsys, "measures", "delivery", "--as-of", "2026-10", "--format", "json", "--db", db)[1]
+    proc = subprocess.run([sys.executable, "-m", "pmo_metrics", "measures", "delivery", "--as-of", "2026-10",
+                           "--format", "json", "--db", db], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout == expected and expected.startswith('[{"project_id"')
+    proc = subprocess.run([sys.executable, "-m", "pmo_metrics", "measures", "nothing-of-the-kind", "--db", db],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    again = tmp_path / "2026-11 x.xlsx"
+    again.write_bytes(make_workbook(title_rows=1))  # other bytes: not a duplicate
+    proc = subprocess.run([sys.executable, "-m", "pmo_metrics", "ingest", str(again), "--as-of", "2026-11",
+                           "--db", db], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, out, _ = run(capsys, "uploads", "--format", "json", "--db", db)
+    assert code == 0 and [u["status"] for u in json.loads(out)].count("loaded") == 2
+
+
 def test_uploads_as_json(tmp_path, db, capsys):
     path = tmp_path / "2026-10 x.xlsx"
     path.write_bytes(make_workbook())
