@@ -16,6 +16,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from xml.etree import ElementTree
 
 import numpy as np
@@ -123,10 +124,16 @@ class _InflateCheck:
         self._waiting = collections.deque(members)
         self._total = 0
         self._lock = threading.Lock()
+        self._searchers: ThreadPoolExecutor | None = None
+        self._searcher_count = 1
 
     def run(self, threads: int) -> Problem | None:
         helpers = [threading.Thread(target=self._work, name=f"archive-check-{i}", daemon=True)
                    for i in range(1, max(1, threads))]
+        # A large sheet's search takes twice its inflation: searching its groups of chunks on
+        # `threads` searchers while the next group inflates has the parser start on it sooner.
+        self._searcher_count = max(1, threads)
+        self._searchers = ThreadPoolExecutor(max_workers=self._searcher_count, thread_name_prefix="archive-search")
         for thread in helpers:
             thread.start()
         try:
@@ -134,6 +141,7 @@ class _InflateCheck:
         finally:
             for thread in helpers:
                 thread.join()
+            self._searchers.shutdown(wait=True, cancel_futures=True)
         return self.problem
 
     def _work(self) -> None:
@@ -160,27 +168,48 @@ class _InflateCheck:
         scan = (_SheetScan(member.filename, self.formula_sheets) if member.filename in self.sheets
                 else None)
         pending: list[bytes] = []
-        for chunk in inflated(self.data, member):
-            with self._lock:
-                if self.problem is not None:
-                    return None  # another thread refused the file already
-                self._total += len(chunk)
-                total = self._total
-            if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
-                return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
-                                        f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
+        searches: collections.deque[Future] = collections.deque()
+
+        def refused(search: Future) -> Problem | None:
+            refusal = search.result()
+            return error(self.name, refusal, sheet=self.sheets[member.filename]) if refusal else None
+
+        try:
+            for chunk in inflated(self.data, member):
+                with self._lock:
+                    if self.problem is not None:
+                        return None  # another thread refused the file already
+                    self._total += len(chunk)
+                    total = self._total
+                if total > MAX_UNCOMPRESSED_BYTES or total / self.compressed > MAX_COMPRESSION_RATIO:
+                    return error(self.name, f"refused: the workbook expands to more than {total:,} bytes "
+                                            f"({total / self.compressed:.0f}× its size), which looks like a zip bomb")
+                if scan is not None:
+                    pending.append(chunk)
+                    if len(pending) >= CHUNKS_PER_SEARCH:
+                        # Examined on the pool while the next chunks inflate; at most as many groups
+                        # held as there are searchers, so memory stays bounded.
+                        pieces, refusal = scan.prepare(pending)
+                        if refusal:
+                            return error(self.name, refusal, sheet=self.sheets[member.filename])
+                        searches.append(self._searchers.submit(scan.examine, pieces))
+                        pending = []
+                        while len(searches) > self._searcher_count:
+                            if (problem := refused(searches.popleft())) is not None:
+                                return problem
             if scan is not None:
-                pending.append(chunk)
-                if len(pending) >= CHUNKS_PER_SEARCH:
-                    refusal = scan.search(pending)
-                    if refusal:
-                        return error(self.name, refusal, sheet=self.sheets[member.filename])
-                    pending = []
-        if scan is not None:
-            refusal = scan.search(pending)
-            if refusal:
-                return error(self.name, refusal, sheet=self.sheets[member.filename])
-        return None
+                pieces, refusal = scan.prepare(pending)
+                if refusal:
+                    return error(self.name, refusal, sheet=self.sheets[member.filename])
+                searches.append(self._searchers.submit(scan.examine, pieces))
+            while searches:
+                if (problem := refused(searches.popleft())) is not None:
+                    return problem
+            refusal = scan.extent_refusal() if scan is not None else None
+            return error(self.name, refusal, sheet=self.sheets[member.filename]) if refusal else None
+        finally:
+            for search in searches:
+                search.cancel()
 
 
 def inflated(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -242,27 +271,42 @@ class _SheetScan:
 
     def search(self, chunks: list[bytes]) -> str | None:
         """Return why the sheet is refused, once `chunks` (the next part of its XML) are searched."""
-        if not chunks:
-            return None
+        pieces, refusal = self.prepare(chunks)
+        return refusal or self.examine(pieces)
+
+    def prepare(self, chunks: list[bytes]) -> tuple[list[bytes], str | None]:
+        """Return (the pieces to search for `chunks`, the next part of the XML, with the seam before
+        them; why the sheet is refused by the used range it declares, or None). Called in the
+        sheet's order, one group after the other."""
         pieces = []
         for chunk in chunks:
             if self._tail:
                 pieces.append(_squeezed(self._tail + _head(chunk)))
             pieces.append(chunk)
             self._tail = _tail(self._tail, chunk)
-        texts = pa.chunked_array([_binary_scalar_array(piece) for piece in pieces], pa.binary())
-        # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass
-        # over the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
-        if self.member not in self.formula_sheets and _matches(texts, _FORMULA):
-            self.formula_sheets.add(self.member)
         for piece in pieces:
             if self._data_seen:
                 break
             if b"<dimension" in piece:
                 refusal = self._dimension(piece)
                 if refusal:
-                    return refusal
+                    return pieces, refusal
             self._data_seen = b"<sheetData" in piece  # the used range is declared before the data
+        return pieces, None
+
+    def examine(self, pieces: list[bytes]) -> str | None:
+        """Return why the sheet is refused by what `pieces` (from `prepare`) hold, or None.
+
+        Groups may be examined on several threads at once and in any order: what they find (a
+        formula, the bands some reference reaches) only accumulates.
+        """
+        if not pieces:
+            return None
+        texts = pa.chunked_array([_binary_scalar_array(piece) for piece in pieces], pa.binary())
+        # Two passes, each with one literal prefix for RE2 to skip to, are faster than one pass
+        # over the alternation of both (on a 52 MB sheet: 34 + 46 ms against 107 ms).
+        if self.member not in self.formula_sheets and _matches(texts, _FORMULA):
+            self.formula_sheets.add(self.member)
         # One pass asks whether any reference is far, or reaches a band not seen yet; only when
         # one does is each question asked alone, of the pieces that matched, so a sheet costs one
         # pass in the usual case.
@@ -282,6 +326,13 @@ class _SheetScan:
             if _matching(texts, _row_from(row), strict=True) is None:
                 break
             self.rows.add(row)
+        return self.extent_refusal()
+
+    def extent_refusal(self) -> str | None:
+        """Return why the sheet is refused by the bands its references reach, as seen so far.
+
+        Asked again once every group is examined: two groups examined at once may each add one
+        half of a band pair after the other looked."""
         for column, row in _BANDS:
             if column in self.columns and row in self.rows:
                 return _extent_message(f"has cells on row {row:,} or later and in column "

@@ -136,6 +136,21 @@ def test_whitespace_cannot_hide_a_reference_across_a_chunk_boundary(spaces):
     assert problem is not None and "beyond row 999,999" in problem.problem
 
 
+@pytest.mark.parametrize("cells", [("AE1", "A500000"), ("A500000", "AE1")])
+def test_a_band_pair_found_in_groups_searched_side_by_side_is_refused(monkeypatch, cells):
+    # Each group of chunks is examined on its own thread; one finds the column band, another the
+    # row band, and neither may miss the pair because the other had not yet added its half.
+    monkeypatch.setattr(archive, "CHUNKS_PER_SEARCH", 1)
+    filler = b"<!--" + b"x" * (3 * archive.INFLATE_CHUNK) + b"-->"
+    first, second = (f'<row r="{c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"><c r="{c}"><v>1</v></c></row>'.encode()
+                     for c in cells)
+    xml = PROJECTS_XML.replace(b"</sheetData>", first + filler + second + b"</sheetData>")
+    data = workbook_with(xml, compression=zipfile.ZIP_STORED)  # not a zip bomb
+    for threads in (1, 2):
+        problem = check_archive("2026-10 bands.xlsx", data, threads=threads)
+        assert problem is not None and "more than 30,000,000 cells" in problem.problem, (threads, problem)
+
+
 CAPPED = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
