@@ -231,12 +231,13 @@ class _Parsed:
 def _validate_sheet(con, sheet: RawSheet, problems: list[Problem], rules: Rules | None = None) -> TypedSheet | None:
     rules = rules or Rules()
     spec = sheet.spec
-    con.register("raw", sheet.table)
+    raw = sheet.table if sheet.wide else plain_numbers_typed(sheet.table, spec, rules)
+    con.register("raw", raw)
     try:
         if sheet.wide:
             return _validate_wide(con, sheet, problems, rules)
-        columns = [spec.column(n) for n in sheet.table.column_names if n != ROW]
-        parsed = [_parse_column(con, column, sheet.table.schema.field(column.name).type, rules,
+        columns = [spec.column(n) for n in raw.column_names if n != ROW]
+        parsed = [_parse_column(con, column, raw.schema.field(column.name).type, rules,
                                 withholdable=column.name not in spec.key,
                                 unit=sheet.units.get(column.name) or "units")
                   for column in columns]
@@ -262,6 +263,45 @@ def _validate_sheet(con, sheet: RawSheet, problems: list[Problem], rules: Rules 
         return TypedSheet(sheet.file, sheet.sheet_name, spec, table, withheld)
     finally:
         con.unregister("raw")
+
+
+NUMBER_SAMPLE_ROWS = 1_000
+
+
+def plain_numbers_typed(table: pa.Table, spec: Sheet, rules: Rules) -> pa.Table:
+    """Return `table` with each number column read as text typed as numbers, when every cell of it
+    is a plain number (or blank): a CSV's columns are all read as text, and many sheets type
+    their money as text.
+
+    Such a cell means to Arrow's cast exactly what it means to `parse_number` (both read decimals
+    correctly rounded; tests/unit/test_validate_numbers.py), and the cast is ~15x faster than
+    parsing each cell in SQL, which on a 300k-row CSV was 0.4 s of its 1.5 s load. Any other cell
+    ("£1,200", "n/a", " 12", "1e400") leaves the column as text, for the rules that read or report
+    it; so does a withheld marker that could look like a number, which the cast would take for one.
+    """
+    if markers_may_look_numeric(rules.withheld_markers):
+        return table
+    for index, read_as in enumerate(table.schema):
+        if read_as.name in (ROW, confidence.COLUMN) or not (pa.types.is_string(read_as.type)
+                                                           or pa.types.is_large_string(read_as.type)):
+            continue
+        if spec.column(read_as.name).type not in (NUMBER, PERCENT):
+            continue
+        numbers = _as_plain_numbers(table.column(index))
+        if numbers is not None:
+            table = table.set_column(index, read_as.name, numbers)
+    return table
+
+
+def _as_plain_numbers(texts: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Return `texts` cast to doubles when every cell is a plain, finite number or null; else None."""
+    try:
+        if len(texts) > NUMBER_SAMPLE_ROWS:  # money typed "£1,200" fails here, before a whole column's cast
+            pc.cast(texts.slice(0, NUMBER_SAMPLE_ROWS), pa.float64())
+        numbers = pc.cast(texts, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return None if pc.all(pc.is_finite(numbers)).as_py() is False else numbers
 
 
 def _parse_column(con, column: Column, arrow_type: pa.DataType, rules: Rules | None = None,
