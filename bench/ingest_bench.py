@@ -84,9 +84,12 @@ def files_for(shape: str, rows: int, directory: Path) -> tuple[Path, Path]:
     return before, this
 
 
-def ingest_command(path: Path, mode: str) -> list[str]:
+def ingest_command(path: Path, mode: str, as_module: bool = False) -> list[str]:
+    """The command a user types; `as_module`: `python -m pmo_metrics` (the same CLI; with --baseline both
+    versions run so, as the console script imports the entry point this version names)."""
     extra = ["--as-of", MONTH, "--sheet", "Financials"] if path.suffix == ".csv" else []
-    return [str(BIN / "pmo-metrics"), "ingest", str(path), *MODES[mode], *extra]
+    launcher = [sys.executable, "-m", "pmo_metrics"] if as_module else [str(BIN / "pmo-metrics")]
+    return [*launcher, "ingest", str(path), *MODES[mode], *extra]
 
 
 def prepared_store(before: Path, directory: Path) -> Path:
@@ -119,7 +122,8 @@ def kept_rows_made(db: Path, seconds: float = 120) -> float:
     raise SystemExit(f"the month rows of {db.name} were not made within {seconds} s")
 
 
-def one_ingest(template: Path, this: Path, mode: str, db: Path, baseline: Path | None = None) -> tuple:
+def one_ingest(template: Path, this: Path, mode: str, db: Path, baseline: Path | None = None,
+               as_module: bool = False) -> tuple:
     """Time one whole-process ingest of `this` into a copy of `template`; `baseline`: with that
     source tree's pmo_metrics instead of this one's (for before/after in one run)."""
     shutil.copyfile(template, db)
@@ -127,7 +131,7 @@ def one_ingest(template: Path, this: Path, mode: str, db: Path, baseline: Path |
     if baseline is not None:
         env["PYTHONPATH"] = str(baseline)
     started = time.perf_counter()
-    seconds, rss, stdout = timed(ingest_command(this, mode), env)
+    seconds, rss, stdout = timed(ingest_command(this, mode, as_module or baseline is not None), env)
     if "loaded:" not in stdout:
         raise SystemExit(f"{this.name} did not load:\n{stdout[-1500:]}")
     # The command may leave the month rows to a detached process: wait for them (not counted in the
@@ -149,7 +153,8 @@ def compare(shape: str, mode: str, before: Path, this: Path, runs: int, work: Pa
         parses.append(timed(parse))
         if baseline is not None:
             olds.append(one_ingest(template, this, mode, work / f"old-{shape}-{mode}-{run}.duckdb", baseline))
-        ingests.append(one_ingest(template, this, mode, work / f"run-{shape}-{mode}-{run}.duckdb"))
+        ingests.append(one_ingest(template, this, mode, work / f"run-{shape}-{mode}-{run}.duckdb",
+                                  as_module=baseline is not None))
     parse_s = statistics.median(p[0] for p in parses)
     ingest_s = statistics.median(i[0] for i in ingests)
     result = {"shape": shape, "mode": mode, "file": this.name, "mb": this.stat().st_size / 1e6,
@@ -181,7 +186,9 @@ def table(results: list[dict], start: dict, rows: int, runs: int) -> str:
         f"holding {PREVIOUS} of the same shape; medians of {runs} alternating "
         f"{'triples (parse, ingest before, ingest now)' if before else 'pairs (parse, ingest)'}, whole processes. "
         "*Month rows made*: seconds from the ingest's launch until the rows kept for the pages were made "
-        "and the store checkpointed (in the command before; after it, in a detached process).",
+        "and the store checkpointed (in the command before; after it, in a detached process)."
+        + (" Both versions run as `python -m pmo_metrics ingest` (the console script names this version's "
+           "entry point)." if before else ""),
         "",
         "| shape | mode | file | parse | "
         + ("ingest before | ratio before | month rows made before | " if before else "")
