@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pyarrow as pa
 
-from . import access, actions
+from . import access, actions, early
 from .access import AccessDenied, User
-from .connection import close_open_files
-from .measures import TABLES
-from .store import Store, StoreBusy, StoreError, mode_label
+from .measure_tables import TABLES
+from .parsing import parse_month_argument, parse_units_argument
 
-if TYPE_CHECKING:  # the ingest modules load only for the commands that read workbooks
+if TYPE_CHECKING:  # these load in `main`: an ingest's files are being read meanwhile (pmo_metrics/early.py)
     from .ingest import IngestResult
     from .problems import Problem
+    from .store import Store
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -42,16 +42,12 @@ class UsageError(Exception):
 
 def _month(text: str):
     try:
-        from .ingest import parse_month_argument
-
         return parse_month_argument(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _units(text: str) -> str:
-    from .ingest import parse_units_argument
-
     try:
         return parse_units_argument(text)
     except ValueError as exc:
@@ -175,6 +171,8 @@ def format_problems(problems: list[Problem]) -> str:
 
 def print_ingest(result: IngestResult, out=None) -> None:
     """Print the outcome of an upload: one line per file, then every problem."""
+    from .store import mode_label
+
     out = out or sys.stdout
     for f in result.files:
         month = f.as_of.strftime("%Y-%m") if f.as_of else "?"
@@ -222,8 +220,11 @@ def _read_inputs(paths: list[str], store: Store) -> list[tuple[str, bytes]]:
         p = Path(path)
         if not p.is_file():
             raise UsageError(f"no such file: {path}")
-        with p.open("rb") as handle:
-            files.append((p.name, handle.read(limit + 1)))
+        data = early.data_of(path)  # read already, to be parsed while the command started
+        if data is None:
+            with p.open("rb") as handle:
+                data = handle.read(limit + 1)
+        files.append((p.name, data))
     return files
 
 
@@ -301,6 +302,8 @@ def cmd_mappings(args, store: Store, user: User) -> int:
 
 
 def cmd_uploads(args, store: Store, user: User) -> int:
+    from .store import mode_label
+
     table = store.uploads()
     rows = table.to_pylist()
     if args.format == "json":
@@ -511,10 +514,17 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "ingest" and not args.mapping:
+        from .settings import Settings
+
+        early.start(args.files, args.sheet, int(Settings().max_upload_mb * 1024 * 1024))
+    from .store import Store, StoreBusy, StoreError
+
     try:
         user = access.cli_user()
     except ValueError as exc:
         print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
+        early.forget()
         return EXIT_USAGE
     store = Store(args.db)
     # Typed at a prompt (no argv given), a command returns once its data is committed: the rows
@@ -543,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
               "Set PMO_METRICS_DEBUG=1 for details.", file=sys.stderr)
         return EXIT_REJECTED
     finally:
+        early.forget()
         if store.month_rows_deferred:
             finish_in_background(store)
 
@@ -581,6 +592,8 @@ def run() -> NoReturn:
     is closed as at any exit (checkpointed, unless a load handed that on), the output is flushed.
     """
     code = main()
+    from .connection import close_open_files
+
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()

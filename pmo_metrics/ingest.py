@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from . import early
 from .mapping import stored_mappings
-from .parsing import UNIT_CHOICES, parse_period_text, parse_units
+from .parsing import parse_month_argument
 from .problems import Problem, error, info, warning
 from .readers import RawFile, read_file, safe_file_name
 from .store import MODES, FileLoad, Store
@@ -69,22 +70,6 @@ def month_from_file_name(name: str) -> dt.date | None:
     """Return the YYYY-MM month written in a file name, if any."""
     match = _MONTH_IN_NAME.search(name)
     return dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
-
-
-def parse_month_argument(text: str) -> dt.date:
-    """Return the month of a YYYY-MM argument; raise ValueError with a readable message."""
-    month = parse_period_text(text) if text else None
-    if month is None:
-        raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2026-10")
-    return month
-
-
-def parse_units_argument(text: str) -> str:
-    """Return the canonical money unit of a --units argument; raise ValueError with a readable message."""
-    unit = parse_units(text)
-    if unit is None:
-        raise ValueError(f"{text!r} is not a money unit; expected {UNIT_CHOICES}")
-    return unit
 
 
 def next_month(today: dt.date | None = None) -> dt.date:
@@ -177,8 +162,11 @@ def check(store: Store, files: list[tuple[str, bytes]], as_of: dt.date | None = 
                                               code="unknown_mapping"))
                 raws.append(RawFile(name, len(data)))
                 continue
-            raw = read_file(name, data, (csv_sheets or {}).get(name), on_sheet=validator.submit,
-                            mappings=known_mappings, mapping_name=mapping)
+            csv_sheet = (csv_sheets or {}).get(name)
+            raw = early.take(data, csv_sheet, known_mappings, mapping, validator.submit)  # the command line's
+            if raw is None:
+                raw = read_file(name, data, csv_sheet, on_sheet=validator.submit, mappings=known_mappings,
+                                mapping_name=mapping)
             raws.append(raw)
         progress(0.6, "validating")
         live = [(o, r) for o, r in zip(outcomes, raws, strict=True) if o.status == "checked" and not o.problems]

@@ -23,12 +23,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .measure_tables import TABLES
 from .settings import Settings
 
 SQL_DIR = Path(__file__).parent / "sql"
 
-TABLES = ("delivery", "kpi", "benefits", "returns", "objectives", "benchmarks", "sustained", "membership",
-          "completeness", "changes", "raid", "forecast_accuracy", "bridge")
 ROLLUP_LEVELS = ("programme", "portfolio")
 
 # The minimum columns of each table, in SPEC §5 order; the queries add context columns after.

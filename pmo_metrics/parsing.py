@@ -310,3 +310,21 @@ LINE_CHARS = r"[\x{09}\x{0A}\x{0D}]|(?i:_x000[9ad]_)"  # allowed only in comment
 # Zero-width and bidirectional controls: they make two ids that look the same differ.
 INVISIBLE_CHARS = r"[\x{00AD}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]"
 MAX_AMOUNT = 1e13  # SPEC §7.8: larger amounts are typing errors (or attempts to overflow a total)
+
+
+# -- command-line arguments ----------------------------------------------------------------
+
+def parse_month_argument(text: str) -> dt.date:
+    """Return the month of a YYYY-MM argument; raise ValueError with a readable message."""
+    month = parse_period_text(text) if text else None
+    if month is None:
+        raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2026-10")
+    return month
+
+
+def parse_units_argument(text: str) -> str:
+    """Return the canonical money unit of a --units argument; raise ValueError with a readable message."""
+    unit = parse_units(text)
+    if unit is None:
+        raise ValueError(f"{text!r} is not a money unit; expected {UNIT_CHOICES}")
+    return unit

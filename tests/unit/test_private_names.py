@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(str(p.relative_to(ROOT)) for p in [ROOT / "app.py", *(ROOT / "views").glob("*.py"),
                                                      *(ROOT / "pmo_metrics").rglob("*.py")])
+# The standard library's own public names that start with an underscore (documented API).
+DOCUMENTED = {"os._exit"}
 
 
 def private_uses(source: str) -> list[str]:
@@ -21,7 +23,7 @@ def private_uses(source: str) -> list[str]:
         elif (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
               and isinstance(node.value, ast.Name) and node.value.id not in ("self", "cls")):
             found.append(f"{node.value.id}.{node.attr}")
-    return found
+    return [name for name in found if name not in DOCUMENTED]
 
 
 def test_the_scan_sees_a_private_use():
