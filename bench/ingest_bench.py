@@ -88,7 +88,8 @@ def ingest_command(path: Path, mode: str, as_module: bool = False) -> list[str]:
     """The command a user types; `as_module`: `python -m pmo_metrics` (the same CLI; with --baseline both
     versions run so, as the console script imports the entry point this version names)."""
     extra = ["--as-of", MONTH, "--sheet", "Financials"] if path.suffix == ".csv" else []
-    launcher = [sys.executable, "-m", "pmo_metrics"] if as_module else [str(BIN / "pmo-metrics")]
+    # -P: the working directory (this tree) must not come before the baseline's PYTHONPATH
+    launcher = [sys.executable, "-P", "-m", "pmo_metrics"] if as_module else [str(BIN / "pmo-metrics")]
     return [*launcher, "ingest", str(path), *MODES[mode], *extra]
 
 
