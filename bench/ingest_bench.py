@@ -78,7 +78,12 @@ def files_for(shape: str, rows: int, directory: Path) -> tuple[Path, Path]:
     for path, kind, month in ((before, before_shape, PREVIOUS), (this, shape, MONTH)):
         if not path.exists():
             tick = time.perf_counter()
-            shapes.write(kind, path, month, rows)
+            # In a process of its own: a child's peak RSS counts the memory of the process it was
+            # forked from (Linux keeps the high-water mark across exec), and writing a 1M-row
+            # workbook here left this one at ~1 GB, which every later child then reported.
+            subprocess.run([sys.executable, "-c", "import sys, pathlib, shapes; shapes.write(sys.argv[1], "
+                            "pathlib.Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))", kind, str(path), month,
+                            str(rows)], cwd=ROOT / "bench", check=True)
             print(f"  wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - tick:.1f} s",
                   flush=True)
     return before, this
