@@ -38,7 +38,7 @@ lint: $(STAMP)
 # parse, every workbook shape and upload mode; the in-process store and query figures (which
 # build the 5,000-project, 36-month store once, cached in bench/out/); pages in Chromium on it
 # and the board pack. About 20 minutes the first time on 2 cores. Then ten years of monthly
-# returns (a 120-month store, built once and cached; about 1.5 hours the first time) and 20 browser
+# returns (a 120-month store, built once and cached; about an hour the first time) and 20 browser
 # sessions reading while a month loads.
 bench: $(STAMP) chromium
 	$(BIN)/python bench/ingest_bench.py --write --json bench/out/ingest.json
