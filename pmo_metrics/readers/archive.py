@@ -274,11 +274,6 @@ class _SheetScan:
         self._tail = b""
         self._data_seen = False
 
-    def search(self, chunks: list[bytes]) -> str | None:
-        """Return why the sheet is refused, once `chunks` (the next part of its XML) are searched."""
-        pieces, refusal = self.prepare(chunks)
-        return refusal or self.examine(pieces)
-
     def prepare(self, chunks: list[bytes]) -> tuple[list[bytes], str | None]:
         """Return (the pieces to search for `chunks`, the next part of the XML, with the seam before
         them; why the sheet is refused by the used range it declares, or None). Called in the
