@@ -18,7 +18,7 @@ from .. import schema
 from ..problems import column_letter, error, warning
 from ..schema import MAX_HEADER_SEARCH_ROWS
 from .headers import add_sheet, find_header, no_header_error
-from .raw import RawFile
+from .raw import RawFile, row_numbers
 
 # As wide as a workbook sheet may be: no sheet of the contract needs more, and a 1M-column CSV
 # cost 1.4 GB once every position became a column.
@@ -102,8 +102,8 @@ def read_csv(raw: RawFile, data: bytes, csv_sheet: str | None) -> None:
         if fast is not None:
             columns = [(column_letter(position), header[position], values) for position, values in enumerate(fast)]
             count = len(fast[0]) if fast else 0
-            lines = pa.array(np.arange(header_line + 1, header_line + 1 + count, dtype=np.int64))
-            add_sheet(raw, spec.name, spec, header_line, columns, lines, mapping=found[1] if found else None)
+            add_sheet(raw, spec.name, spec, header_line, columns, row_numbers(header_line + 1, count),
+                      mapping=found[1] if found else None)
             return
         records, numbers = _all_records(text, delimiter)  # a ragged or empty line: the rules below
     body = records[header_index + 1:]

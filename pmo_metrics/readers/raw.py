@@ -5,12 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from ..problems import Problem
 from ..schema import Sheet
 
 ROW = "_row"  # the spreadsheet row number (1-based) every raw row carries
+
+
+def row_numbers(first: int, count: int) -> pa.Array:
+    """Return the row (or line) numbers first, first + 1, ... of `count` rows, as int64.
+
+    Made from the buffer, not by `pa.array`: that asks whether pandas is installed and imports it
+    to answer, ~0.15 s of the GIL held while the archive guard checks the large sheet the parser
+    waits for; the validator's first `pa.array` imports it later, while that sheet is parsed.
+    """
+    numbers = np.arange(first, first + count, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(numbers)])
 
 
 @dataclass

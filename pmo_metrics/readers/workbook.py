@@ -12,7 +12,6 @@ from collections.abc import Callable
 from xml.etree import ElementTree
 
 import fastexcel
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -37,7 +36,7 @@ from ..schema import (
 from . import archive
 from .archive import DAMAGED_ZIP, ArchiveCheck, damaged, sheet_members, uncached_formulas
 from .headers import add_sheet, find_header, names_required, no_header_error, wide_header
-from .raw import RawFile, RawSheet
+from .raw import RawFile, RawSheet, row_numbers
 
 # fastexcel logs a line for every mixed-type column; mixed columns are expected here (text money,
 # text dates) and validation reports what matters, so keep its chatter off the user's terminal.
@@ -264,7 +263,7 @@ def _read_contract_sheet(raw: RawFile, reader, sheet_name: str) -> None:
     columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
                for position, i in enumerate(infos)]
     first = header_index + 2  # data starts on the row below the header (1-based)
-    add_sheet(raw, sheet_name, spec, header_index + 1, columns, _row_numbers(first, table.num_rows))
+    add_sheet(raw, sheet_name, spec, header_index + 1, columns, row_numbers(first, table.num_rows))
 
 
 def _read_mapped_sheet(raw: RawFile, reader, sheet_name: str, rows: list[list]) -> bool:
@@ -277,20 +276,9 @@ def _read_mapped_sheet(raw: RawFile, reader, sheet_name: str, rows: list[list]) 
     headers = dict(enumerate(rows[header_index]))
     columns = [(column_letter(i.absolute_index), headers.get(i.absolute_index), table.column(position))
                for position, i in enumerate(infos)]
-    add_sheet(raw, sheet_name, mapping.spec, header_index + 1, columns, _row_numbers(header_index + 2, table.num_rows),
+    add_sheet(raw, sheet_name, mapping.spec, header_index + 1, columns, row_numbers(header_index + 2, table.num_rows),
               mapping=mapping)
     return True
-
-
-def _row_numbers(first: int, count: int) -> pa.Array:
-    """Return the sheet row numbers first, first + 1, ... of `count` rows, as int64.
-
-    Made from the buffer, not by `pa.array`: that asks whether pandas is installed and imports it
-    to answer, ~0.15 s of the GIL held while the archive guard checks the large sheet the parser
-    waits for; the validator's first `pa.array` imports it later, while that sheet is parsed.
-    """
-    numbers = np.arange(first, first + count, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(numbers)])
 
 
 def _load(reader, sheet_name: str, header_index: int):
