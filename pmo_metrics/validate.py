@@ -267,6 +267,10 @@ def _validate_sheet(con, sheet: RawSheet, problems: list[Problem], rules: Rules 
         con.unregister("raw")
 
 
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
 NUMBER_SAMPLE_ROWS = 1_000
 # The Arrow table each connection has registered as `raw` (one sheet at a time per worker).
 _RAW_TABLES: dict[int, pa.Table] = {}
@@ -286,8 +290,7 @@ def plain_numbers_typed(table: pa.Table, spec: Sheet, rules: Rules) -> pa.Table:
     if markers_may_look_numeric(rules.withheld_markers):
         return table
     for index, read_as in enumerate(table.schema):
-        if read_as.name in (ROW, confidence.COLUMN) or not (pa.types.is_string(read_as.type)
-                                                           or pa.types.is_large_string(read_as.type)):
+        if read_as.name in (ROW, confidence.COLUMN) or not _is_text(read_as.type):
             continue
         if spec.column(read_as.name).type not in (NUMBER, PERCENT):
             continue
@@ -330,7 +333,7 @@ def _parse_column(con, column: Column, arrow_type: pa.DataType, rules: Rules | N
 
 def _parse_value(con, column: Column, arrow_type: pa.DataType, rules: Rules, unit: str) -> _Parsed:
     src = f"raw.{_q(column.name)}"
-    is_text = pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+    is_text = _is_text(arrow_type)
     is_number = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
     is_time = pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type)
     is_null = pa.types.is_null(arrow_type)
@@ -404,7 +407,7 @@ def _raw_column(con, name: str) -> pa.ChunkedArray:
 def _has_non_ascii(con, name: str) -> bool:
     """Return True when some cell of the column `name` of `raw` holds a character past ASCII."""
     values = _raw_column(con, name)
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+    if not _is_text(values.type):
         return False  # numbers, dates and flags read into a text column are ASCII as text
     return pc.all(pc.string_is_ascii(values)).as_py() is False
 
