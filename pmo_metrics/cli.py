@@ -514,18 +514,17 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        user = access.cli_user()
+    except ValueError as exc:
+        print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "ingest" and not args.mapping:
         from .settings import Settings
 
         early.start(args.files, args.sheet, int(Settings().max_upload_mb * 1024 * 1024))
     from .store import Store, StoreBusy, StoreError
 
-    try:
-        user = access.cli_user()
-    except ValueError as exc:
-        print(f"pmo-metrics {args.command}: {exc}", file=sys.stderr)
-        early.forget()
-        return EXIT_USAGE
     store = Store(args.db)
     # Typed at a prompt (no argv given), a command returns once its data is committed: the rows
     # kept for the pages are made by a process of its own (finish_in_background). Called from
