@@ -131,13 +131,14 @@ def kept_rows_made(db: Path, seconds: float = 120) -> float:
 def one_ingest(template: Path, this: Path, mode: str, db: Path, baseline: Path | None = None,
                as_module: bool = False) -> tuple:
     """Time one whole-process ingest of `this` into a copy of `template`; `baseline`: with that
-    source tree's pmo_metrics instead of this one's (for before/after in one run)."""
+    source tree's pmo_metrics instead of this one's (for before/after in one run); `as_module`: as
+    `ingest_command` has it."""
     shutil.copyfile(template, db)
     env = dict(os.environ, PMO_METRICS_DB=str(db))
     if baseline is not None:
         env["PYTHONPATH"] = str(baseline)
     started = time.perf_counter()
-    seconds, rss, stdout = timed(ingest_command(this, mode, as_module or baseline is not None), env)
+    seconds, rss, stdout = timed(ingest_command(this, mode, as_module), env)
     if "loaded:" not in stdout:
         raise SystemExit(f"{this.name} did not load:\n{stdout[-1500:]}")
     # The command may leave the month rows to a detached process: wait for them (not counted in the
@@ -158,7 +159,8 @@ def compare(shape: str, mode: str, before: Path, this: Path, runs: int, work: Pa
     for run in range(runs):
         parses.append(timed(parse))
         if baseline is not None:
-            olds.append(one_ingest(template, this, mode, work / f"old-{shape}-{mode}-{run}.duckdb", baseline))
+            olds.append(one_ingest(template, this, mode, work / f"old-{shape}-{mode}-{run}.duckdb", baseline,
+                                   as_module=True))
         ingests.append(one_ingest(template, this, mode, work / f"run-{shape}-{mode}-{run}.duckdb",
                                   as_module=baseline is not None))
     parse_s = statistics.median(p[0] for p in parses)
