@@ -175,9 +175,23 @@ class _InflateCheck:
         pending: list[bytes] = []
         searches: collections.deque[Future] = collections.deque()
 
-        def refused(search: Future) -> Problem | None:
-            refusal = search.result()
-            return error(self.name, refusal, sheet=self.sheets[member.filename]) if refusal else None
+        def refused(text: str | None) -> Problem | None:
+            return error(self.name, text, sheet=self.sheets[member.filename]) if text else None
+
+        def search(group: list[bytes]) -> Problem | None:
+            # The seams and the declared extent here, in the sheet's order; the search on the pool,
+            # while the next chunks inflate.
+            pieces, refusal = scan.prepare(group)
+            if not refusal:
+                searches.append(self._searchers.submit(scan.examine, pieces))
+            return refused(refusal)
+
+        def searched(keep: int) -> Problem | None:
+            # Wait for all but `keep` groups: at most that many held, so memory stays bounded.
+            while len(searches) > keep:
+                if (problem := refused(searches.popleft().result())) is not None:
+                    return problem
+            return None
 
         try:
             for chunk in inflated(self.data, member):
@@ -192,29 +206,16 @@ class _InflateCheck:
                 if scan is not None:
                     pending.append(chunk)
                     if len(pending) >= CHUNKS_PER_SEARCH:
-                        # Examined on the pool while the next chunks inflate; at most as many groups
-                        # held as there are searchers, so memory stays bounded.
-                        pieces, refusal = scan.prepare(pending)
-                        if refusal:
-                            return error(self.name, refusal, sheet=self.sheets[member.filename])
-                        searches.append(self._searchers.submit(scan.examine, pieces))
+                        problem = search(pending) or searched(keep=self._searcher_count)
                         pending = []
-                        while len(searches) > self._searcher_count:
-                            if (problem := refused(searches.popleft())) is not None:
-                                return problem
-            if scan is not None:
-                pieces, refusal = scan.prepare(pending)
-                if refusal:
-                    return error(self.name, refusal, sheet=self.sheets[member.filename])
-                searches.append(self._searchers.submit(scan.examine, pieces))
-            while searches:
-                if (problem := refused(searches.popleft())) is not None:
-                    return problem
-            refusal = scan.extent_refusal() if scan is not None else None
-            return error(self.name, refusal, sheet=self.sheets[member.filename]) if refusal else None
+                        if problem is not None:
+                            return problem
+            if scan is None:
+                return None
+            return search(pending) or searched(keep=0) or refused(scan.extent_refusal())
         finally:
-            for search in searches:
-                search.cancel()
+            for waiting in searches:
+                waiting.cancel()
 
 
 def inflated(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
