@@ -287,10 +287,15 @@ def delivery_quadrant_chart(delivery_df: pd.DataFrame, currency: str | None = "G
     points = (alt.Chart(df).mark_point(filled=True, stroke="#333333", strokeWidth=0.5)
               .encode(x=alt.X("spi:Q", title="SPI (schedule: earned ÷ planned)", scale=scale),
                       y=alt.Y("cpi:Q", title="CPI (cost: earned ÷ actual)", scale=scale),
+                      # Four sizes, not seven: below a seven-entry size legend the RAG legend
+                      # ran past the chart's height and its last entry (red) was cut off.
                       size=alt.Size("bac:Q", title=f"BAC ({currency})", scale=alt.Scale(range=[40, 900]),
-                                    legend=alt.Legend(labelExpr=money_label_expr(currency))),
-                      color=alt.Color("RAG:N", scale=_rag_scale(), legend=alt.Legend(title="RAG")),
-                      shape=alt.Shape("RAG:N", scale=_rag_shape_scale()),
+                                    legend=alt.Legend(labelExpr=money_label_expr(currency), tickCount=3)),
+                      # One RAG legend, the shapes' (their labels name the colour): the colour scale is
+                      # resolved apart from the density layer's, so the two legends never merge, and a
+                      # second one below ran past the chart's height.
+                      color=alt.Color("RAG:N", scale=_rag_scale(), legend=None),
+                      shape=alt.Shape("RAG:N", scale=_rag_shape_scale(), legend=alt.Legend(title="RAG")),
                       opacity=alt.condition(pick, alt.value(0.9), alt.value(0.35)),
                       tooltip=[alt.Tooltip("project_id:N", title="Project"),
                                alt.Tooltip("project_name:N", title="Name"),
@@ -333,10 +338,12 @@ def s_curve_chart(df: pd.DataFrame, as_of: dt.date | str | None = None, currency
     chart = (alt.Chart(long).mark_line(strokeWidth=2.5)
              .encode(x=alt.X("period:T", title="Month", axis=alt.Axis(format="%b %y")),
                      y=alt.Y("value:Q", axis=_money_axis(title, currency)),
-                     color=alt.Color("series:N", title=None, legend=_series_legend(),
+                     # Four series in two columns: in one row the legend ran past the chart's
+                     # half-page column and the third and fourth were cut off.
+                     color=alt.Color("series:N", title=None, legend=_series_legend(columns=2),
                                      scale=alt.Scale(domain=domain,
                                                      range=["#555555", "#009E73", "#D55E00", "#56B4E9"])),
-                     strokeDash=alt.StrokeDash("series:N", title=None, legend=_series_legend(),
+                     strokeDash=alt.StrokeDash("series:N", title=None, legend=_series_legend(columns=2),
                                                scale=alt.Scale(domain=domain,
                                                                range=[[6, 3], [1, 0], [1, 0], [2, 2]])),
                      tooltip=[alt.Tooltip("period:T", title="Month", format="%b %Y"),
